@@ -1,0 +1,45 @@
+# Two commands for a newcomer: `make run` and `make test`.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+# Local defaults: a development secret key and plain static files. Production sets
+# DEBUG=0 and its own SECRET_KEY; the tests run with DEBUG off whatever this says.
+export DEBUG ?= 1
+
+# uv from PATH, or bootstrapped into .tools/ from PyPI the first time.
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+MANAGE := $(UV) run --frozen python manage.py
+
+help:
+	@echo "make run    install, migrate, load the demo and serve on http://127.0.0.1:8000 (SQLite)"
+	@echo "make test   run the test suite"
+	@echo "make lint   ruff, formatting, mypy and migration checks"
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+.venv/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+install: .venv/.synced
+
+run: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: install
+	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+lint: install
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy orgs missions metrics config
+	$(MANAGE) makemigrations --check --dry-run
+
+format: install
+	$(UV) run --frozen ruff check --fix .
+	$(UV) run --frozen ruff format .
+
+.PHONY: help install run test lint format

@@ -1,0 +1,116 @@
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import BaseUserCreationForm
+
+from orgs.models import Membership, Organisation, Role, Team, User
+
+
+class SignupForm(BaseUserCreationForm):
+    organisation_name = forms.CharField(
+        max_length=120,
+        label="Organisation name",
+        help_text="You can rename it, and create or join others, later.",
+    )
+
+    class Meta:
+        model = User
+        fields = ("name", "email")
+        labels = {"name": "Your name"}
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                "An account with this email already exists. Log in, or reset your password."
+            )
+        return email
+
+
+class InvitedSignupForm(SignupForm):
+    """Sign-up from an invitation: the organisation already exists, the email is fixed."""
+
+    def __init__(self, *args: Any, invited_email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["organisation_name"]
+        self.invited_email = invited_email
+        self.fields["email"].disabled = True
+        self.fields["email"].initial = invited_email
+
+    def clean_email(self) -> str:
+        self.cleaned_data["email"] = self.invited_email
+        return super().clean_email()
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ("name", "slug", "time_zone", "week_starts_on")
+        labels = {"week_starts_on": "Weeks start on"}
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"].lower()
+        taken = Organisation.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists()
+        if taken:
+            raise forms.ValidationError(
+                "That address is taken by another organisation. Try another."
+            )
+        return slug
+
+
+class NewOrganisationForm(forms.Form):
+    name = forms.CharField(max_length=120, label="Organisation name")
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="Email address")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+
+    def __init__(self, *args: Any, inviter: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if inviter.role != Role.OWNER:
+            # Only owners make owners.
+            role = self.fields["role"]
+            assert isinstance(role, forms.ChoiceField)
+            role.choices = [c for c in Role.choices if c[0] != Role.OWNER]
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class TeamForm(forms.ModelForm):
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        lead = self.fields["lead"]
+        assert isinstance(lead, forms.ModelChoiceField)
+        lead.queryset = User.objects.filter(memberships__organisation=organisation)
+        lead.to_field_name = "email"  # no sequential ids in the page
+        lead.required = False
+
+    class Meta:
+        model = Team
+        fields = ("name", "description", "lead")
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        clash = Team.objects.filter(organisation=self.organisation, name__iexact=name)
+        if clash.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("There is already a team with this name.")
+        return name
+
+
+class TeamMemberForm(forms.Form):
+    user = forms.ModelChoiceField(
+        queryset=User.objects.none(), label="Person", to_field_name="email"
+    )
+
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["user"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = User.objects.filter(memberships__organisation=team.organisation).exclude(
+            team_memberships__team=team
+        )

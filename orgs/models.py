@@ -1,0 +1,319 @@
+"""People, organisations, their roles, teams and invitations."""
+
+import secrets
+import uuid
+import zoneinfo
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> "User":
+        if not email:
+            raise ValueError("A user needs an email address.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> "User":
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> "User":
+        # Emails are stored lower-cased; logging in as Ada@Example.com must still work.
+        return self.get(email__iexact=username or "")
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. They log in with their email address."""
+
+    email = models.EmailField("email address", unique=True)
+    name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email.split("@")[0]
+
+    def get_full_name(self) -> str:
+        return self.display_name
+
+    def get_short_name(self) -> str:
+        return self.display_name
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+TIME_ZONE_CHOICES = [
+    (name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
+]
+
+
+class OrganisationQuerySet(models.QuerySet["Organisation"]):
+    def for_user(self, user: Any) -> "OrganisationQuerySet":
+        return self.filter(memberships__user=user)
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(
+        max_length=60,
+        unique=True,
+        help_text="Used in the address of every page: /o/<slug>/. Letters, numbers and hyphens.",
+    )
+    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="Europe/London")
+    week_starts_on = models.PositiveSmallIntegerField(
+        choices=Weekday.choices,
+        default=Weekday.MONDAY,
+        help_text="The day weekly check-ins and digests count from.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(week_starts_on__gte=0, week_starts_on__lte=6),
+                name="organisation_week_starts_on_is_a_weekday",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("orgs:home", args=[self.slug])
+
+    def owner_count(self) -> int:
+        return self.memberships.filter(role=Role.OWNER).count()
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    MEMBER = "member", "Member"
+    VIEWER = "viewer", "Viewer"
+
+    @property
+    def rank(self) -> int:
+        return ROLE_RANK[self]
+
+    @classmethod
+    def at_least(cls, role: str, minimum: str) -> bool:
+        return ROLE_RANK[cls(role)] >= ROLE_RANK[cls(minimum)]
+
+
+# Higher outranks lower: an admin can do all a member can.
+ROLE_RANK = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2, Role.OWNER: 3}
+
+
+class Membership(models.Model):
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "user"], name="membership_one_per_user_and_organisation"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=Role.values), name="membership_role_is_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organisation} ({self.role})"
+
+    def has_role(self, minimum: str) -> bool:
+        return Role.at_least(self.role, minimum)
+
+    @property
+    def can_manage(self) -> bool:
+        return self.has_role(Role.ADMIN)
+
+    @property
+    def can_contribute(self) -> bool:
+        return self.has_role(Role.MEMBER)
+
+
+class Team(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60)
+    description = models.TextField(blank=True)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="teams_led",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="TeamMember", related_name="teams"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "slug"], name="team_slug_unique_in_organisation"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="team_name_unique_in_organisation"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("orgs:team_detail", args=[self.organisation.slug, self.slug])
+
+
+class TeamMember(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="team_members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="team_member_once_per_team"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team}"
+
+
+def new_invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def invitation_expiry() -> Any:
+    return timezone.now() + INVITATION_LIFETIME
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self) -> "InvitationQuerySet":
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+
+class Invitation(models.Model):
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    # The secret in the emailed link; compared as stored, never derived from an id.
+    token = models.CharField(max_length=64, unique=True, default=new_invitation_token)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=invitation_expiry)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # Claimed before the email goes out, so a task run twice sends once.
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="invitation_expires_after_it_is_made",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=Role.values), name="invitation_role_is_known"
+            ),
+            # One open invitation per address and organisation; used or revoked ones stay
+            # as history.
+            models.UniqueConstraint(
+                fields=["organisation", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} to {self.organisation}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_usable(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and not self.is_expired
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.is_expired:
+            return "expired"
+        return "pending"
+
+    def get_accept_url(self) -> str:
+        return reverse("invitation_accept", args=[self.token])

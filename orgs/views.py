@@ -1,0 +1,354 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.models import Count, Prefetch
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from orgs.access import ORG_SESSION_KEY, get_org_for_user
+from orgs.forms import (
+    InvitationForm,
+    InvitedSignupForm,
+    NewOrganisationForm,
+    OrganisationForm,
+    RoleForm,
+    SignupForm,
+    TeamForm,
+    TeamMemberForm,
+)
+from orgs.models import Invitation, Membership, Organisation, Role, TeamMember, User
+from orgs.services import (
+    RuleBroken,
+    account_signup,
+    invitation_accept,
+    invitation_send,
+    membership_change_role,
+    membership_remove,
+    organisation_create,
+)
+
+# --- Outside any organisation -------------------------------------------------------
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return render(request, "landing.html")
+    memberships = Membership.objects.filter(user=request.user).select_related("organisation")
+    last = request.session.get(ORG_SESSION_KEY)
+    chosen = next((m for m in memberships if m.organisation.slug == last), None)
+    chosen = chosen or next(iter(memberships), None)
+    if chosen is None:
+        return redirect("org_create")
+    return redirect(chosen.organisation)
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = account_signup(
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            name=form.cleaned_data["name"],
+            organisation_name=form.cleaned_data["organisation_name"],
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Welcome to Waymark. Your organisation is ready.")
+        return redirect("home")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_create(request: HttpRequest) -> HttpResponse:
+    form = NewOrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        assert isinstance(request.user, User)
+        organisation = organisation_create(request.user, form.cleaned_data["name"])
+        messages.success(request, f"{organisation.name} is ready. You are its owner.")
+        return redirect(organisation)
+    return render(request, "orgs/org_create.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_detail(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = (
+        Invitation.objects.select_related("organisation", "invited_by").filter(token=token).first()
+    )
+    if invitation is None or not invitation.is_usable:
+        # Expired, used, revoked or unknown links all say the same: nothing leaks.
+        return render(request, "orgs/invitation_unusable.html", status=404)
+
+    form = None
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            assert isinstance(request.user, User)
+            return _accept(request, invitation, request.user)
+    else:
+        existing = User.objects.filter(email__iexact=invitation.email).exists()
+        if not existing:
+            form = InvitedSignupForm(request.POST or None, invited_email=invitation.email)
+            if request.method == "POST" and form.is_valid():
+                user = User.objects.create_user(
+                    email=invitation.email,
+                    password=form.cleaned_data["password1"],
+                    name=form.cleaned_data["name"],
+                )
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                return _accept(request, invitation, user)
+    return render(request, "orgs/invitation_detail.html", {"invitation": invitation, "form": form})
+
+
+def _accept(request: HttpRequest, invitation: Invitation, user: User) -> HttpResponse:
+    try:
+        membership = invitation_accept(invitation, user)
+    except RuleBroken as error:
+        messages.error(request, str(error))
+        return redirect("home")
+    messages.success(request, f"You have joined {membership.organisation.name}.")
+    return redirect(membership.organisation)
+
+
+# --- Inside an organisation -----------------------------------------------------------
+
+
+@login_required
+@require_GET
+def org_home(request: HttpRequest, org_slug: str) -> HttpResponse:
+    org, membership = get_org_for_user(request, org_slug)
+    teams = org.teams.select_related("lead").annotate(size=Count("team_members"))
+    return render(
+        request,
+        "orgs/org_home.html",
+        {
+            "org": org,
+            "membership": membership,
+            "teams": teams,
+            "member_count": org.memberships.count(),
+            "pending_invitations": org.invitations.pending().count(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
+    min_role = Role.ADMIN if request.method == "POST" else Role.VIEWER
+    org, membership = get_org_for_user(request, org_slug, min_role=min_role)
+    form = OrganisationForm(request.POST or None, instance=org)
+    if request.method == "POST":
+        if form.is_valid():
+            org = form.save()
+            messages.success(request, "Settings saved.")
+            return redirect("orgs:settings", org.slug)
+        # The form has mutated its instance; reload so the page shows what is stored.
+        org.refresh_from_db()
+    return render(
+        request, "orgs/settings.html", {"org": org, "membership": membership, "form": form}
+    )
+
+
+def _members_context(org: Organisation, membership: Membership) -> dict[str, object]:
+    return {
+        "org": org,
+        "membership": membership,
+        "members": org.memberships.select_related("user").order_by("user__email"),
+        "invitations": org.invitations.pending().select_related("invited_by"),
+        "roles": Role.choices,
+        "owner_count": org.owner_count(),
+    }
+
+
+@login_required
+@require_GET
+def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    org, membership = get_org_for_user(request, org_slug)
+    context = _members_context(org, membership)
+    context["invite_form"] = InvitationForm(inviter=membership)
+    return render(request, "orgs/members.html", context)
+
+
+@login_required
+@require_POST
+def member_invite(request: HttpRequest, org_slug: str) -> HttpResponse:
+    org, membership = get_org_for_user(request, org_slug, min_role=Role.ADMIN)
+    form = InvitationForm(request.POST, inviter=membership)
+    if form.is_valid():
+        assert isinstance(request.user, User)
+        try:
+            invitation = invitation_send(
+                org, form.cleaned_data["email"], form.cleaned_data["role"], request.user
+            )
+        except RuleBroken as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("orgs:members", org.slug)
+    context = _members_context(org, membership)
+    context["invite_form"] = form
+    return render(request, "orgs/members.html", context, status=400)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, org_slug: str, invitation_uid: str) -> HttpResponse:
+    org, _ = get_org_for_user(request, org_slug, min_role=Role.ADMIN)
+    invitation = get_object_or_404(org.invitations.pending(), uid=invitation_uid)
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    messages.success(request, f"The invitation to {invitation.email} no longer works.")
+    return redirect("orgs:members", org.slug)
+
+
+@login_required
+@require_POST
+def member_role(request: HttpRequest, org_slug: str, membership_uid: str) -> HttpResponseBase:
+    org, membership = get_org_for_user(request, org_slug, min_role=Role.ADMIN)
+    target = get_object_or_404(org.memberships.select_related("user"), uid=membership_uid)
+    form = RoleForm(request.POST)
+    error = ""
+    if not form.is_valid():
+        error = "Choose one of the roles offered."
+    else:
+        try:
+            membership_change_role(target, form.cleaned_data["role"], changed_by=membership)
+        except RuleBroken as broken:
+            error = str(broken)
+    target.refresh_from_db()
+    if request.htmx:  # type: ignore[attr-defined]
+        context = _members_context(org, membership) | {"m": target, "row_error": error}
+        return render(
+            request, "orgs/members.html#member_row", context, status=400 if error else 200
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"{target.user} is now {target.get_role_display().lower()}.")
+    return redirect("orgs:members", org.slug)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, org_slug: str, membership_uid: str) -> HttpResponse:
+    org, membership = get_org_for_user(request, org_slug, min_role=Role.ADMIN)
+    target = get_object_or_404(org.memberships.select_related("user"), uid=membership_uid)
+    try:
+        membership_remove(target, removed_by=membership)
+    except RuleBroken as error:
+        messages.error(request, str(error))
+        return redirect("orgs:members", org.slug)
+    if target.user_id == request.user.pk:
+        messages.success(request, f"You have left {org.name}.")
+        return redirect("home")
+    messages.success(request, f"{target.user} has been removed from {org.name}.")
+    return redirect("orgs:members", org.slug)
+
+
+# --- Teams ------------------------------------------------------------------------------
+
+
+def _unique_team_slug(org: Organisation, name: str) -> str:
+    base = slugify(name)[:50] or "team"
+    slug, n = base, 1
+    while org.teams.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    min_role = Role.ADMIN if request.method == "POST" else Role.VIEWER
+    org, membership = get_org_for_user(request, org_slug, min_role=min_role)
+    form = TeamForm(request.POST or None, organisation=org)
+    if request.method == "POST" and form.is_valid():
+        team = form.save(commit=False)
+        team.organisation = org
+        team.slug = _unique_team_slug(org, team.name)
+        team.save()
+        if team.lead:
+            TeamMember.objects.get_or_create(team=team, user=team.lead)
+        messages.success(request, f"Team {team.name} created.")
+        return redirect(team)
+    teams = org.teams.select_related("lead").prefetch_related(
+        Prefetch("members", queryset=User.objects.order_by("email"))
+    )
+    return render(
+        request,
+        "orgs/teams.html",
+        {"org": org, "membership": membership, "teams": teams, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_detail(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
+    min_role = Role.ADMIN if request.method == "POST" else Role.VIEWER
+    org, membership = get_org_for_user(request, org_slug, min_role=min_role)
+    team = get_object_or_404(org.teams.select_related("lead"), slug=team_slug)
+    form = TeamForm(request.POST or None, instance=team, organisation=org)
+    if request.method == "POST":
+        if form.is_valid():
+            team = form.save()
+            if team.lead:
+                TeamMember.objects.get_or_create(team=team, user=team.lead)
+            messages.success(request, "Team saved.")
+            return redirect(team)
+        team.refresh_from_db()
+    context = {
+        "org": org,
+        "membership": membership,
+        "team": team,
+        "form": form,
+        "add_form": TeamMemberForm(team=team),
+        "team_members": org.memberships.filter(user__team_memberships__team=team)
+        .select_related("user")
+        .order_by("user__email"),
+    }
+    return render(request, "orgs/team_detail.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def team_member_add(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
+    org, _ = get_org_for_user(request, org_slug, min_role=Role.ADMIN)
+    team = get_object_or_404(org.teams, slug=team_slug)
+    form = TeamMemberForm(request.POST, team=team)
+    if form.is_valid():
+        TeamMember.objects.get_or_create(team=team, user=form.cleaned_data["user"])
+        messages.success(request, f"{form.cleaned_data['user']} added to {team.name}.")
+    else:
+        messages.error(request, "Choose a member of the organisation who is not in the team yet.")
+    return redirect(team)
+
+
+@login_required
+@require_POST
+def team_member_remove(
+    request: HttpRequest, org_slug: str, team_slug: str, membership_uid: str
+) -> HttpResponse:
+    org, _ = get_org_for_user(request, org_slug, min_role=Role.ADMIN)
+    team = get_object_or_404(org.teams, slug=team_slug)
+    target = get_object_or_404(org.memberships.select_related("user"), uid=membership_uid)
+    team.team_members.filter(user=target.user).delete()
+    if team.lead_id == target.user_id:
+        team.lead = None
+        team.save(update_fields=["lead"])
+    messages.success(request, f"{target.user} is no longer in {team.name}.")
+    return redirect(team)

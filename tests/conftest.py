@@ -1,0 +1,112 @@
+"""The cast every test can use, and the rule that required services must be there.
+
+CI sets WAYMARK_REQUIRE_SERVICES=1: then PostgreSQL, Redis and Chromium must be
+reachable, and a missing one fails the run instead of skipping tests.
+"""
+
+import os
+import shutil
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+
+from orgs.models import Membership, Organisation, Role, User
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+SERVICES_REQUIRED = os.environ.get("WAYMARK_REQUIRE_SERVICES") == "1"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def _reachable(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port or 6379), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not SERVICES_REQUIRED:
+        return
+    problems = []
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        problems.append("DATABASE_URL does not point at PostgreSQL")
+    if not settings.REDIS_URL or not _reachable(settings.REDIS_URL):
+        problems.append(f"Redis is not reachable at REDIS_URL={settings.REDIS_URL!r}")
+    if not shutil.which(CHROMIUM):
+        problems.append(f"Chromium is not installed at {CHROMIUM}")
+    if problems:
+        raise pytest.UsageError("Required services are missing: " + "; ".join(problems))
+
+
+def require_service(available: bool, what: str) -> None:
+    """Skip locally when a service is missing; in CI a missing service is a failure."""
+    if available:
+        return
+    if SERVICES_REQUIRED:
+        pytest.fail(f"{what} is required (WAYMARK_REQUIRE_SERVICES=1) but not available")
+    pytest.skip(f"{what} is not available")
+
+
+@dataclass
+class Cast:
+    org: Organisation
+    owner: User
+    admin: User
+    member: User
+    viewer: User
+    outsider: User
+    other_org: Organisation
+
+    def membership(self, user: User) -> Membership:
+        return Membership.objects.get(organisation=self.org, user=user)
+
+
+@pytest.fixture
+def cast(db: None) -> Cast:
+    org = OrganisationFactory(name="Acme Missions", slug="acme")
+    people = {}
+    for role in (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER):
+        people[role] = UserFactory(email=f"{role}@acme.example", name=f"Acme {role.label}")
+        MembershipFactory(organisation=org, user=people[role], role=role)
+    other_org = OrganisationFactory(name="Other Co", slug="other-co")
+    outsider = UserFactory(email="outsider@other.example", name="Olive Outsider")
+    MembershipFactory(organisation=other_org, user=outsider, role=Role.OWNER)
+    return Cast(
+        org=org,
+        owner=people[Role.OWNER],
+        admin=people[Role.ADMIN],
+        member=people[Role.MEMBER],
+        viewer=people[Role.VIEWER],
+        outsider=outsider,
+        other_org=other_org,
+    )
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def celery_in_process():
+    """Unit tests run tasks in process; the integration tests use a real worker instead."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def login(client):
+    def log_in(user: User):
+        client.force_login(user)
+        return client
+
+    return log_in

@@ -1,0 +1,52 @@
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.test import RequestFactory
+
+from orgs.access import get_org_for_user
+from orgs.models import Role
+
+
+def request_as(user, rf: RequestFactory):
+    request = rf.get("/")
+    request.user = user
+    request.session = {}
+    return request
+
+
+def test_member_gets_their_organisation_and_membership(cast, rf):
+    org, membership = get_org_for_user(request_as(cast.member, rf), "acme")
+    assert org == cast.org
+    assert membership.role == Role.MEMBER
+
+
+def test_outsider_gets_404(cast, rf):
+    with pytest.raises(Http404):
+        get_org_for_user(request_as(cast.outsider, rf), "acme")
+
+
+def test_missing_organisation_looks_the_same_as_someone_elses(cast, rf):
+    with pytest.raises(Http404):
+        get_org_for_user(request_as(cast.outsider, rf), "no-such-org")
+
+
+def test_viewer_cannot_do_what_needs_a_member(cast, rf):
+    with pytest.raises(PermissionDenied):
+        get_org_for_user(request_as(cast.viewer, rf), "acme", min_role=Role.MEMBER)
+
+
+def test_member_cannot_do_what_needs_an_admin(cast, rf):
+    with pytest.raises(PermissionDenied):
+        get_org_for_user(request_as(cast.member, rf), "acme", min_role=Role.ADMIN)
+
+
+@pytest.mark.parametrize("who", ["admin", "owner"])
+def test_admins_and_owners_may_manage(cast, rf, who):
+    _, membership = get_org_for_user(request_as(getattr(cast, who), rf), "acme", Role.ADMIN)
+    assert membership.can_manage
+
+
+def test_the_organisation_used_last_is_remembered(cast, rf):
+    request = request_as(cast.member, rf)
+    get_org_for_user(request, "acme")
+    assert request.session["current_org"] == "acme"
