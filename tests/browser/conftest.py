@@ -1,0 +1,127 @@
+"""A real Chromium, driven by Playwright, against the live test server.
+
+Each test gets fresh browser contexts (no shared cookies), a `shot` helper that
+saves full-page screenshots at desktop and phone widths under
+artifacts/screenshots/<test>/, and a check that no page logged a console error
+(the strict Content-Security-Policy reports its violations there).
+"""
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+
+from tests.conftest import CHROMIUM, require_service
+
+# Playwright's sync API runs an event loop in this thread; Django would refuse ORM calls.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    require_service(shutil.which(CHROMIUM) is not None, "Chromium")
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+    )
+    yield browser
+    browser.close()
+
+
+@dataclass
+class ConsoleErrors:
+    """Errors logged by any page of the test; some are expected and can be allowed."""
+
+    seen: list[str] = field(default_factory=list)
+    allowed: list[re.Pattern[str]] = field(default_factory=list)
+
+    def allow(self, pattern: str) -> None:
+        self.allowed.append(re.compile(pattern))
+
+    def record(self, page: Page, text: str) -> None:
+        self.seen.append(f"{page.url}: {text}")
+
+    def unexpected(self) -> list[str]:
+        return [e for e in self.seen if not any(p.search(e) for p in self.allowed)]
+
+
+@pytest.fixture
+def console_errors() -> ConsoleErrors:
+    return ConsoleErrors()
+
+
+@pytest.fixture
+def new_page(
+    browser: Browser, live_server, transactional_db: None, console_errors: ConsoleErrors
+) -> Iterator[Callable[[], Page]]:
+    """Open a page in a fresh browser context: a new, anonymous visitor."""
+    contexts = []
+
+    def open_page() -> Page:
+        context = browser.new_context(base_url=live_server.url, viewport=DESKTOP)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                console_errors.record(page, message.text)
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: console_errors.record(page, f"uncaught {error}"))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    if unexpected := console_errors.unexpected():
+        pytest.fail("Console errors in the browser:\n" + "\n".join(unexpected))
+
+
+@pytest.fixture
+def page(new_page: Callable[[], Page]) -> Page:
+    return new_page()
+
+
+@pytest.fixture
+def shot(request: pytest.FixtureRequest) -> Callable[[Page, str], None]:
+    """shot(page, "step") saves <nn>-<step>-<width>.png at desktop and phone widths."""
+    folder = SCREENSHOTS / request.node.name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    taken = 0
+
+    def take(page: Page, step: str) -> None:
+        nonlocal taken
+        taken += 1
+        original = page.viewport_size or DESKTOP
+        for size in (DESKTOP, PHONE):
+            page.set_viewport_size(size)
+            page.screenshot(path=folder / f"{taken:02d}-{step}-{size['width']}.png", full_page=True)
+        page.set_viewport_size(original)
+
+    return take

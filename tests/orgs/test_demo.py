@@ -1,0 +1,23 @@
+from io import StringIO
+
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from orgs.models import Membership, Organisation, Team, TeamMember, User
+
+
+def counts() -> tuple[int, ...]:
+    return tuple(m.objects.count() for m in (Organisation, User, Membership, Team, TeamMember))
+
+
+def test_the_demo_loads_once_and_prints_its_logins(db):
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    first = counts()
+
+    call_command("load_demo", stdout=StringIO())
+
+    assert counts() == first == (1, 4, 4, 3, 3)
+    for role in ("owner", "member", "viewer"):
+        assert f"{role}@demo.waymark.example" in out.getvalue()
+    assert authenticate(username="member@demo.waymark.example", password="waymark-demo")
