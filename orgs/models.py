@@ -317,3 +317,48 @@ class Invitation(models.Model):
 
     def get_accept_url(self) -> str:
         return reverse("invitation_accept", args=[self.token])
+
+
+class StakeholderKind(models.TextChoices):
+    EMPLOYEE_GROUP = "employee_group", "Employee group"
+    CUSTOMER = "customer", "Customer"
+    SUPPLIER = "supplier", "Supplier"
+    COMMUNITY_PARTNER = "community_partner", "Community partner"
+    INVESTOR = "investor", "Investor"
+    FUNDER = "funder", "Funder"
+    PUBLIC_BODY = "public_body", "Public body"
+
+
+class Stakeholder(models.Model):
+    """Someone outside the team who cares how the missions go. They need no account."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="stakeholders"
+    )
+    name = models.CharField(max_length=160)
+    kind = models.CharField(max_length=20, choices=StakeholderKind.choices)
+    contact_name = models.CharField(max_length=160, blank=True)
+    email = models.EmailField(blank=True)
+    consent_to_email = models.BooleanField(
+        "consents to email",
+        default=False,
+        help_text="Only stakeholders who have agreed are sent digests.",
+    )
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="stakeholder_name_unique_in_organisation"
+            ),
+            models.CheckConstraint(
+                condition=Q(consent_to_email=False) | ~Q(email=""),
+                name="stakeholder_consent_needs_an_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -167,7 +167,10 @@ def _members_context(org: Organisation, membership: Membership) -> dict[str, obj
         "org": org,
         "membership": membership,
         "members": org.memberships.select_related("user").order_by("user__email"),
-        "invitations": org.invitations.pending().select_related("invited_by"),
+        # Invitees' addresses are for the people who manage membership.
+        "invitations": org.invitations.pending().select_related("invited_by")
+        if membership.can_manage
+        else [],
         "roles": Role.choices,
         "owner_count": org.owner_count(),
     }

@@ -1,7 +1,12 @@
 from django.urls import reverse
 
 from orgs.models import Membership, Role
-from tests.factories import MembershipFactory, TeamFactory, TeamMemberFactory
+from tests.factories import (
+    InvitationFactory,
+    MembershipFactory,
+    TeamFactory,
+    TeamMemberFactory,
+)
 
 
 def change_role(client, cast, user, role, **headers):
@@ -100,3 +105,10 @@ def test_viewer_sees_people_without_management_controls(cast, login):
     assert "member@acme.example" in response.text
     assert "Send invitation" not in response.text
     assert "<select" not in response.text
+
+
+def test_only_managers_see_who_has_been_invited(cast, login):
+    InvitationFactory(organisation=cast.org, email="secret.invitee@example.com")
+    url = reverse("orgs:members", args=["acme"])
+    assert "secret.invitee@example.com" not in login(cast.member).get(url).text
+    assert "secret.invitee@example.com" in login(cast.admin).get(url).text

@@ -1,0 +1,375 @@
+"""Missions and what hangs off them: goals, milestones, alignment, stakeholders, ideas."""
+
+import uuid
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+from orgs.models import Membership, Organisation, Role, Stakeholder, Team
+
+
+class MissionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    ACHIEVED = "achieved", "Achieved"
+    RETIRED = "retired", "Retired"
+
+
+class Visibility(models.TextChoices):
+    PRIVATE = "private", "Private to admins and the mission owner"
+    ORGANISATION = "organisation", "Everyone in the organisation"
+    SHAREABLE = "shareable", "Shareable with stakeholders"
+
+
+class MissionQuerySet(models.QuerySet["Mission"]):
+    def live(self) -> "MissionQuerySet":
+        return self.filter(archived_at__isnull=True)
+
+    def visible_to(self, membership: Membership) -> "MissionQuerySet":
+        """Private missions are for admins and their owner; the rest for every member."""
+        missions = self.filter(organisation_id=membership.organisation_id)
+        if membership.has_role(Role.ADMIN):
+            return missions
+        return missions.filter(~Q(visibility=Visibility.PRIVATE) | Q(owner_id=membership.user_id))
+
+
+class Mission(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="missions"
+    )
+    title = models.CharField(max_length=160)
+    slug = models.SlugField(max_length=80)
+    purpose = models.TextField(
+        help_text="What the organisation will achieve, and why it matters.",
+    )
+    problem = models.TextField(
+        "problem or opportunity",
+        blank=True,
+        help_text="The problem this mission addresses, or the opportunity it takes.",
+    )
+    beneficiaries = models.TextField(
+        "who benefits", blank=True, help_text="The people and places better off when it succeeds."
+    )
+    end_state = models.CharField(
+        "dated end state",
+        max_length=240,
+        blank=True,
+        help_text='The world when the mission is done, e.g. "By 2030, every delivery is zero-carbon."',
+    )
+    starts_on = models.DateField(default=date.today)
+    ends_on = models.DateField(null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="missions_owned",
+    )
+    status = models.CharField(
+        max_length=10, choices=MissionStatus.choices, default=MissionStatus.DRAFT
+    )
+    visibility = models.CharField(
+        max_length=12, choices=Visibility.choices, default=Visibility.ORGANISATION
+    )
+    template_key = models.CharField(max_length=60, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MissionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "slug"], name="mission_slug_unique_in_organisation"
+            ),
+            # Two live missions with one title would be confusing on every page; archived
+            # ones keep their title as history.
+            models.UniqueConstraint(
+                F("organisation"),
+                Lower("title"),
+                condition=Q(archived_at__isnull=True),
+                name="mission_title_unique_among_live",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gt=F("starts_on")),
+                name="mission_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=MissionStatus.values), name="mission_status_is_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(visibility__in=Visibility.values), name="mission_visibility_is_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "status"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("missions:detail", args=[self.organisation.slug, self.slug])
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def can_edit(self, membership: Membership) -> bool:
+        """Admins and the mission's owner edit it; everyone else reads."""
+        return membership.has_role(Role.ADMIN) or (
+            membership.has_role(Role.MEMBER) and self.owner_id == membership.user_id
+        )
+
+
+class OrderedQuerySet(models.QuerySet[Any]):
+    def next_position(self) -> int:
+        last = self.aggregate(models.Max("position"))["position__max"]
+        return 0 if last is None else last + 1
+
+
+class Goal(models.Model):
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="goals")
+    title = models.CharField(max_length=200, help_text="An ambitious target, stated as an outcome.")
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="goals_owned",
+    )
+    due_on = models.DateField(null=True, blank=True)
+    weight = models.PositiveSmallIntegerField(
+        default=1, help_text="How much this goal counts towards the mission, from 1 to 100."
+    )
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrderedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight__gte=1, weight__lte=100), name="goal_weight_between_1_and_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Milestone(models.Model):
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(max_length=200)
+    due_on = models.DateField()
+    done_on = models.DateField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    objects = OrderedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_on is not None
+
+    @property
+    def is_late(self) -> bool:
+        return self.done_on is None and self.due_on < timezone.localdate()
+
+
+class AlignmentRole(models.TextChoices):
+    LEAD = "lead", "Lead"
+    CONTRIBUTOR = "contributor", "Contributor"
+
+
+class Alignment(models.Model):
+    """A team working on a mission, with the share of its capacity it gives."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="alignments")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="alignments")
+    role = models.CharField(
+        max_length=12, choices=AlignmentRole.choices, default=AlignmentRole.CONTRIBUTOR
+    )
+    capacity = models.PositiveSmallIntegerField(
+        "share of capacity (%)", help_text="How much of the team's time goes to this mission."
+    )
+    note = models.CharField(max_length=240, blank=True)
+
+    class Meta:
+        ordering = ["-role", "team__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mission", "team"], name="alignment_team_once_per_mission"
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=0, capacity__lte=100),
+                name="alignment_capacity_between_0_and_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} on {self.mission} ({self.capacity}%)"
+
+
+class ResourceKind(models.TextChoices):
+    BUDGET = "budget", "Budget"
+    PEOPLE = "people", "People (FTE)"
+    TECHNOLOGY = "technology", "Technology"
+    OTHER = "other", "Other"
+
+
+class Period(models.TextChoices):
+    ONE_OFF = "one_off", "One-off"
+    MONTHLY = "monthly", "Per month"
+    QUARTERLY = "quarterly", "Per quarter"
+    YEARLY = "yearly", "Per year"
+
+
+class Resource(models.Model):
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="resources")
+    kind = models.CharField(max_length=12, choices=ResourceKind.choices)
+    name = models.CharField(max_length=160)
+    amount = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Money for a budget, full-time equivalents for people.",
+    )
+    currency = models.CharField(max_length=3, blank=True, default="GBP")
+    period = models.CharField(max_length=10, choices=Period.choices, default=Period.ONE_OFF)
+    note = models.CharField(max_length=240, blank=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0),
+                name="resource_amount_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="budget") | Q(amount__isnull=False),
+                name="resource_budget_has_an_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StakeholderLink(models.Model):
+    """A stakeholder's interest in a mission, and a supplier's commitment towards it."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="stakeholder_links")
+    stakeholder = models.ForeignKey(
+        Stakeholder, on_delete=models.CASCADE, related_name="mission_links"
+    )
+    interest = models.CharField(max_length=240, blank=True)
+    commitment = models.CharField(
+        max_length=240,
+        blank=True,
+        help_text='What a supplier commits to, e.g. "20 % of hires local by 2027".',
+    )
+    commitment_due_on = models.DateField(null=True, blank=True)
+    commitment_met_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["stakeholder__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mission", "stakeholder"], name="stakeholder_link_once_per_mission"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stakeholder} on {self.mission}"
+
+    @property
+    def commitment_slipped(self) -> bool:
+        return bool(
+            self.commitment
+            and self.commitment_due_on
+            and not self.commitment_met_on
+            and self.commitment_due_on < timezone.localdate()
+        )
+
+
+class IdeaState(models.TextChoices):
+    OPEN = "open", "Open"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
+class Idea(models.Model):
+    """A proposal or experiment anyone in the organisation can put under a mission."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="ideas")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="ideas"
+    )
+    state = models.CharField(max_length=10, choices=IdeaState.choices, default=IdeaState.OPEN)
+    decision_note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    goal = models.ForeignKey(
+        Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="from_ideas"
+    )
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.SET_NULL, null=True, blank=True, related_name="from_ideas"
+    )
+    supporters = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="IdeaSupport", related_name="supported_ideas"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=IdeaState.values), name="idea_state_is_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="declined") | ~Q(decision_note=""),
+                name="idea_decline_has_a_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class IdeaSupport(models.Model):
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idea_supports"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["idea", "user"], name="idea_support_once_per_person"),
+        ]
