@@ -61,7 +61,9 @@ class Mission(models.Model):
         "dated end state",
         max_length=240,
         blank=True,
-        help_text='The world when the mission is done, e.g. "By 2030, every delivery is zero-carbon."',
+        help_text=(
+            'The world when the mission is done, e.g. "By 2030, every delivery is zero-carbon."'
+        ),
     )
     starts_on = models.DateField(default=date.today)
     ends_on = models.DateField(null=True, blank=True)
@@ -373,3 +375,6 @@ class IdeaSupport(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["idea", "user"], name="idea_support_once_per_person"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} supports {self.idea}"
