@@ -11,5 +11,7 @@ urlpatterns = [
     path("invitations/<str:token>/", org_views.invitation_detail, name="invitation_accept"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("o/<slug:org_slug>/", include("orgs.urls")),
+    path("o/<slug:org_slug>/", include("missions.urls")),
+    path("o/<slug:org_slug>/", include("metrics.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -7,10 +7,11 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from missions.health import HealthFacts, HealthIssue, mission_health
 from orgs.models import Membership, Organisation, Role, Stakeholder, Team
 
 
@@ -28,13 +29,47 @@ class Visibility(models.TextChoices):
     SHAREABLE = "shareable", "Shareable with stakeholders"
 
 
+def count_per_mission(rows: models.QuerySet[Any], mission_field: str = "mission") -> Any:
+    """A correlated COUNT(*) of `rows` for each mission, 0 when there are none.
+
+    Subqueries rather than joins: several counts over joined tables would multiply.
+    """
+    counted = (
+        rows.filter(**{mission_field: models.OuterRef("pk")})
+        .order_by()
+        .values(mission_field)
+        .annotate(n=models.Count("*"))
+        .values("n")
+    )
+    return Coalesce(models.Subquery(counted), 0)
+
+
 class MissionQuerySet(models.QuerySet["Mission"]):
+    def with_health_facts(self) -> "MissionQuerySet":
+        """Annotate what `Mission.health()` needs, in the same single query."""
+        from metrics.models import Metric, MetricKind
+
+        return self.annotate(
+            goal_count=count_per_mission(Goal.objects.all()),
+            goals_without_metric=count_per_mission(Goal.objects.filter(metrics__isnull=True)),
+            metric_count=count_per_mission(Metric.objects.all()),
+            outcome_metric_count=count_per_mission(Metric.objects.filter(kind=MetricKind.OUTCOME)),
+            metrics_without_baseline=count_per_mission(
+                Metric.objects.filter(Q(baseline_value__isnull=True) | Q(baseline_on__isnull=True))
+            ),
+            lead_team_count=count_per_mission(Alignment.objects.filter(role=AlignmentRole.LEAD)),
+            stakeholder_count=count_per_mission(StakeholderLink.objects.all()),
+        )
+
     def live(self) -> "MissionQuerySet":
         return self.filter(archived_at__isnull=True)
 
     def visible_to(self, membership: Membership) -> "MissionQuerySet":
         """Private missions are for admins and their owner; the rest for every member."""
-        missions = self.filter(organisation_id=membership.organisation_id)
+        # The organisation comes along: every mission link is built from its slug.
+        missions = self.filter(organisation_id=membership.organisation_id).select_related(
+            "organisation"
+        )
         if membership.has_role(Role.ADMIN):
             return missions
         return missions.filter(~Q(visibility=Visibility.PRIVATE) | Q(owner_id=membership.user_id))
@@ -87,6 +122,15 @@ class Mission(models.Model):
 
     objects = MissionQuerySet.as_manager()
 
+    # Set by MissionQuerySet.with_health_facts().
+    goal_count: int
+    goals_without_metric: int
+    metric_count: int
+    outcome_metric_count: int
+    metrics_without_baseline: int
+    lead_team_count: int
+    stakeholder_count: int
+
     class Meta:
         ordering = ["title"]
         constraints = [
@@ -123,6 +167,22 @@ class Mission(models.Model):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+    def health(self) -> list[HealthIssue]:
+        """Needs the annotations of `Mission.objects.with_health_facts()`."""
+        return mission_health(
+            HealthFacts(
+                has_owner=self.owner_id is not None,
+                has_end_date=self.ends_on is not None,
+                goal_count=self.goal_count,
+                goals_without_metric=self.goals_without_metric,
+                metric_count=self.metric_count,
+                outcome_metric_count=self.outcome_metric_count,
+                metrics_without_baseline=self.metrics_without_baseline,
+                lead_team_count=self.lead_team_count,
+                stakeholder_count=self.stakeholder_count,
+            )
+        )
 
     def can_edit(self, membership: Membership) -> bool:
         """Admins and the mission's owner edit it; everyone else reads."""

@@ -5,11 +5,13 @@ organisation look the same (404), so nobody can probe for other tenants; a
 member whose role is too low for the action gets 403.
 """
 
+import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 
 from orgs.models import Membership, Organisation, Role
 
@@ -45,7 +47,8 @@ def _membership(request: HttpRequest, org_slug: str) -> Membership | None:
 
 
 class OrgAccessMiddleware:
-    """Refuse outsiders on every org-scoped URL before the view's own decorators run.
+    """Refuse outsiders on every org-scoped URL before the view's own decorators run,
+    and work in the organisation's time zone for the rest of the request.
 
     Without this, a POST-only view would answer an outsider's GET with 405 rather
     than the 404 a missing organisation gets. Anonymous visitors pass through to the
@@ -56,11 +59,16 @@ class OrgAccessMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
 
     def process_view(
         self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: dict[str, Any]
     ) -> None:
         org_slug = kwargs.get("org_slug")
         if org_slug is not None and request.user.is_authenticated:
-            get_org_for_user(request, org_slug)
+            org, _ = get_org_for_user(request, org_slug)
+            # "Today", "late" and "due" mean the organisation's day, not the server's.
+            timezone.activate(zoneinfo.ZoneInfo(org.time_zone))

@@ -79,6 +79,20 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
 
 
+def show_stored_choice(form: forms.ModelForm, name: str) -> None:
+    """Pre-select the stored row in a select that names rows by email or slug, not id.
+
+    A model form's initial value for a foreign key is the id, which matches none of the
+    options once `to_field_name` is set: the edit page would show the empty choice, and
+    saving it unchanged would clear the field.
+    """
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField) and field.to_field_name
+    related = getattr(form.instance, name, None)
+    if related is not None:
+        form.initial[name] = getattr(related, field.to_field_name)
+
+
 class TeamForm(forms.ModelForm):
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -88,6 +102,7 @@ class TeamForm(forms.ModelForm):
         lead.queryset = User.objects.filter(memberships__organisation=organisation)
         lead.to_field_name = "email"  # no sequential ids in the page
         lead.required = False
+        show_stored_choice(self, "lead")
 
     class Meta:
         model = Team

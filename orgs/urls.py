@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from missions.views import stakeholders
 from orgs import views
 
 app_name = "orgs"
@@ -25,5 +26,11 @@ urlpatterns = [
         "teams/<slug:team_slug>/members/<uuid:membership_uid>/remove/",
         views.team_member_remove,
         name="team_member_remove",
+    ),
+    path("stakeholders/", stakeholders.stakeholder_list, name="stakeholders"),
+    path(
+        "stakeholders/<uuid:stakeholder_uid>/",
+        stakeholders.stakeholder_edit,
+        name="stakeholder_edit",
     ),
 ]

@@ -235,7 +235,7 @@ def member_role(request: HttpRequest, org_slug: str, membership_uid: str) -> Htt
     if request.htmx:  # type: ignore[attr-defined]
         context = _members_context(org, membership) | {"m": target, "row_error": error}
         return render(
-            request, "orgs/members.html#member_row", context, status=400 if error else 200
+            request, "orgs/members.html#member_row", context, status=422 if error else 200
         )
     if error:
         messages.error(request, error)

@@ -1,3 +1,6 @@
+import datetime
+from decimal import Decimal
+
 import factory
 from django.utils.text import slugify
 
@@ -59,3 +62,98 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     email = factory.Sequence(lambda n: f"invitee{n}@example.com")
     role = Role.MEMBER
+
+
+class MissionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "missions.Mission"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    title = factory.Sequence(lambda n: f"Mission {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.title))
+    purpose = "Make things measurably better."
+    status = "active"
+
+
+class GoalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "missions.Goal"
+
+    mission = factory.SubFactory(MissionFactory)
+    title = factory.Sequence(lambda n: f"Goal {n}")
+    position = factory.Sequence(int)
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "missions.Milestone"
+
+    mission = factory.SubFactory(MissionFactory)
+    title = factory.Sequence(lambda n: f"Milestone {n}")
+    due_on = datetime.date(2027, 6, 30)
+    position = factory.Sequence(int)
+
+
+class MetricFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "metrics.Metric"
+
+    goal = factory.SubFactory(GoalFactory)
+    mission = factory.LazyAttribute(lambda o: o.goal.mission)
+    name = factory.Sequence(lambda n: f"Metric {n}")
+    kind = "outcome"
+    baseline_value = Decimal("10")
+    baseline_on = datetime.date(2026, 1, 1)
+    target_value = Decimal("50")
+    target_on = datetime.date(2028, 1, 1)
+
+
+class AlignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "missions.Alignment"
+
+    mission = factory.SubFactory(MissionFactory)
+    team = factory.SubFactory(
+        TeamFactory, organisation=factory.SelfAttribute("..mission.organisation")
+    )
+    role = "contributor"
+    capacity = 20
+
+
+class ResourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "missions.Resource"
+
+    mission = factory.SubFactory(MissionFactory)
+    kind = "budget"
+    name = factory.Sequence(lambda n: f"Budget line {n}")
+    amount = Decimal("5000")
+
+
+class StakeholderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "orgs.Stakeholder"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Stakeholder {n}")
+    kind = "customer"
+
+
+class StakeholderLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "missions.StakeholderLink"
+
+    mission = factory.SubFactory(MissionFactory)
+    stakeholder = factory.SubFactory(
+        StakeholderFactory, organisation=factory.SelfAttribute("..mission.organisation")
+    )
+    interest = "Wants it to work"
+
+
+class IdeaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "missions.Idea"
+
+    mission = factory.SubFactory(MissionFactory)
+    title = factory.Sequence(lambda n: f"Idea {n}")
+    author = factory.SubFactory(UserFactory)

@@ -121,7 +121,11 @@ def shot(request: pytest.FixtureRequest) -> Callable[[Page, str], None]:
         original = page.viewport_size or DESKTOP
         for size in (DESKTOP, PHONE):
             page.set_viewport_size(size)
-            page.screenshot(path=folder / f"{taken:02d}-{step}-{size['width']}.png", full_page=True)
+            page.screenshot(
+                path=folder / f"{taken:02d}-{step}-{size['width']}.png",
+                full_page=True,
+                caret="initial",
+            )
         page.set_viewport_size(original)
 
     return take

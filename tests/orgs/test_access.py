@@ -1,10 +1,12 @@
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.test import RequestFactory
 
 from orgs.access import get_org_for_user
 from orgs.models import Role
+from tests.factories import MilestoneFactory, MissionFactory
 
 
 def request_as(user, rf: RequestFactory):
@@ -50,3 +52,14 @@ def test_the_organisation_used_last_is_remembered(cast, rf):
     request = request_as(cast.member, rf)
     get_org_for_user(request, "acme")
     assert request.session["current_org"] == "acme"
+
+
+def test_dates_on_org_pages_follow_the_organisations_time_zone(cast, login):
+    """At 23:30 UTC on 31 Dec it is already 1 Jan in Auckland: a milestone due 31 Dec is late."""
+    cast.org.time_zone = "Pacific/Auckland"
+    cast.org.save()
+    mission = MissionFactory(organisation=cast.org)
+    MilestoneFactory(mission=mission, title="Year-end deliverable", due_on="2026-12-31")
+    with time_machine.travel("2026-12-31 23:30Z"):
+        response = login(cast.member).get(mission.get_absolute_url())
+    assert '<span class="late">Late</span>' in response.text

@@ -3,11 +3,13 @@ from io import StringIO
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
+from missions.models import Mission
 from orgs.models import Membership, Organisation, Team, TeamMember, User
 
 
 def counts() -> tuple[int, ...]:
-    return tuple(m.objects.count() for m in (Organisation, User, Membership, Team, TeamMember))
+    models = (Organisation, User, Membership, Team, TeamMember, Mission)
+    return tuple(m.objects.count() for m in models)
 
 
 def test_the_demo_loads_once_and_prints_its_logins(db):
@@ -17,7 +19,7 @@ def test_the_demo_loads_once_and_prints_its_logins(db):
 
     call_command("load_demo", stdout=StringIO())
 
-    assert counts() == first == (1, 4, 4, 3, 3)
+    assert counts() == first == (1, 4, 4, 3, 3, 4)
     for role in ("owner", "member", "viewer"):
         assert f"{role}@demo.waymark.example" in out.getvalue()
     assert authenticate(username="member@demo.waymark.example", password="waymark-demo")

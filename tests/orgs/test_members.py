@@ -34,7 +34,7 @@ def test_the_last_owner_cannot_be_demoted(cast, login):
 
 def test_the_last_owner_cannot_be_demoted_by_htmx_either(cast, login):
     response = change_role(login(cast.owner), cast, cast.owner, Role.ADMIN, HTTP_HX_REQUEST="true")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "The last owner cannot be demoted" in response.text
     assert '<option value="owner" selected>' in response.text
 

@@ -76,3 +76,9 @@ def test_member_sees_teams_but_cannot_create_one(cast, login):
     assert client.get(reverse("orgs:teams", args=["acme"])).status_code == 200
     assert client.post(reverse("orgs:teams", args=["acme"]), {"name": "Rogue"}).status_code == 403
     assert not Team.objects.exists()
+
+
+def test_the_team_page_shows_the_stored_lead(cast, login):
+    TeamFactory(organisation=cast.org, name="Ops", slug="ops", lead=cast.member)
+    response = login(cast.admin).get(reverse("orgs:team_detail", args=["acme", "ops"]))
+    assert '<option value="member@acme.example" selected>' in response.text

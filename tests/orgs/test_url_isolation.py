@@ -7,7 +7,17 @@ fails the suite, so nobody can add a page without it being walked here.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import InvitationFactory, TeamFactory
+from tests.factories import (
+    AlignmentFactory,
+    IdeaFactory,
+    InvitationFactory,
+    MetricFactory,
+    MilestoneFactory,
+    MissionFactory,
+    ResourceFactory,
+    StakeholderLinkFactory,
+    TeamFactory,
+)
 
 
 def org_scoped_patterns() -> list[tuple[str, list[str]]]:
@@ -41,11 +51,24 @@ def test_the_walk_finds_the_org_pages():
 def victim_objects(cast):
     team = TeamFactory(organisation=cast.org, name="Secret Team", slug="secret-team")
     invitation = InvitationFactory(organisation=cast.org)
+    mission = MissionFactory(organisation=cast.org, title="Secret Mission", slug="secret-mission")
+    metric = MetricFactory(goal__mission=mission)
+    link = StakeholderLinkFactory(mission=mission)
     return {
         "org_slug": cast.org.slug,
         "membership_uid": cast.membership(cast.member).uid,
         "invitation_uid": invitation.uid,
         "team_slug": team.slug,
+        "mission_slug": mission.slug,
+        "goal_uid": metric.goal.uid,
+        "metric_uid": metric.uid,
+        "milestone_uid": MilestoneFactory(mission=mission).uid,
+        "alignment_uid": AlignmentFactory(mission=mission, team=team).uid,
+        "resource_uid": ResourceFactory(mission=mission).uid,
+        "stakeholder_uid": link.stakeholder.uid,
+        "link_uid": link.uid,
+        "idea_uid": IdeaFactory(mission=mission).uid,
+        "template_key": "net-zero-operations",
     }
 
 
@@ -61,6 +84,7 @@ def test_outsider_gets_404(cast, victim_objects, login, name, arguments, method)
 
     assert response.status_code == 404, f"{method.upper()} {url} answered {response.status_code}"
     assert b"Secret Team" not in response.content
+    assert b"Secret Mission" not in response.content
     assert b"Acme" not in response.content
 
 

@@ -28,7 +28,7 @@ DEMO_TEAMS = [
 
 class Command(BaseCommand):
     help = (
-        "Create the demo organisation, Riverside Bakery, with an owner, admin, member and viewer."
+        "Create the demo organisation, Riverside Bakery: people, teams, missions and stakeholders."
     )
 
     @transaction.atomic
@@ -51,6 +51,12 @@ class Command(BaseCommand):
                 defaults={"name": name, "description": description, "lead": users[lead_email]},
             )
             TeamMember.objects.get_or_create(team=team, user=users[lead_email])
+
+        from missions.demo import build_demo_missions
+
+        owner = users["owner@demo.waymark.example"]
+        contributors = [users[f"{role}@demo.waymark.example"] for role in ("member", "admin")]
+        build_demo_missions(org, owner, [*contributors, owner])
 
         self.stdout.write(self.style.SUCCESS(f"Demo organisation: {org.name} (/o/{org.slug}/)"))
         self.stdout.write(f"Log in with any of these, password {DEMO_PASSWORD!r}:")

@@ -1,0 +1,62 @@
+from typing import Any
+
+from django import forms
+
+from metrics.models import Direction, Metric
+from missions.forms import DateInput, OwnerChoiceMixin
+from orgs.models import Organisation
+
+
+class MetricForm(OwnerChoiceMixin, forms.ModelForm):
+    class Meta:
+        model = Metric
+        fields = (
+            "name",
+            "kind",
+            "unit",
+            "format",
+            "direction",
+            "baseline_value",
+            "baseline_on",
+            "target_value",
+            "target_on",
+            "cadence",
+            "owner",
+            "source_note",
+        )
+        labels = {
+            "baseline_value": "Baseline",
+            "baseline_on": "Baseline date",
+            "target_value": "Target",
+            "target_on": "Target date",
+        }
+        widgets = {"baseline_on": DateInput(), "target_on": DateInput()}
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_owner(organisation)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        baseline, target = data.get("baseline_value"), data.get("target_value")
+        baseline_on, target_on = data.get("baseline_on"), data.get("target_on")
+        if (baseline is None) != (baseline_on is None):
+            self.add_error(
+                "baseline_on" if baseline is not None else "baseline_value",
+                "Give the baseline and the date it was measured together.",
+            )
+        if baseline_on and target_on and target_on <= baseline_on:
+            self.add_error("target_on", "The target date must be after the baseline date.")
+        moving = data.get("direction") in (Direction.INCREASE, Direction.DECREASE)
+        if moving and baseline is not None and target is not None:
+            if target == baseline:
+                self.add_error("target_value", "The target must differ from the baseline.")
+            elif data["direction"] == Direction.INCREASE and target < baseline:
+                self.add_error(
+                    "target_value", "To increase, the target must be above the baseline."
+                )
+            elif data["direction"] == Direction.DECREASE and target > baseline:
+                self.add_error(
+                    "target_value", "To decrease, the target must be below the baseline."
+                )
+        return data

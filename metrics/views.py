@@ -1,0 +1,67 @@
+"""Metrics on a mission's goals: adding and editing them."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from metrics.forms import MetricForm
+from metrics.models import Metric
+from missions.access import get_mission_for_user
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def metric_add(
+    request: HttpRequest, org_slug: str, mission_slug: str, goal_uid: Any
+) -> HttpResponse:
+    org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
+    goal = get_object_or_404(mission.goals, uid=goal_uid)
+    form = MetricForm(request.POST or None, organisation=org)
+    if request.method == "POST" and form.is_valid():
+        metric = form.save(commit=False)
+        metric.mission, metric.goal = mission, goal
+        metric.position = goal.metrics.count()
+        metric.save()
+        messages.success(request, f"Metric “{metric.name}” added to “{goal.title}”.")
+        return redirect(mission.get_absolute_url() + f"#goal-{goal.uid}")
+    return render(
+        request,
+        "metrics/form.html",
+        {"org": org, "membership": membership, "mission": mission, "goal": goal, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def metric_edit(
+    request: HttpRequest, org_slug: str, mission_slug: str, metric_uid: Any
+) -> HttpResponse:
+    org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
+    metric: Metric = get_object_or_404(
+        Metric.objects.select_related("goal"), mission=mission, uid=metric_uid
+    )
+    form = MetricForm(request.POST or None, instance=metric, organisation=org)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Metric saved.")
+            return redirect(mission.get_absolute_url() + "#goals")
+        metric.refresh_from_db()
+    return render(
+        request,
+        "metrics/form.html",
+        {
+            "org": org,
+            "membership": membership,
+            "mission": mission,
+            "goal": metric.goal,
+            "metric": metric,
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )

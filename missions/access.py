@@ -1,0 +1,32 @@
+"""Finding a mission for a request: the organisation's access helper first, then the mission."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from missions.models import Mission, MissionQuerySet
+from orgs.access import get_org_for_user
+from orgs.models import Membership, Organisation, Role
+
+
+def get_mission_for_user(
+    request: HttpRequest,
+    org_slug: str,
+    mission_slug: str,
+    *,
+    edit: bool = False,
+    min_role: str = Role.VIEWER,
+    queryset: MissionQuerySet | None = None,
+) -> tuple[Organisation, Membership, Mission]:
+    """The mission if this person may see it (404 otherwise, like a missing one).
+
+    `edit=True` also requires the right to change it: an admin or the mission's owner.
+    """
+    org, membership = get_org_for_user(request, org_slug, min_role=min_role)
+    missions = (queryset if queryset is not None else Mission.objects.all()).visible_to(membership)
+    mission = missions.select_related("owner").filter(slug=mission_slug).first()
+    if mission is None:
+        raise Http404
+    mission.organisation = org  # already loaded; saves a query wherever URLs are built
+    if edit and not mission.can_edit(membership):
+        raise PermissionDenied("Only admins and the mission's owner can change it.")
+    return org, membership, mission

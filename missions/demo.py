@@ -1,0 +1,225 @@
+"""Riverside Bakery's missions for the demo: built from the templates, then made its own."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from metrics.models import Metric
+from missions import catalogue
+from missions.models import (
+    Alignment,
+    AlignmentRole,
+    Idea,
+    IdeaState,
+    IdeaSupport,
+    Mission,
+    MissionStatus,
+    Resource,
+    ResourceKind,
+    StakeholderLink,
+    Visibility,
+)
+from missions.services import mission_create_from_template
+from orgs.models import Organisation, Stakeholder, StakeholderKind, Team, User
+
+STAKEHOLDERS = [
+    ("Thames Valley Flour Mill", StakeholderKind.SUPPLIER, "Joan Avery", "joan@tvflour.example"),
+    ("Greenfold Packaging", StakeholderKind.SUPPLIER, "Dev Patel", "dev@greenfold.example"),
+    ("Riverside Residents' Association", StakeholderKind.COMMUNITY_PARTNER, "Ruth Bello", ""),
+    ("Café regulars", StakeholderKind.CUSTOMER, "", ""),
+    ("Bakery staff forum", StakeholderKind.EMPLOYEE_GROUP, "Megan Lewis", ""),
+    ("Southside Community Bank", StakeholderKind.INVESTOR, "Alan Moss", "alan@scb.example"),
+]
+
+# (template key, title, status, visibility, alignments, resources, stakeholder links)
+MISSIONS: list[tuple[str, str, str, str, list[Any], list[Any], list[Any]]] = [
+    (
+        "net-zero-operations",
+        "Net-zero bakery",
+        MissionStatus.ACTIVE,
+        Visibility.SHAREABLE,
+        [("bakery-floor", AlignmentRole.LEAD, 30), ("sourcing", AlignmentRole.CONTRIBUTOR, 20)],
+        [
+            (ResourceKind.BUDGET, "Electric deck ovens", Decimal("85000"), "one_off"),
+            (ResourceKind.PEOPLE, "Energy champion", Decimal("0.5"), "one_off"),
+            (ResourceKind.TECHNOLOGY, "Smart meters in all four shops", None, "one_off"),
+        ],
+        [
+            (
+                "Thames Valley Flour Mill",
+                "Lower-carbon milling and delivery",
+                "All deliveries to us in electric vans by June 2027",
+                365 + 210,
+                False,
+            ),
+            ("Riverside Residents' Association", "Cleaner air on the high street", "", 0, False),
+            ("Southside Community Bank", "Green loan for the ovens", "", 0, False),
+        ],
+    ),
+    (
+        "local-supply-chain",
+        "Buy local, grow local",
+        MissionStatus.ACTIVE,
+        Visibility.SHAREABLE,
+        [("sourcing", AlignmentRole.LEAD, 50), ("shops-and-cafes", AlignmentRole.CONTRIBUTOR, 10)],
+        [
+            (ResourceKind.BUDGET, "Supplier development fund", Decimal("12000"), "yearly"),
+            (ResourceKind.PEOPLE, "Buyer time", Decimal("0.4"), "one_off"),
+        ],
+        [
+            (
+                "Thames Valley Flour Mill",
+                "Local wheat, local jobs",
+                "20% of hires from within 10 miles by 2027",
+                365,
+                False,
+            ),
+            (
+                "Greenfold Packaging",
+                "Compostable packaging made in the county",
+                "Switch our bread bags to home-compostable film",
+                -60,
+                False,
+            ),
+            ("Café regulars", "Knowing where their food comes from", "", 0, False),
+        ],
+    ),
+    (
+        "best-place-to-work",
+        "The best bakery to work for",
+        MissionStatus.ACTIVE,
+        Visibility.ORGANISATION,
+        [
+            ("shops-and-cafes", AlignmentRole.LEAD, 15),
+            ("bakery-floor", AlignmentRole.CONTRIBUTOR, 10),
+            ("sourcing", AlignmentRole.CONTRIBUTOR, 40),
+        ],
+        [(ResourceKind.BUDGET, "Training and apprenticeships", Decimal("18000"), "yearly")],
+        [("Bakery staff forum", "Fair rotas and a say in changes", "", 0, False)],
+    ),
+    (
+        "community-impact",
+        "Good neighbours",
+        MissionStatus.DRAFT,
+        Visibility.ORGANISATION,
+        [],
+        [],
+        [],
+    ),
+]
+
+IDEAS = [
+    (
+        "Net-zero bakery",
+        "Deliver the morning rounds by e-cargo bike",
+        "Three of our four shops are within two miles. A trial on one round would show "
+        "whether bikes keep up.",
+        IdeaState.OPEN,
+        "",
+    ),
+    (
+        "Net-zero bakery",
+        "Turn the ovens down between bakes",
+        "A quick win while we wait for the new ovens.",
+        IdeaState.DECLINED,
+        "The current ovens take too long to come back up to heat; we'd lose the 6am bake.",
+    ),
+    (
+        "The best bakery to work for",
+        "Four-day week trial on the bakery floor",
+        "Same hours over four shifts, for volunteers, for three months.",
+        IdeaState.OPEN,
+        "",
+    ),
+]
+
+
+@transaction.atomic
+def build_demo_missions(org: Organisation, owner: User, people: list[User]) -> None:
+    """Idempotent: a mission whose title is already there is left as it is."""
+    stakeholders = {}
+    for name, kind, contact, email in STAKEHOLDERS:
+        stakeholders[name], _ = Stakeholder.objects.get_or_create(
+            organisation=org,
+            name=name,
+            defaults={
+                "kind": kind,
+                "contact_name": contact,
+                "email": email,
+                "consent_to_email": bool(email),
+            },
+        )
+    teams = {team.slug: team for team in Team.objects.filter(organisation=org)}
+    today = timezone.localdate()
+    started = today - timedelta(days=365)
+
+    for key, title, status, visibility, alignments, resources, links in MISSIONS:
+        if Mission.objects.filter(organisation=org, title=title).exists():
+            continue
+        template = catalogue.get_template(key)
+        assert template is not None, key
+        mission = mission_create_from_template(org, template, owner, title=title, starts_on=started)
+        mission.status, mission.visibility = status, visibility
+        mission.save(update_fields=["status", "visibility"])
+        if status == MissionStatus.ACTIVE:
+            _record_baselines(mission, template, started)
+            _progress_milestones(mission, today)
+        for slug, role, capacity in alignments:
+            Alignment.objects.create(
+                mission=mission, team=teams[slug], role=role, capacity=capacity
+            )
+        for kind, name, amount, period in resources:
+            Resource.objects.create(
+                mission=mission, kind=kind, name=name, amount=amount, period=period
+            )
+        for name, interest, commitment, due_in_days, met in links:
+            StakeholderLink.objects.create(
+                mission=mission,
+                stakeholder=stakeholders[name],
+                interest=interest,
+                commitment=commitment,
+                commitment_due_on=today + timedelta(days=due_in_days) if commitment else None,
+                commitment_met_on=today if met else None,
+            )
+        for goal, person in zip(mission.goals.all(), people, strict=False):
+            goal.owner = person
+            goal.save(update_fields=["owner"])
+            goal.metrics.update(owner=person)
+
+    for mission_title, title, description, state, note in IDEAS:
+        mission = Mission.objects.get(organisation=org, title=mission_title)
+        idea, created = Idea.objects.get_or_create(
+            mission=mission,
+            title=title,
+            defaults={
+                "description": description,
+                "author": people[-1],
+                "state": state,
+                "decision_note": note,
+                "decided_by": owner if state != IdeaState.OPEN else None,
+                "decided_at": timezone.now() if state != IdeaState.OPEN else None,
+            },
+        )
+        if created:
+            IdeaSupport.objects.bulk_create(IdeaSupport(idea=idea, user=u) for u in people[:2])
+
+
+def _record_baselines(mission: Mission, template: catalogue.MissionTemplate, on: date) -> None:
+    """The demo bakery has measured where it started: the template's example baselines."""
+    suggestions = {m.name: m for goal in template.goals for m in goal.metrics}
+    for metric in Metric.objects.filter(mission=mission):
+        suggestion = suggestions[metric.name]
+        metric.baseline_value = suggestion.baseline
+        metric.baseline_on = on if suggestion.baseline is not None else None
+        metric.save(update_fields=["baseline_value", "baseline_on"])
+
+
+def _progress_milestones(mission: Mission, today: date) -> None:
+    """Past milestones are done, bar the latest one, which has slipped."""
+    past = [m for m in mission.milestones.all() if m.due_on < today]
+    for milestone in past[:-1]:
+        milestone.done_on = milestone.due_on
+        milestone.save(update_fields=["done_on"])

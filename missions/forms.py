@@ -1,0 +1,371 @@
+import re
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from missions.models import (
+    Alignment,
+    Goal,
+    Idea,
+    Milestone,
+    Mission,
+    Resource,
+    ResourceKind,
+    StakeholderLink,
+)
+from orgs.forms import show_stored_choice
+from orgs.models import Organisation, Stakeholder, StakeholderKind, User
+
+
+def members_of(organisation: Organisation) -> Any:
+    return User.objects.filter(memberships__organisation=organisation).order_by("email")
+
+
+class OwnerChoiceMixin:
+    """An owner field offering the organisation's members, by email (no ids in pages)."""
+
+    fields: dict[str, forms.Field]
+
+    def limit_owner(self, organisation: Organisation) -> None:
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ModelChoiceField)
+        owner.queryset = members_of(organisation)
+        owner.to_field_name = "email"
+        owner.required = False
+        owner.empty_label = "Nobody yet"
+        assert isinstance(self, forms.ModelForm)
+        show_stored_choice(self, "owner")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class MissionForm(OwnerChoiceMixin, forms.ModelForm):
+    class Meta:
+        model = Mission
+        fields = (
+            "title",
+            "purpose",
+            "problem",
+            "beneficiaries",
+            "end_state",
+            "starts_on",
+            "ends_on",
+            "owner",
+            "status",
+            "visibility",
+        )
+        labels = {"starts_on": "Starts on", "ends_on": "Ends on"}
+        widgets = {
+            "purpose": forms.Textarea(attrs={"rows": 3}),
+            "problem": forms.Textarea(attrs={"rows": 3}),
+            "beneficiaries": forms.Textarea(attrs={"rows": 2}),
+            "starts_on": DateInput(),
+            "ends_on": DateInput(),
+        }
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.limit_owner(organisation)
+
+    def clean_title(self) -> str:
+        title = self.cleaned_data["title"].strip()
+        clash = (
+            Mission.objects.live()
+            .filter(organisation=self.organisation)
+            .annotate(lower_title=Lower("title"))
+            .filter(lower_title=title.lower())
+            .exclude(pk=self.instance.pk)
+        )
+        if clash.exists():
+            raise forms.ValidationError("Another mission already has this title.")
+        return title
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+        if starts_on and ends_on and ends_on <= starts_on:
+            self.add_error("ends_on", "The end date must be after the start date.")
+        return data
+
+
+class GoalForm(OwnerChoiceMixin, forms.ModelForm):
+    class Meta:
+        model = Goal
+        fields = ("title", "description", "owner", "due_on", "weight")
+        labels = {"due_on": "Due on"}
+        widgets = {"description": forms.Textarea(attrs={"rows": 2}), "due_on": DateInput()}
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_owner(organisation)
+
+    def clean_weight(self) -> int:
+        weight: int = self.cleaned_data["weight"]
+        if not 1 <= weight <= 100:
+            raise forms.ValidationError("Give a weight from 1 to 100.")
+        return weight
+
+
+class MilestoneForm(forms.ModelForm):
+    class Meta:
+        model = Milestone
+        fields = ("title", "due_on")
+        labels = {"due_on": "Due on"}
+        widgets = {"due_on": DateInput()}
+
+
+# --- Stakeholders -----------------------------------------------------------------------
+
+
+class StakeholderForm(forms.ModelForm):
+    class Meta:
+        model = Stakeholder
+        fields = ("name", "kind", "contact_name", "email", "consent_to_email", "notes")
+        labels = {"contact_name": "Contact name", "email": "Contact email"}
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        clash = Stakeholder.objects.filter(organisation=self.organisation, name__iexact=name)
+        if clash.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("The register already has a stakeholder with this name.")
+        return name
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("consent_to_email") and not data.get("email") and "email" not in self.errors:
+            self.add_error("email", "Add an email address to record consent to email.")
+        kind = data.get("kind")
+        if self.instance.pk and kind and kind != StakeholderKind.SUPPLIER:
+            committed = self.instance.mission_links.exclude(commitment="").count()
+            if committed:
+                self.add_error(
+                    "kind",
+                    f"Only suppliers carry commitments, and {self.instance.name} has "
+                    f"{committed} on missions. Clear them on those missions' Stakeholders "
+                    "tabs first.",
+                )
+        return data
+
+
+class StakeholderChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.get_kind_display()})"
+
+
+class StakeholderLinkForm(forms.ModelForm):
+    """Link a stakeholder from the register to a mission; a supplier may also commit."""
+
+    stakeholder = StakeholderChoiceField(
+        queryset=Stakeholder.objects.none(),
+        to_field_name="uid",  # no sequential ids in the page
+        empty_label="Choose a stakeholder",
+        error_messages={
+            "invalid_choice": "Choose a stakeholder from the register who is not linked yet."
+        },
+    )
+
+    class Meta:
+        model = StakeholderLink
+        fields = ("stakeholder", "interest", "commitment", "commitment_due_on")
+        labels = {"interest": "Their interest", "commitment_due_on": "Commitment due on"}
+        help_texts = {"interest": "What they care about in this mission."}
+        widgets = {"commitment_due_on": DateInput()}
+
+    def __init__(self, *args: Any, mission: Mission, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("stakeholder")
+        if isinstance(field, forms.ModelChoiceField):
+            field.queryset = (
+                Stakeholder.objects.filter(organisation_id=mission.organisation_id)
+                .exclude(mission_links__mission=mission)
+                .order_by("name")
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "stakeholder" in self.fields:
+            stakeholder = data.get("stakeholder")
+        else:
+            stakeholder = self.instance.stakeholder
+        if stakeholder is None:
+            return data
+        commitment = data.get("commitment", "")
+        if commitment and stakeholder.kind != StakeholderKind.SUPPLIER:
+            kind = stakeholder.get_kind_display().lower()
+            article = "an" if kind[0] in "aeiou" else "a"
+            self.add_error(
+                "commitment",
+                f"Only suppliers carry commitments, and {stakeholder.name} is {article} {kind}. "
+                "Record what they care about as their interest instead.",
+            )
+        dated = [f for f in ("commitment_due_on", "commitment_met_on") if data.get(f)]
+        if dated and not commitment and "commitment" not in self.errors:
+            self.add_error("commitment", "Say what the commitment is, or clear its dates.")
+        return data
+
+
+class StakeholderLinkEditForm(StakeholderLinkForm):
+    """The stakeholder stays; what they want and commit to changes."""
+
+    stakeholder = None  # type: ignore[assignment]
+
+    class Meta(StakeholderLinkForm.Meta):
+        fields = ("interest", "commitment", "commitment_due_on", "commitment_met_on")
+        labels = StakeholderLinkForm.Meta.labels | {"commitment_met_on": "Commitment met on"}
+        widgets = StakeholderLinkForm.Meta.widgets | {"commitment_met_on": DateInput()}
+
+    def clean_commitment_met_on(self) -> date | None:
+        met_on: date | None = self.cleaned_data["commitment_met_on"]
+        if met_on and met_on > timezone.localdate():
+            raise forms.ValidationError("A commitment cannot be met in the future.")
+        return met_on
+
+
+# --- Ideas ------------------------------------------------------------------------------
+
+
+class IdeaForm(forms.ModelForm):
+    class Meta:
+        model = Idea
+        fields = ("title", "description")
+        labels = {"title": "Your idea or experiment"}
+        help_texts = {"description": "What you would try, and what it would change."}
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+
+class IdeaAcceptForm(forms.Form):
+    """Turn an idea into a goal or a milestone. The field is posted as `as`."""
+
+    due_on = forms.DateField(label="Due on", required=False, widget=DateInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # `as` is a Python keyword, so the field cannot be declared on the class.
+        self.fields["as"] = forms.ChoiceField(
+            label="Turn it into",
+            choices=[("goal", "A goal"), ("milestone", "A milestone")],
+            error_messages={"required": "Choose whether it becomes a goal or a milestone."},
+        )
+        self.order_fields(["as", "due_on"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("as") == "milestone" and not data.get("due_on") and not self.errors:
+            self.add_error("due_on", "A milestone needs a due date.")
+        return data
+
+
+class IdeaDeclineForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Give a reason, so the person who proposed it knows why."},
+    )
+
+
+class AlignmentForm(forms.ModelForm):
+    """A team on a mission: offers the organisation's teams, by slug (no ids in pages)."""
+
+    capacity = forms.IntegerField(
+        label="Share of capacity (%)",
+        min_value=0,
+        max_value=100,
+        help_text="How much of the team's time goes to this mission, from 0 to 100.",
+        error_messages={
+            "required": "Give the share of the team's capacity, from 0 to 100 %.",
+            "invalid": "Give the share of capacity as a whole number from 0 to 100.",
+            "min_value": "The share of capacity can't be below %(limit_value)s %%.",
+            "max_value": (
+                "The share of capacity can't be more than %(limit_value)s %% of the team's time."
+            ),
+        },
+    )
+
+    class Meta:
+        model = Alignment
+        fields = ("team", "role", "capacity", "note")
+        error_messages = {"team": {"required": "Choose a team."}}
+
+    def __init__(self, *args: Any, mission: Mission, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.mission = mission
+        team = self.fields["team"]
+        assert isinstance(team, forms.ModelChoiceField)
+        team.queryset = mission.organisation.teams.order_by("name")
+        team.to_field_name = "slug"
+        team.empty_label = "Choose a team"
+        team.error_messages["invalid_choice"] = "Choose one of the organisation's teams."
+        show_stored_choice(self, "team")
+
+    def clean_team(self) -> Any:
+        team = self.cleaned_data["team"]
+        aligned = Alignment.objects.filter(mission=self.mission, team=team)
+        if aligned.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(
+                f"{team.name} is already aligned to this mission. Change its share instead."
+            )
+        return team
+
+
+CURRENCY_CODE = re.compile(r"[A-Z]{3}")
+
+
+class ResourceForm(forms.ModelForm):
+    class Meta:
+        model = Resource
+        fields = ("kind", "name", "amount", "currency", "period", "note")
+        labels = {"name": "What it is"}
+        help_texts = {
+            "amount": "Money for a budget, technology or other; full-time equivalents for people.",
+            "currency": "Three letters, such as GBP or EUR. Not used for people.",
+            "period": "How often the amount comes. Not used for people.",
+        }
+        error_messages = {
+            "amount": {"invalid": "Give the amount as a number, such as 5000 or 1.5."},
+            "currency": {"max_length": "Use a three-letter currency code, such as GBP or EUR."},
+            "kind": {"required": "Choose what kind of resource it is."},
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kind = self.fields["kind"]
+        assert isinstance(kind, forms.ChoiceField)
+        kind.choices = [("", "Choose a kind"), *ResourceKind.choices]
+
+    def clean_amount(self) -> Any:
+        amount = self.cleaned_data["amount"]
+        if amount is not None and amount < 0:
+            raise forms.ValidationError("The amount can't be negative.")
+        return amount
+
+    def clean_currency(self) -> str:
+        currency: str = self.cleaned_data["currency"].strip().upper()
+        if currency and not CURRENCY_CODE.fullmatch(currency):
+            raise forms.ValidationError("Use a three-letter currency code, such as GBP or EUR.")
+        return currency
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind, amount = data.get("kind"), data.get("amount")
+        if "amount" in self.errors:
+            return data
+        if kind == ResourceKind.PEOPLE:
+            if amount is None:
+                self.add_error("amount", "Give the people as full-time equivalents, such as 1.5.")
+            data["currency"] = ""  # FTEs are not money
+        elif kind == ResourceKind.BUDGET and amount is None:
+            self.add_error("amount", "A budget needs an amount, such as 5000.")
+        elif amount is not None and not data.get("currency") and "currency" not in self.errors:
+            self.add_error("currency", "Give the currency of the amount, such as GBP.")
+        return data

@@ -1,0 +1,73 @@
+"""Mission pages, under /o/<org_slug>/."""
+
+from django.urls import path
+
+from missions.views import alignment, ideas, missions, stakeholders
+
+app_name = "missions"
+
+M = "missions/<slug:mission_slug>/"
+
+urlpatterns = [
+    path("map/", missions.mission_map, name="map"),
+    path("missions/", missions.mission_list, name="list"),
+    path("missions/new/", missions.mission_create, name="create"),
+    path("missions/templates/", missions.template_library, name="templates"),
+    path("missions/templates/<slug:template_key>/", missions.template_use, name="template_use"),
+    path(M, missions.mission_detail, name="detail"),
+    path(M + "edit/", missions.mission_edit, name="edit"),
+    path(M + "archive/", missions.mission_archive, name="archive"),
+    path(M + "goals/", missions.goal_add, name="goal_add"),
+    path(M + "goals/<uuid:goal_uid>/", missions.goal_edit, name="goal_edit"),
+    path(M + "goals/<uuid:goal_uid>/move/", missions.goal_move, name="goal_move"),
+    path(M + "milestones/", missions.milestone_add, name="milestone_add"),
+    path(M + "milestones/<uuid:milestone_uid>/", missions.milestone_edit, name="milestone_edit"),
+    path(
+        M + "milestones/<uuid:milestone_uid>/move/", missions.milestone_move, name="milestone_move"
+    ),
+    path(
+        M + "milestones/<uuid:milestone_uid>/done/", missions.milestone_done, name="milestone_done"
+    ),
+    path("alignment/", alignment.alignment_overview, name="alignment_overview"),
+    path(M + "alignment/", alignment.mission_alignment, name="alignment"),
+    path(M + "alignment/teams/", alignment.alignment_add, name="alignment_add"),
+    path(
+        M + "alignment/teams/<uuid:alignment_uid>/", alignment.alignment_edit, name="alignment_edit"
+    ),
+    path(
+        M + "alignment/teams/<uuid:alignment_uid>/remove/",
+        alignment.alignment_remove,
+        name="alignment_remove",
+    ),
+    path(M + "alignment/resources/", alignment.resource_add, name="resource_add"),
+    path(
+        M + "alignment/resources/<uuid:resource_uid>/",
+        alignment.resource_edit,
+        name="resource_edit",
+    ),
+    path(
+        M + "alignment/resources/<uuid:resource_uid>/remove/",
+        alignment.resource_remove,
+        name="resource_remove",
+    ),
+    path(M + "stakeholders/", stakeholders.mission_stakeholders, name="stakeholders"),
+    path(
+        M + "stakeholders/<uuid:link_uid>/",
+        stakeholders.stakeholder_link_edit,
+        name="stakeholder_link_edit",
+    ),
+    path(
+        M + "stakeholders/<uuid:link_uid>/remove/",
+        stakeholders.stakeholder_link_remove,
+        name="stakeholder_link_remove",
+    ),
+    path(
+        M + "stakeholders/<uuid:link_uid>/met/",
+        stakeholders.stakeholder_link_met,
+        name="stakeholder_link_met",
+    ),
+    path(M + "ideas/", ideas.idea_list, name="ideas"),
+    path(M + "ideas/<uuid:idea_uid>/support/", ideas.idea_support, name="idea_support"),
+    path(M + "ideas/<uuid:idea_uid>/accept/", ideas.idea_accept, name="idea_accept"),
+    path(M + "ideas/<uuid:idea_uid>/decline/", ideas.idea_decline, name="idea_decline"),
+]

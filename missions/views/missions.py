@@ -1,0 +1,417 @@
+"""Missions themselves: the list, the mission page, goals, milestones and templates."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from metrics.models import Metric
+from missions import catalogue
+from missions.access import get_mission_for_user
+from missions.forms import GoalForm, MilestoneForm, MissionForm
+from missions.models import Goal, Milestone, Mission, MissionStatus
+from missions.services import mission_create_from_template, unique_mission_slug
+from orgs.access import get_org_for_user
+from orgs.models import Membership, Organisation, Role, User
+from orgs.responses import refused_status
+
+
+@login_required
+@require_GET
+def mission_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    org, membership = get_org_for_user(request, org_slug)
+    show_archived = request.GET.get("archived") == "1"
+    missions = (
+        Mission.objects.visible_to(membership)
+        .filter(archived_at__isnull=not show_archived)
+        .select_related("owner")
+        .with_health_facts()
+        .order_by("title")
+    )
+    archived_count = (
+        Mission.objects.visible_to(membership).filter(archived_at__isnull=False).count()
+    )
+    return render(
+        request,
+        "missions/list.html",
+        {
+            "org": org,
+            "membership": membership,
+            "missions": missions,
+            "show_archived": show_archived,
+            "archived_count": archived_count,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mission_create(request: HttpRequest, org_slug: str) -> HttpResponse:
+    org, membership = get_org_for_user(request, org_slug, min_role=Role.ADMIN)
+    form = MissionForm(
+        request.POST or None,
+        organisation=org,
+        initial={"owner": request.user.email if isinstance(request.user, User) else None},
+    )
+    if request.method == "POST" and form.is_valid():
+        mission = form.save(commit=False)
+        mission.organisation = org
+        mission.slug = unique_mission_slug(org, mission.title)
+        mission.save()
+        messages.success(request, f"Mission “{mission.title}” created. Now give it goals.")
+        return redirect(mission)
+    return render(
+        request,
+        "missions/form.html",
+        {"org": org, "membership": membership, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _detail_context(org: Organisation, membership: Membership, mission: Mission) -> dict[str, Any]:
+    goals = mission.goals.select_related("owner").prefetch_related(
+        Prefetch("metrics", queryset=Metric.objects.select_related("owner"))
+    )
+    return {
+        "org": org,
+        "membership": membership,
+        "mission": mission,
+        "can_edit": mission.can_edit(membership),
+        "health": mission.health(),
+        "goals": goals,
+        "mission_metrics": mission.metrics.filter(goal__isnull=True).select_related("owner"),
+        "milestones": mission.milestones.all(),
+        "alignments": mission.alignments.select_related("team"),
+        "resources": mission.resources.all(),
+        "idea_counts": mission.ideas.aggregate(
+            open=Count("pk", filter=Q(state="open")), total=Count("pk")
+        ),
+        "goal_form": GoalForm(organisation=org, prefix="goal"),
+        "milestone_form": MilestoneForm(prefix="milestone"),
+        "today": timezone.localdate(),
+    }
+
+
+def _mission_with_facts(request: HttpRequest, org_slug: str, mission_slug: str, **kw: Any) -> Any:
+    return get_mission_for_user(
+        request, org_slug, mission_slug, queryset=Mission.objects.with_health_facts(), **kw
+    )
+
+
+@login_required
+@require_GET
+def mission_detail(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
+    org, membership, mission = _mission_with_facts(request, org_slug, mission_slug)
+    return render(request, "missions/detail.html", _detail_context(org, membership, mission))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mission_edit(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
+    org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
+    form = MissionForm(request.POST or None, instance=mission, organisation=org)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Mission saved.")
+            return redirect(mission)
+        mission.refresh_from_db()
+    return render(
+        request,
+        "missions/form.html",
+        {"org": org, "membership": membership, "form": form, "mission": mission},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def mission_archive(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
+    """Archive, or restore, a mission. Missions are never deleted from here."""
+    org, _, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
+    if request.POST.get("action") == "restore":
+        clash = (
+            Mission.objects.live()
+            .filter(organisation=org, title__iexact=mission.title)
+            .exclude(pk=mission.pk)
+        )
+        if clash.exists():
+            messages.error(
+                request, "A live mission already has this title. Rename one of them first."
+            )
+        else:
+            Mission.objects.filter(pk=mission.pk).update(archived_at=None)
+            messages.success(request, f"“{mission.title}” is back among the live missions.")
+    elif mission.archived_at is None:
+        Mission.objects.filter(pk=mission.pk).update(archived_at=timezone.now())
+        messages.success(
+            request, f"“{mission.title}” is archived. It stays readable under Archived."
+        )
+    return redirect(mission)
+
+
+# --- Goals and milestones -----------------------------------------------------------------
+
+
+def _quick_add_response(
+    request: HttpRequest,
+    org: Organisation,
+    membership: Membership,
+    mission: Mission,
+    partial: str,
+    form: GoalForm | MilestoneForm,
+    form_key: str,
+) -> HttpResponse:
+    """Re-render the goals or milestones section, or the whole page without htmx."""
+    mission = Mission.objects.with_health_facts().select_related("owner").get(pk=mission.pk)
+    mission.organisation = org
+    context = _detail_context(org, membership, mission) | {form_key: form, "oob": True}
+    status = refused_status(request) if form.errors else 200
+    if request.htmx:  # type: ignore[attr-defined]
+        # Goals change the health check too; it comes along as an out-of-band swap.
+        fragment = "goals_changed" if partial == "goals" else partial
+        return render(request, f"missions/detail.html#{fragment}", context, status=status)
+    return render(request, "missions/detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def goal_add(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
+    org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
+    form = GoalForm(request.POST, organisation=org, prefix="goal")
+    if form.is_valid():
+        goal = form.save(commit=False)
+        goal.mission = mission
+        goal.position = mission.goals.next_position()
+        goal.save()
+        if not request.htmx:  # type: ignore[attr-defined]
+            messages.success(request, f"Goal “{goal.title}” added.")
+            return redirect(mission.get_absolute_url() + "#goals")
+        form = GoalForm(organisation=org, prefix="goal")
+    return _quick_add_response(request, org, membership, mission, "goals", form, "goal_form")
+
+
+def _goal(mission: Mission, goal_uid: Any) -> Goal:
+    return get_object_or_404(mission.goals.select_related("owner"), uid=goal_uid)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_edit(
+    request: HttpRequest, org_slug: str, mission_slug: str, goal_uid: Any
+) -> HttpResponse:
+    org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
+    goal = _goal(mission, goal_uid)
+    form = GoalForm(request.POST or None, instance=goal, organisation=org)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Goal saved.")
+        return redirect(mission.get_absolute_url() + "#goals")
+    return render(
+        request,
+        "missions/goal_form.html",
+        {"org": org, "membership": membership, "mission": mission, "goal": goal, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _move(rows: QuerySet[Any], row: Any, direction: str) -> None:
+    """Swap `row` with its neighbour above or below, renumbering so positions are distinct."""
+    ordered = list(rows.select_for_update().order_by("position", "id"))
+    index = next(i for i, r in enumerate(ordered) if r.pk == row.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(ordered):
+        ordered[index], ordered[other] = ordered[other], ordered[index]
+    for position, item in enumerate(ordered):
+        item.position = position
+    rows.model.objects.bulk_update(ordered, ["position"])
+
+
+@login_required
+@require_POST
+def goal_move(
+    request: HttpRequest, org_slug: str, mission_slug: str, goal_uid: Any
+) -> HttpResponse:
+    org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
+    goal = _goal(mission, goal_uid)
+    with transaction.atomic():
+        _move(mission.goals.all(), goal, request.POST.get("direction", ""))
+    if request.htmx:  # type: ignore[attr-defined]
+        return _quick_add_response(
+            request,
+            org,
+            membership,
+            mission,
+            "goals",
+            GoalForm(organisation=org, prefix="goal"),
+            "goal_form",
+        )
+    return redirect(mission.get_absolute_url() + "#goals")
+
+
+@login_required
+@require_POST
+def milestone_add(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
+    org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
+    form = MilestoneForm(request.POST, prefix="milestone")
+    if form.is_valid():
+        milestone = form.save(commit=False)
+        milestone.mission = mission
+        milestone.position = mission.milestones.next_position()
+        milestone.save()
+        if not request.htmx:  # type: ignore[attr-defined]
+            messages.success(request, f"Milestone “{milestone.title}” added.")
+            return redirect(mission.get_absolute_url() + "#milestones")
+        form = MilestoneForm(prefix="milestone")
+    return _quick_add_response(
+        request, org, membership, mission, "milestones", form, "milestone_form"
+    )
+
+
+def _milestone(mission: Mission, milestone_uid: Any) -> Milestone:
+    return get_object_or_404(mission.milestones, uid=milestone_uid)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def milestone_edit(
+    request: HttpRequest, org_slug: str, mission_slug: str, milestone_uid: Any
+) -> HttpResponse:
+    org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
+    milestone = _milestone(mission, milestone_uid)
+    form = MilestoneForm(request.POST or None, instance=milestone)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Milestone saved.")
+        return redirect(mission.get_absolute_url() + "#milestones")
+    return render(
+        request,
+        "missions/milestone_form.html",
+        {
+            "org": org,
+            "membership": membership,
+            "mission": mission,
+            "milestone": milestone,
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def milestone_move(
+    request: HttpRequest, org_slug: str, mission_slug: str, milestone_uid: Any
+) -> HttpResponse:
+    org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
+    milestone = _milestone(mission, milestone_uid)
+    with transaction.atomic():
+        _move(mission.milestones.all(), milestone, request.POST.get("direction", ""))
+    if request.htmx:  # type: ignore[attr-defined]
+        return _quick_add_response(
+            request,
+            org,
+            membership,
+            mission,
+            "milestones",
+            MilestoneForm(prefix="milestone"),
+            "milestone_form",
+        )
+    return redirect(mission.get_absolute_url() + "#milestones")
+
+
+@login_required
+@require_POST
+def milestone_done(
+    request: HttpRequest, org_slug: str, mission_slug: str, milestone_uid: Any
+) -> HttpResponse:
+    """Mark a milestone done (today) or not done, as the posted `done` says."""
+    org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
+    milestone = _milestone(mission, milestone_uid)
+    milestone.done_on = timezone.localdate() if request.POST.get("done") == "1" else None
+    milestone.save(update_fields=["done_on"])
+    if request.htmx:  # type: ignore[attr-defined]
+        return _quick_add_response(
+            request,
+            org,
+            membership,
+            mission,
+            "milestones",
+            MilestoneForm(prefix="milestone"),
+            "milestone_form",
+        )
+    return redirect(mission.get_absolute_url() + "#milestones")
+
+
+# --- Templates -----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def template_library(request: HttpRequest, org_slug: str) -> HttpResponse:
+    org, membership = get_org_for_user(request, org_slug)
+    return render(
+        request,
+        "missions/templates.html",
+        {"org": org, "membership": membership, "categories": catalogue.by_category()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_use(request: HttpRequest, org_slug: str, template_key: str) -> HttpResponse:
+    min_role = Role.ADMIN if request.method == "POST" else Role.VIEWER
+    org, membership = get_org_for_user(request, org_slug, min_role=min_role)
+    template = catalogue.get_template(template_key)
+    if template is None:
+        raise Http404
+    error = ""
+    if request.method == "POST":
+        title = request.POST.get("title", "").strip() or template.title
+        if Mission.objects.live().filter(organisation=org, title__iexact=title).exists():
+            error = "Another mission already has this title. Choose a different one."
+        else:
+            assert isinstance(request.user, User)
+            mission = mission_create_from_template(org, template, request.user, title=title)
+            messages.success(
+                request,
+                f"“{mission.title}” is drafted from the template. Make it yours: "
+                "record baselines, align a lead team and link stakeholders.",
+            )
+            return redirect(mission)
+    return render(
+        request,
+        "missions/template_detail.html",
+        {"org": org, "membership": membership, "template": template, "error": error},
+        status=400 if error else 200,
+    )
+
+
+# --- The map ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def mission_map(request: HttpRequest, org_slug: str) -> HttpResponse:
+    org, membership = get_org_for_user(request, org_slug)
+    missions = (
+        Mission.objects.visible_to(membership)
+        .live()
+        .select_related("owner")
+        .prefetch_related(
+            Prefetch("goals", queryset=Goal.objects.annotate(metric_count=Count("metrics"))),
+            "milestones",
+        )
+        .order_by("title")
+    )
+    return render(
+        request,
+        "missions/map.html",
+        {"org": org, "membership": membership, "missions": missions, "statuses": MissionStatus},
+    )
