@@ -161,11 +161,15 @@ def build_demo_missions(org: Organisation, owner: User, people: list[User]) -> N
             continue
         template = catalogue.get_template(key)
         assert template is not None, key
-        mission = mission_create_from_template(org, template, owner, title=title, starts_on=started)
+        # Active missions have run for a year; drafts start now.
+        starts_on = started if status == MissionStatus.ACTIVE else today
+        mission = mission_create_from_template(
+            org, template, owner, title=title, starts_on=starts_on
+        )
         mission.status, mission.visibility = status, visibility
         mission.save(update_fields=["status", "visibility"])
         if status == MissionStatus.ACTIVE:
-            _record_baselines(mission, template, started)
+            _record_baselines(mission, template, starts_on)
             _progress_milestones(mission, today)
         for slug, role, capacity in alignments:
             Alignment.objects.create(
@@ -196,7 +200,7 @@ def build_demo_missions(org: Organisation, owner: User, people: list[User]) -> N
             title=title,
             defaults={
                 "description": description,
-                "author": people[-1],
+                "author": people[0],
                 "state": state,
                 "decision_note": note,
                 "decided_by": owner if state != IdeaState.OPEN else None,
