@@ -1,8 +1,10 @@
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 
-from metrics.models import Direction, Metric
+from metrics.models import CheckIn, Direction, Metric, MetricFormat
 from missions.forms import DateInput, OwnerChoiceMixin
 from orgs.models import Organisation
 
@@ -22,6 +24,7 @@ class MetricForm(OwnerChoiceMixin, forms.ModelForm):
             "target_on",
             "cadence",
             "owner",
+            "weight",
             "source_note",
         )
         labels = {
@@ -35,6 +38,12 @@ class MetricForm(OwnerChoiceMixin, forms.ModelForm):
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limit_owner(organisation)
+
+    def clean_weight(self) -> int:
+        weight: int = self.cleaned_data["weight"]
+        if not 1 <= weight <= 100:
+            raise forms.ValidationError("Give a weight from 1 to 100.")
+        return weight
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -60,3 +69,37 @@ class MetricForm(OwnerChoiceMixin, forms.ModelForm):
                     "target_value", "To decrease, the target must be below the baseline."
                 )
         return data
+
+
+class CheckInForm(forms.ModelForm):
+    """A reading for a metric: the value, how confident its owner is, a comment and the date."""
+
+    class Meta:
+        model = CheckIn
+        fields = ("value", "confidence", "note", "for_date")
+        widgets = {
+            "for_date": DateInput(),
+            "note": forms.Textarea(attrs={"rows": 2}),
+            "confidence": forms.RadioSelect(),
+        }
+
+    def __init__(self, *args: Any, metric: Metric, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.metric, self.today = metric, today
+        value = self.fields["value"]
+        if metric.format == MetricFormat.YES_NO:
+            value.widget = forms.Select(choices=[("1", "Yes"), ("0", "No")])
+        else:
+            value.widget.attrs.update(step="any", inputmode="decimal")
+        value.label = f"Value ({metric.unit})" if metric.unit else "Value"
+        self.fields["for_date"].initial = today
+
+    def clean_value(self) -> Decimal:
+        value: Decimal = self.cleaned_data["value"]
+        self.metric.check_reading(value)
+        return value
+
+    def clean_for_date(self) -> date:
+        for_date: date = self.cleaned_data["for_date"]
+        self.metric.check_reading_date(for_date, self.today)
+        return for_date

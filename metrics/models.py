@@ -1,12 +1,18 @@
-"""Metrics: how a goal or mission is measured. Check-ins against them come next."""
+"""Metrics, how a goal or mission is measured, and the check-ins recorded against them."""
 
 import uuid
+from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from metrics import progress as calc
+from metrics.progress import Status
 from missions.models import Goal, Mission
+from orgs.models import Membership, Role
 
 
 class MetricKind(models.TextChoices):
@@ -34,6 +40,20 @@ class Cadence(models.TextChoices):
     FORTNIGHTLY = "fortnightly", "Fortnightly"
     MONTHLY = "monthly", "Monthly"
     QUARTERLY = "quarterly", "Quarterly"
+
+
+CADENCE_DAYS = {
+    Cadence.WEEKLY: 7,
+    Cadence.FORTNIGHTLY: 14,
+    Cadence.MONTHLY: 30,
+    Cadence.QUARTERLY: 91,
+}
+
+
+class Confidence(models.TextChoices):
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    OFF_TRACK = "off_track", "Off track"
 
 
 class Metric(models.Model):
@@ -72,12 +92,26 @@ class Metric(models.Model):
     source_note = models.CharField(
         "source", max_length=240, blank=True, help_text="Where the number comes from."
     )
+    weight = models.PositiveSmallIntegerField(
+        default=1, help_text="How much this metric counts towards its goal, from 1 to 100."
+    )
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The latest current check-in, kept on the row by metrics.services so that lists and
+    # dashboards read it without touching the check-ins.
+    latest_value = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
+    latest_on = models.DateField(null=True, blank=True)
+    latest_confidence = models.CharField(max_length=10, choices=Confidence.choices, blank=True)
+    # When the next check-in is due: reminders claim their send against this.
+    next_due_on = models.DateField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["position", "id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(weight__gte=1, weight__lte=100),
+                name="metric_weight_between_1_and_100",
+            ),
             models.CheckConstraint(
                 condition=Q(target_on__isnull=True)
                 | Q(baseline_on__isnull=True)
@@ -99,3 +133,114 @@ class Metric(models.Model):
     @property
     def has_baseline(self) -> bool:
         return self.baseline_value is not None and self.baseline_on is not None
+
+    @property
+    def is_measurable(self) -> bool:
+        """A baseline and a target, both dated: enough to say how it is going."""
+        return self.has_baseline and self.target_value is not None and self.target_on is not None
+
+    def progress(self) -> float | None:
+        if not self.is_measurable or self.latest_value is None:
+            return None
+        assert self.baseline_value is not None and self.target_value is not None
+        return calc.progress(
+            self.direction, self.baseline_value, self.target_value, self.latest_value
+        )
+
+    def expected_progress(self, on: date) -> float | None:
+        if not self.is_measurable:
+            return None
+        assert self.baseline_on is not None and self.target_on is not None
+        return calc.expected_progress(self.baseline_on, self.target_on, on)
+
+    def status(self, on: date) -> Status:
+        expected = self.expected_progress(on)
+        if expected is None:
+            return Status.NO_DATA
+        return calc.status(self.progress(), expected, self.latest_confidence or None)
+
+    def can_check_in(self, membership: Membership, mission: Mission) -> bool:
+        """Admins, the mission's owner and the metric's owner record readings."""
+        return membership.has_role(Role.ADMIN) or (
+            membership.has_role(Role.MEMBER)
+            and membership.user_id in (self.owner_id, mission.owner_id)
+        )
+
+    def check_reading(self, value: Decimal) -> None:
+        """A value this metric's format allows: yes/no is 1 or 0, a percentage 0 to 100."""
+        if self.format == MetricFormat.YES_NO and value not in (0, 1):
+            raise ValidationError("Choose yes or no.")
+        if self.format == MetricFormat.PERCENTAGE and not 0 <= value <= 100:
+            raise ValidationError("A percentage is between 0 and 100.")
+
+    def check_reading_date(self, for_date: date, today: date) -> None:
+        """Not in the future, and not before the baseline."""
+        if for_date > today:
+            raise ValidationError("A check-in can’t be for a date in the future.")
+        if self.baseline_on and for_date < self.baseline_on:
+            raise ValidationError(
+                f"That is before the baseline date ({self.baseline_on:%-d %b %Y}). "
+                "Change the baseline if the history starts earlier."
+            )
+
+    def next_due_date(self) -> date:
+        """A cadence after the latest check-in, or after the baseline (or creation)."""
+        start = self.latest_on or self.baseline_on or self.created_at.date()
+        return start + timedelta(days=CADENCE_DAYS[Cadence(self.cadence)])
+
+    def format_value(self, value: Decimal | float | None) -> str:
+        """A value as people read it: 1,250 · 42 % · £3,400 · Yes."""
+        if value is None:
+            return "–"
+        if self.format == MetricFormat.YES_NO:
+            return "Yes" if value else "No"
+        number = f"{value:,.2f}".rstrip("0").rstrip(".")
+        if self.format == MetricFormat.PERCENTAGE:
+            return f"{number} %"
+        if self.format == MetricFormat.CURRENCY:
+            return f"{self.unit or '£'}{number}" if len(self.unit) <= 1 else f"{number} {self.unit}"
+        return f"{number} {self.unit}".strip()
+
+
+class CheckIn(models.Model):
+    """One reading of a metric. Rows are never changed: a correction is a new row.
+
+    The corrected row stays, marked not current, and the correction points back at it,
+    so the history shows every earlier value, who replaced it and when.
+    """
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="checkins")
+    value = models.DecimalField(max_digits=16, decimal_places=4)
+    confidence = models.CharField(
+        max_length=10, choices=Confidence.choices, default=Confidence.ON_TRACK
+    )
+    note = models.TextField("comment", blank=True)
+    for_date = models.DateField("for the date")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="checkins"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    is_current = models.BooleanField(default=True)
+    # One-to-one: a check-in can be corrected once; a second, simultaneous correction of
+    # the same row fails instead of silently overwriting the first.
+    corrects = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="correction"
+    )
+
+    class Meta:
+        ordering = ["for_date", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "for_date"],
+                condition=Q(is_current=True),
+                name="checkin_one_current_per_metric_and_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__in=Confidence.values), name="checkin_confidence_is_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["metric", "is_current", "for_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.metric}: {self.value} on {self.for_date}"

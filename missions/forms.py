@@ -41,7 +41,12 @@ class OwnerChoiceMixin:
 
 
 class DateInput(forms.DateInput):
+    """The browser's date picker, which only understands ISO dates in its value."""
+
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class MissionForm(OwnerChoiceMixin, forms.ModelForm):

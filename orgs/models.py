@@ -119,7 +119,7 @@ class Organisation(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("orgs:home", args=[self.slug])
+        return reverse("metrics:dashboard", args=[self.slug])
 
     def owner_count(self) -> int:
         return self.memberships.filter(role=Role.OWNER).count()

@@ -8,7 +8,6 @@ from orgs import views
 app_name = "orgs"
 
 urlpatterns = [
-    path("", views.org_home, name="home"),
     path("settings/", views.org_settings, name="settings"),
     path("members/", views.member_list, name="members"),
     path("members/invite/", views.member_invite, name="member_invite"),

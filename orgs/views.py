@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -124,24 +124,6 @@ def _accept(request: HttpRequest, invitation: Invitation, user: User) -> HttpRes
 
 
 # --- Inside an organisation -----------------------------------------------------------
-
-
-@login_required
-@require_GET
-def org_home(request: HttpRequest, org_slug: str) -> HttpResponse:
-    org, membership = get_org_for_user(request, org_slug)
-    teams = org.teams.select_related("lead").annotate(size=Count("team_members"))
-    return render(
-        request,
-        "orgs/org_home.html",
-        {
-            "org": org,
-            "membership": membership,
-            "teams": teams,
-            "member_count": org.memberships.count(),
-            "pending_invitations": org.invitations.pending().count(),
-        },
-    )
 
 
 @login_required

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from metrics.models import Metric
+from metrics.rollups import mission_progress
 from missions import catalogue
 from missions.access import get_mission_for_user
 from missions.forms import GoalForm, MilestoneForm, MissionForm
@@ -75,17 +76,18 @@ def mission_create(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 
 def _detail_context(org: Organisation, membership: Membership, mission: Mission) -> dict[str, Any]:
+    today = timezone.localdate()
     goals = mission.goals.select_related("owner").prefetch_related(
         Prefetch("metrics", queryset=Metric.objects.select_related("owner"))
     )
+    loose = mission.metrics.filter(goal__isnull=True).select_related("owner")
     return {
         "org": org,
         "membership": membership,
         "mission": mission,
         "can_edit": mission.can_edit(membership),
         "health": mission.health(),
-        "goals": goals,
-        "mission_metrics": mission.metrics.filter(goal__isnull=True).select_related("owner"),
+        "progress": mission_progress(goals, loose, today),
         "milestones": mission.milestones.all(),
         "alignments": mission.alignments.select_related("team"),
         "resources": mission.resources.all(),
@@ -94,7 +96,7 @@ def _detail_context(org: Organisation, membership: Membership, mission: Mission)
         ),
         "goal_form": GoalForm(organisation=org, prefix="goal"),
         "milestone_form": MilestoneForm(prefix="milestone"),
-        "today": timezone.localdate(),
+        "today": today,
     }
 
 

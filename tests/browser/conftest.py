@@ -82,7 +82,7 @@ def new_page(
     contexts = []
 
     def open_page() -> Page:
-        context = browser.new_context(base_url=live_server.url, viewport=DESKTOP)
+        context = browser.new_context(base_url=live_server.url, viewport=DESKTOP, locale="en-GB")
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
@@ -119,6 +119,8 @@ def shot(request: pytest.FixtureRequest) -> Callable[[Page, str], None]:
         nonlocal taken
         taken += 1
         original = page.viewport_size or DESKTOP
+        # The sticky top bar is drawn where the page is scrolled to: start at the top.
+        page.evaluate("window.scrollTo(0, 0)")
         for size in (DESKTOP, PHONE):
             page.set_viewport_size(size)
             page.screenshot(

@@ -20,6 +20,7 @@ METRIC = {
     "cadence": "quarterly",
     "owner": "member@acme.example",
     "source_note": "Energy bills and fuel cards",
+    "weight": "2",
 }
 
 

@@ -37,7 +37,7 @@ def url(name: str, mission: Mission, *args) -> str:
 
 def text(response) -> str:
     """The page as a reader sees it, with HTML escapes undone."""
-    return html.unescape(response.content.decode())
+    return html.unescape(response.content.decode()).replace("\xa0", " ")
 
 
 def fragment_id(response) -> str:

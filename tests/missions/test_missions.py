@@ -243,3 +243,10 @@ def test_the_goal_edit_page_shows_the_stored_owner(cast, login, mission):
     goal = GoalFactory(mission=mission, owner=cast.viewer)
     response = login(cast.admin).get(url("goal_edit", "zero-waste", goal.uid))
     assert '<option value="viewer@acme.example" selected>' in response.text
+
+
+def test_date_fields_show_their_stored_dates_to_the_date_picker(cast, login, mission):
+    mission.ends_on = datetime.date(2030, 12, 31)
+    mission.save()
+    response = login(cast.admin).get(url("edit", "zero-waste"))
+    assert 'value="2030-12-31"' in response.text

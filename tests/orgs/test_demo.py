@@ -3,6 +3,7 @@ from io import StringIO
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
+from metrics.models import CheckIn, Metric
 from missions.models import Mission
 from orgs.models import Membership, Organisation, Team, TeamMember, User
 
@@ -20,6 +21,8 @@ def test_the_demo_loads_once_and_prints_its_logins(db):
     call_command("load_demo", stdout=StringIO())
 
     assert counts() == first == (1, 4, 4, 3, 3, 4)
+    assert CheckIn.objects.filter(is_current=True).count() > 50
+    assert Metric.objects.filter(latest_value__isnull=False).count() > 10
     for role in ("owner", "member", "viewer"):
         assert f"{role}@demo.waymark.example" in out.getvalue()
     assert authenticate(username="member@demo.waymark.example", password="waymark-demo")

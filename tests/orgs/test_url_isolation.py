@@ -4,9 +4,12 @@ A new pattern under /o/<org_slug>/ with a URL argument this file cannot fill
 fails the suite, so nobody can add a page without it being walked here.
 """
 
+import datetime
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from metrics.models import CheckIn
 from tests.factories import (
     AlignmentFactory,
     IdeaFactory,
@@ -44,7 +47,7 @@ ORG_PATTERNS = org_scoped_patterns()
 
 def test_the_walk_finds_the_org_pages():
     names = {name for name, _ in ORG_PATTERNS}
-    assert {"orgs:home", "orgs:members", "orgs:member_role", "orgs:team_detail"} <= names
+    assert {"metrics:dashboard", "orgs:members", "orgs:member_role", "orgs:team_detail"} <= names
 
 
 @pytest.fixture
@@ -68,6 +71,9 @@ def victim_objects(cast):
         "stakeholder_uid": link.stakeholder.uid,
         "link_uid": link.uid,
         "idea_uid": IdeaFactory(mission=mission).uid,
+        "checkin_uid": CheckIn.objects.create(
+            metric=metric, value=1, for_date=datetime.date(2026, 2, 1), note="Secret note"
+        ).uid,
         "template_key": "net-zero-operations",
     }
 
@@ -85,6 +91,7 @@ def test_outsider_gets_404(cast, victim_objects, login, name, arguments, method)
     assert response.status_code == 404, f"{method.upper()} {url} answered {response.status_code}"
     assert b"Secret Team" not in response.content
     assert b"Secret Mission" not in response.content
+    assert b"Secret note" not in response.content
     assert b"Acme" not in response.content
 
 

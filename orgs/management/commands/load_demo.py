@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from orgs.models import Membership, Organisation, Role, Team, TeamMember, User
@@ -57,6 +58,10 @@ class Command(BaseCommand):
         owner = users["owner@demo.waymark.example"]
         contributors = [users[f"{role}@demo.waymark.example"] for role in ("member", "admin")]
         build_demo_missions(org, owner, [*contributors, owner])
+
+        from metrics.demo import build_demo_history
+
+        build_demo_history(org, timezone.localdate())
 
         self.stdout.write(self.style.SUCCESS(f"Demo organisation: {org.name} (/o/{org.slug}/)"))
         self.stdout.write(f"Log in with any of these, password {DEMO_PASSWORD!r}:")

@@ -6,8 +6,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
 
+from metrics.access import get_metric_for_user
+from metrics.forecast import forecast
 from metrics.forms import MetricForm
 from metrics.models import Metric
 from missions.access import get_mission_for_user
@@ -45,12 +48,13 @@ def metric_edit(
     metric: Metric = get_object_or_404(
         Metric.objects.select_related("goal"), mission=mission, uid=metric_uid
     )
+    metric.mission = mission
     form = MetricForm(request.POST or None, instance=metric, organisation=org)
     if request.method == "POST":
         if form.is_valid():
             form.save()
             messages.success(request, "Metric saved.")
-            return redirect(mission.get_absolute_url() + "#goals")
+            return redirect("metrics:detail", org.slug, mission.slug, metric.uid)
         metric.refresh_from_db()
     return render(
         request,
@@ -64,4 +68,44 @@ def metric_edit(
             "form": form,
         },
         status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def metric_detail(
+    request: HttpRequest, org_slug: str, mission_slug: str, metric_uid: Any
+) -> HttpResponse:
+    org, membership, mission, metric = get_metric_for_user(
+        request, org_slug, mission_slug, metric_uid
+    )
+    today = timezone.localdate()
+    history = list(
+        metric.checkins.select_related("author", "corrects").order_by("-for_date", "-created_at")
+    )
+    current = sorted((c for c in history if c.is_current), key=lambda c: c.for_date)
+    trend = None
+    if metric.target_value is not None and metric.target_on is not None:
+        trend = forecast(
+            [(c.for_date, float(c.value)) for c in current],
+            float(metric.target_value),
+            metric.target_on,
+            metric.direction,
+        )
+    return render(
+        request,
+        "metrics/detail.html",
+        {
+            "org": org,
+            "membership": membership,
+            "mission": mission,
+            "metric": metric,
+            "history": history,
+            "progress": metric.progress(),
+            "expected": metric.expected_progress(today),
+            "status": metric.status(today),
+            "forecast": trend,
+            "can_check_in": metric.can_check_in(membership, mission),
+            "can_edit": mission.can_edit(membership),
+        },
     )

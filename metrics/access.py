@@ -1,0 +1,38 @@
+"""Finding a metric for a request, through the mission's (and so the organisation's) access."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from metrics.models import Metric
+from missions.access import get_mission_for_user
+from missions.models import Mission
+from orgs.models import Membership, Organisation
+
+
+def get_metric_for_user(
+    request: HttpRequest,
+    org_slug: str,
+    mission_slug: str,
+    metric_uid: Any,
+    *,
+    check_in: bool = False,
+) -> tuple[Organisation, Membership, Mission, Metric]:
+    """The metric if this person may see its mission (404 otherwise).
+
+    `check_in=True` also requires the right to record readings: admins, the mission's
+    owner and the metric's owner.
+    """
+    org, membership, mission = get_mission_for_user(request, org_slug, mission_slug)
+    metric = (
+        Metric.objects.select_related("goal", "owner")
+        .filter(mission=mission, uid=metric_uid)
+        .first()
+    )
+    if metric is None:
+        raise Http404
+    metric.mission = mission
+    if check_in and not metric.can_check_in(membership, mission):
+        raise PermissionDenied("Only admins, the mission's owner and the metric's owner check in.")
+    return org, membership, mission, metric

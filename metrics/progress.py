@@ -1,0 +1,118 @@
+"""Progress, expected progress, status and roll-ups: pure functions over plain values.
+
+Percentages are floats from 0 to 100. Nothing here touches the database, so the
+rules are tested directly (tests/metrics/test_progress.py), with hypothesis for the
+invariants.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+Number = Decimal | float | int
+
+
+class Status(StrEnum):
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    OFF_TRACK = "off_track"
+    NO_DATA = "no_data"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    Status.ON_TRACK: "On track",
+    Status.AT_RISK: "At risk",
+    Status.OFF_TRACK: "Off track",
+    Status.NO_DATA: "No data yet",
+}
+# Worse is higher: a person's confidence can move a status right, never left.
+SEVERITY = {Status.ON_TRACK: 0, Status.AT_RISK: 1, Status.OFF_TRACK: 2}
+
+# How far behind the straight path, in percentage points, before a metric is at risk or
+# off track.
+AT_RISK_GAP = 10.0
+OFF_TRACK_GAP = 25.0
+
+
+def _clamp(value: float) -> float:
+    return max(0.0, min(100.0, value))
+
+
+def progress(direction: str, baseline: Number, target: Number, current: Number) -> float:
+    """How far `current` has moved from `baseline` towards `target`, 0–100.
+
+    "increase" and "decrease" move along the line from baseline to target. "stay_above"
+    and "stay_below" are limits: on the right side of the target is 100; on the wrong
+    side, progress is how far it has come from the baseline (0 when the baseline was
+    already on the right side and it has since slipped across).
+    """
+    baseline, target, current = float(baseline), float(target), float(current)
+    if direction == "stay_above":
+        if current >= target:
+            return 100.0
+        if baseline >= target:
+            return 0.0  # it started inside the limit and has slipped out
+        return _clamp((current - baseline) / (target - baseline) * 100)
+    if direction == "stay_below":
+        if current <= target:
+            return 100.0
+        if baseline <= target:
+            return 0.0
+        return _clamp((baseline - current) / (baseline - target) * 100)
+    if target == baseline:
+        return 100.0 if current == target else 0.0
+    return _clamp((current - baseline) / (target - baseline) * 100)
+
+
+def expected_progress(baseline_on: date, target_on: date, on: date) -> float:
+    """Where the straight path from baseline (at its date) to target says we should be."""
+    if on <= baseline_on:
+        return 0.0
+    if on >= target_on:
+        return 100.0
+    return (on - baseline_on).days / (target_on - baseline_on).days * 100
+
+
+def status(actual: float | None, expected: float, confidence: str | None = None) -> Status:
+    """On track, at risk or off track, from the data; confidence can only lower it.
+
+    Reaching the target is never off track: a worried owner can mark it at risk.
+    """
+    if actual is None:
+        return Status.NO_DATA
+    gap = expected - actual
+    from_data = (
+        Status.ON_TRACK
+        if gap <= AT_RISK_GAP
+        else Status.AT_RISK
+        if gap <= OFF_TRACK_GAP
+        else Status.OFF_TRACK
+    )
+    result = from_data
+    if confidence in SEVERITY and SEVERITY[Status(confidence)] > SEVERITY[from_data]:
+        result = Status(confidence)
+    if actual >= 100 and result == Status.OFF_TRACK:
+        result = Status.AT_RISK
+    return result
+
+
+def weighted_progress(parts: Iterable[tuple[float | None, int]]) -> float | None:
+    """The weighted mean of the parts that have progress; None when none has."""
+    total = weight_sum = 0.0
+    for value, weight in parts:
+        if value is None or weight <= 0:
+            continue
+        total += value * weight
+        weight_sum += weight
+    return total / weight_sum if weight_sum else None
+
+
+def worst(statuses: Iterable[Status]) -> Status:
+    """The most severe status among those with data; no data if none has."""
+    known = [s for s in statuses if s in SEVERITY]
+    return max(known, key=SEVERITY.__getitem__) if known else Status.NO_DATA

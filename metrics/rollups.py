@@ -1,0 +1,94 @@
+"""Goal and mission progress rolled up from their metrics, from rows already loaded.
+
+Metrics carry their latest reading (metrics.services keeps it current), so a page that
+has loaded missions, goals and metrics can judge them all without another query.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from metrics.progress import SEVERITY, Status, status, weighted_progress
+
+if TYPE_CHECKING:
+    from metrics.models import Metric
+    from missions.models import Goal
+
+
+@dataclass(frozen=True, slots=True)
+class Rollup:
+    progress: float | None
+    expected: float | None
+    status: Status
+
+
+NO_DATA = Rollup(None, None, Status.NO_DATA)
+
+
+def metric_rollup(metric: "Metric", today: date) -> Rollup:
+    actual, expected = metric.progress(), metric.expected_progress(today)
+    if expected is None:
+        return NO_DATA
+    return Rollup(actual, expected, metric.status(today))
+
+
+def combine(parts: Sequence[tuple[Rollup, int]]) -> Rollup:
+    """Weighted progress and expected progress of the measured parts, and their status."""
+    measured = [(r, w) for r, w in parts if r.progress is not None and r.expected is not None]
+    actual = weighted_progress((r.progress, w) for r, w in measured)
+    expected = weighted_progress((r.expected, w) for r, w in measured)
+    if actual is None or expected is None:
+        return NO_DATA
+    # A part whose owner reports trouble pulls the whole down at most to at risk; the
+    # weighted gap decides off track.
+    reported = max((r.status for r, _ in measured), key=_severity)
+    combined = status(actual, expected)
+    if _severity(reported) > _severity(combined) and combined == Status.ON_TRACK:
+        combined = Status.AT_RISK
+    return Rollup(actual, expected, combined)
+
+
+def _severity(value: Status) -> int:
+    return SEVERITY.get(value, -1)
+
+
+@dataclass(frozen=True, slots=True)
+class MetricProgress:
+    metric: "Metric"
+    rollup: Rollup
+
+
+@dataclass(frozen=True, slots=True)
+class GoalProgress:
+    goal: "Goal"
+    rollup: Rollup
+    metrics: list[MetricProgress]
+
+
+@dataclass(frozen=True, slots=True)
+class MissionProgress:
+    rollup: Rollup
+    goals: list[GoalProgress]
+    loose: list[MetricProgress]
+
+    @property
+    def metrics(self) -> list[MetricProgress]:
+        return [m for g in self.goals for m in g.metrics] + self.loose
+
+
+def mission_progress(
+    goals: Iterable["Goal"], loose_metrics: Iterable["Metric"], today: date
+) -> MissionProgress:
+    """Every goal and metric of a mission judged, from goals with their metrics prefetched."""
+    goal_rows = []
+    for goal in goals:
+        rows = [MetricProgress(m, metric_rollup(m, today)) for m in goal.metrics.all()]
+        goal_rows.append(
+            GoalProgress(goal, combine([(r.rollup, r.metric.weight) for r in rows]), rows)
+        )
+    loose = [MetricProgress(m, metric_rollup(m, today)) for m in loose_metrics]
+    parts = [(g.rollup, g.goal.weight) for g in goal_rows]
+    if loose:
+        parts.append((combine([(r.rollup, r.metric.weight) for r in loose]), 1))
+    return MissionProgress(combine(parts), goal_rows, loose)

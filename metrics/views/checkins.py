@@ -1,0 +1,153 @@
+"""Recording a check-in on its own page, and correcting one."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from metrics.access import get_metric_for_user
+from metrics.forms import CheckInForm
+from metrics.models import CheckIn, Metric
+from metrics.services import CheckInConflict, checkin_correct, checkin_record
+from orgs.models import User
+
+
+def _next_url(request: HttpRequest, metric: Metric) -> str:
+    """Back where the person came from (an email link, My check-ins), or the metric page."""
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(wanted, {request.get_host()}, request.is_secure()):
+        return wanted
+    return metric_url(metric)
+
+
+def metric_url(metric: Metric) -> str:
+    mission = metric.mission
+    return reverse("metrics:detail", args=[mission.organisation.slug, mission.slug, metric.uid])
+
+
+def _previous(metric: Metric) -> CheckIn | None:
+    return (
+        metric.checkins.filter(is_current=True)
+        .select_related("author")
+        .order_by("-for_date", "-created_at")
+        .first()
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkin_create(
+    request: HttpRequest, org_slug: str, mission_slug: str, metric_uid: Any
+) -> HttpResponse:
+    org, membership, mission, metric = get_metric_for_user(
+        request, org_slug, mission_slug, metric_uid, check_in=True
+    )
+    today = timezone.localdate()
+    initial: dict[str, Any] = {}
+    if request.method == "GET" and "value" in request.GET:
+        initial["value"] = request.GET["value"]  # prefilled from a reminder's link
+    form = CheckInForm(request.POST or None, metric=metric, today=today, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        assert isinstance(request.user, User)
+        checkin_record(
+            metric,
+            value=form.cleaned_data["value"],
+            for_date=form.cleaned_data["for_date"],
+            confidence=form.cleaned_data["confidence"],
+            note=form.cleaned_data["note"],
+            author=request.user,
+        )
+        messages.success(
+            request, f"Checked in {metric.format_value(form.cleaned_data['value'])} for {metric}."
+        )
+        return redirect(_next_url(request, metric))
+    return render(
+        request,
+        "metrics/checkin_form.html",
+        {
+            "org": org,
+            "membership": membership,
+            "mission": mission,
+            "metric": metric,
+            "form": form,
+            "previous": _previous(metric),
+            "next": _next_url(request, metric),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkin_correct_view(
+    request: HttpRequest, org_slug: str, mission_slug: str, metric_uid: Any, checkin_uid: Any
+) -> HttpResponse:
+    org, membership, mission, metric = get_metric_for_user(
+        request, org_slug, mission_slug, metric_uid, check_in=True
+    )
+    checkin = get_object_or_404(metric.checkins.select_related("author"), uid=checkin_uid)
+    today = timezone.localdate()
+    conflict = ""
+    if not checkin.is_current and request.method == "GET":
+        latest = checkin
+        while hasattr(latest, "correction"):
+            latest = latest.correction
+        messages.info(request, "That value has since been corrected; this is the latest.")
+        return redirect("metrics:correct", org.slug, mission.slug, metric.uid, latest.uid)
+    form = CheckInForm(
+        request.POST or None,
+        metric=metric,
+        today=today,
+        instance=None,
+        initial={
+            "value": checkin.value,
+            "confidence": checkin.confidence,
+            "note": checkin.note,
+            "for_date": checkin.for_date,
+        },
+    )
+    # The date of a reading is what identifies it; a correction changes what was read.
+    form.fields["for_date"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        assert isinstance(request.user, User)
+        try:
+            checkin_correct(
+                checkin,
+                value=form.cleaned_data["value"],
+                confidence=form.cleaned_data["confidence"],
+                note=form.cleaned_data["note"],
+                author=request.user,
+            )
+        except CheckInConflict as error:
+            # Their input stays in the form; the latest stored value shows beside it.
+            conflict = str(error)
+        else:
+            messages.success(
+                request, "Check-in corrected. The earlier value is kept in the history."
+            )
+            return redirect(_next_url(request, metric))
+    return render(
+        request,
+        "metrics/checkin_form.html",
+        {
+            "org": org,
+            "membership": membership,
+            "mission": mission,
+            "metric": metric,
+            "form": form,
+            "correcting": checkin,
+            "conflict": conflict,
+            # After a conflict, what is stored now for that date, beside what they typed.
+            "previous": metric.checkins.filter(is_current=True, for_date=checkin.for_date)
+            .select_related("author")
+            .first(),
+            "next": _next_url(request, metric),
+        },
+        status=409 if conflict else 400 if form.errors else 200,
+    )

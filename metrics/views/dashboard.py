@@ -1,0 +1,102 @@
+"""The organisation's home: every active mission's progress, what is overdue, what is new."""
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from metrics.charts import Sparkline, sparkline
+from metrics.models import CheckIn, Metric
+from metrics.rollups import MetricProgress, MissionProgress, mission_progress
+from missions.models import Goal, Mission, MissionStatus
+from orgs.access import get_org_for_user
+
+SPARKLINE_DAYS = 365
+LATEST_CHECKINS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class MissionCard:
+    mission: Mission
+    progress: MissionProgress
+    lead: MetricProgress | None  # the first outcome metric with a reading
+    overdue: int
+    trend: Sparkline | None = None
+
+
+def _card(mission: Mission, today: date) -> MissionCard:
+    loose = [m for m in mission.metrics.all() if m.goal_id is None]
+    progress = mission_progress(mission.goals.all(), loose, today)
+    metrics = progress.metrics
+    return MissionCard(
+        mission=mission,
+        progress=progress,
+        lead=next((m for m in metrics if m.metric.kind == "outcome" and m.metric.latest_on), None),
+        overdue=sum(1 for m in metrics if m.metric.next_due_on and m.metric.next_due_on < today),
+    )
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
+    org, membership = get_org_for_user(request, org_slug)
+    today = timezone.localdate()
+    visible = Mission.objects.visible_to(membership).live()
+    metrics = Metric.objects.select_related("owner").order_by("position", "id")
+    missions = list(
+        visible.filter(status=MissionStatus.ACTIVE)
+        .select_related("owner")
+        .prefetch_related(
+            Prefetch("goals", queryset=Goal.objects.prefetch_related(Prefetch("metrics", metrics))),
+            Prefetch("metrics", queryset=metrics),
+        )
+        .order_by("title")
+    )
+    cards = [_card(mission, today) for mission in missions]
+    # The trend line of each mission's lead outcome metric: one query for all of them.
+    leads = {card.lead.metric.pk: card for card in cards if card.lead}
+    history: dict[int, list[float]] = {pk: [] for pk in leads}
+    for metric_id, value in (
+        CheckIn.objects.filter(
+            metric_id__in=leads,
+            is_current=True,
+            for_date__gte=today - timedelta(days=SPARKLINE_DAYS),
+        )
+        .order_by("for_date")
+        .values_list("metric_id", "value")
+    ):
+        history[metric_id].append(float(value))
+    cards = [
+        replace(card, trend=sparkline(history[card.lead.metric.pk])) if card.lead else card
+        for card in cards
+    ]
+
+    overdue = (
+        Metric.objects.filter(mission__in=visible, next_due_on__lt=today)
+        .select_related("mission__organisation", "owner")
+        .order_by("next_due_on")[:10]
+    )
+    latest = (
+        CheckIn.objects.filter(metric__mission__in=visible, is_current=True)
+        .select_related("metric__mission__organisation", "author")
+        .order_by("-for_date", "-created_at")[:LATEST_CHECKINS]
+    )
+    return render(
+        request,
+        "metrics/dashboard.html",
+        {
+            "org": org,
+            "membership": membership,
+            "cards": cards,
+            "overdue": overdue,
+            "latest": latest,
+            "today": today,
+            "other_missions": visible.exclude(status=MissionStatus.ACTIVE).count(),
+            "alone": membership.can_manage and org.memberships.count() == 1,
+        },
+    )

@@ -1,0 +1,405 @@
+"""My check-ins: the metrics a person owns, what is due, and checking in on each row."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from metrics.models import CheckIn
+from metrics.services import checkin_record
+from tests.factories import GoalFactory, MetricFactory, MissionFactory
+from tests.orgs.test_query_counts import queries_for
+
+# Friday 4 December 2026, mid-morning in London (the organisation's time zone).
+NOW = "2026-12-04 10:00Z"
+TODAY = datetime.date(2026, 12, 4)
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def days(n: int) -> datetime.date:
+    return TODAY + datetime.timedelta(days=n)
+
+
+@pytest.fixture(autouse=True)
+def friday():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def mission(cast):
+    return MissionFactory(
+        organisation=cast.org, title="Net zero", slug="net-zero", owner=cast.admin
+    )
+
+
+def owned(cast, mission, name, due_in=None, user=None, **kwargs):
+    return MetricFactory(
+        goal=GoalFactory(mission=mission),
+        name=name,
+        owner=user or cast.member,
+        next_due_on=days(due_in) if due_in is not None else None,
+        **kwargs,
+    )
+
+
+def page_url() -> str:
+    return reverse("metrics:my_checkins", args=["acme"])
+
+
+def row_url(metric) -> str:
+    return reverse("metrics:my_checkin", args=["acme", metric.uid])
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def test_owner_sees_their_metrics_overdue_first_then_by_due_date(cast, login, mission):
+    owned(cast, mission, "Later metric", due_in=30)
+    owned(cast, mission, "Soon metric", due_in=3)
+    owned(cast, mission, "Today metric", due_in=0)
+    owned(cast, mission, "Overdue metric", due_in=-3)
+
+    page = text(login(cast.member).get(page_url()))
+
+    names = re.findall(r'class="checkin-name"><a [^>]*>([^<]+)</a>', page)
+    assert names == ["Overdue metric", "Today metric", "Soon metric", "Later metric"]
+    for label in ("Overdue by 3 days", "Due today", "Due Mon 7 Dec", "Due Sun 3 Jan 2027"):
+        assert label in page
+    assert re.search(r"1 overdue</strong> · <strong>2</strong> due this week", page)
+
+
+def test_a_metric_never_checked_in_is_due_a_cadence_after_its_baseline(cast, login, mission):
+    owned(cast, mission, "Fresh metric", baseline_on=days(-10), cadence="weekly")
+
+    assert "Overdue by 3 days" in text(login(cast.member).get(page_url()))
+
+
+def test_each_row_shows_where_the_metric_sits_its_last_value_and_target(cast, login, mission):
+    metric = owned(cast, mission, "Waste to landfill", due_in=2, unit="tonnes")
+    checkin_record(
+        metric, value=Decimal("14.5"), for_date=days(-20), author=cast.member, confidence="on_track"
+    )
+
+    page = text(login(cast.member).get(page_url()))
+
+    assert reverse("metrics:detail", args=["acme", "net-zero", metric.uid]) in page
+    assert f"Net zero · {metric.goal.title}" in page
+    assert '14.5 tonnes <span class="checkin-when muted">on 14 Nov</span>' in page
+    assert '50 tonnes <span class="checkin-when muted">by Jan 2028</span>' in page
+
+
+def test_other_peoples_metrics_are_not_listed(cast, login, mission):
+    owned(cast, mission, "Mine")
+    owned(cast, mission, "The admin's", user=cast.admin)
+
+    page = text(login(cast.member).get(page_url()))
+
+    assert "Mine" in page
+    assert "The admin&#x27;s" not in page
+
+
+def test_metrics_on_private_missions_they_cannot_see_or_archived_missions_are_not_listed(
+    cast, login, mission
+):
+    private = MissionFactory(organisation=cast.org, visibility="private", owner=cast.admin)
+    archived = MissionFactory(
+        organisation=cast.org, archived_at=datetime.datetime.now(datetime.UTC)
+    )
+    owned(cast, mission, "Visible metric")
+    owned(cast, private, "Private metric")
+    owned(cast, archived, "Archived metric")
+
+    page = text(login(cast.member).get(page_url()))
+
+    assert "Visible metric" in page
+    assert "Private metric" not in page
+    assert "Archived metric" not in page
+    assert "1 metric in all" in page
+
+
+def test_metrics_in_another_organisation_are_not_listed(cast, login, mission):
+    elsewhere = MissionFactory(organisation=cast.other_org)
+    owned(cast, elsewhere, "Elsewhere metric", user=cast.member)
+
+    assert "Elsewhere metric" not in text(login(cast.member).get(page_url()))
+
+
+def test_someone_who_owns_no_metrics_is_told_who_owns_them(cast, login):
+    response = login(cast.member).get(page_url())
+
+    assert response.status_code == 200
+    assert "You don’t own any metrics here" in response.content.decode()
+    assert reverse("missions:list", args=["acme"]) in response.content.decode()
+
+
+def test_rows_are_made_for_phones(cast, login, mission):
+    owned(cast, mission, "A number", due_in=1)
+    owned(
+        cast,
+        mission,
+        "A yes or no",
+        due_in=2,
+        format="yes_no",
+        baseline_value=Decimal("0"),
+        target_value=Decimal("1"),
+    )
+
+    page = text(login(cast.member).get(page_url()))
+
+    assert 'inputmode="decimal"' in page
+    assert '<option value="" selected>Yes or no?</option>' in page
+    assert 'type="radio" name="confidence"' in page
+    # A date input only takes ISO dates, whatever the language.
+    assert 'type="date" name="for_date" value="2026-12-04"' in page
+
+
+def test_the_day_is_the_organisations_day(cast, login, mission):
+    cast.org.time_zone = "Pacific/Auckland"
+    cast.org.save()
+    owned(cast, mission, "Saturday metric", due_in=1)
+
+    with time_machine.travel("2026-12-04 12:00Z", tick=False):  # 1 am on Saturday there
+        page = text(login(cast.member).get(page_url()))
+
+    assert "Due today" in page
+
+
+def test_htmx_check_in_returns_the_updated_row_and_records_the_value(cast, login, mission):
+    metric = owned(cast, mission, "Waste", due_in=-3, unit="tonnes", cadence="weekly")
+
+    response = login(cast.member).post(
+        row_url(metric), {"value": "42", "confidence": "at_risk", "for_date": "2026-12-04"}, **HTMX
+    )
+
+    assert response.status_code == 200
+    body = text(response)
+    assert body.lstrip().startswith(
+        f'<li class="card checkin-row due-soon is-done" id="checkin-{metric.uid}"'
+    )
+    assert "Checked in 42 tonnes today" in body
+    assert "Next due Fri 11 Dec" in body
+    assert "<html" not in body
+    # The counts at the top of the page are swapped too.
+    assert 'id="checkin-summary" class="checkin-summary" hx-swap-oob="true"' in body
+    assert "Nothing overdue" in body
+    metric.refresh_from_db()
+    assert metric.latest_value == Decimal("42")
+    assert metric.latest_on == TODAY
+    assert metric.latest_confidence == "at_risk"
+    assert metric.next_due_on == days(7)
+    checkin = CheckIn.objects.get(metric=metric)
+    assert checkin.author == cast.member
+
+
+def test_checking_in_twice_the_same_day_corrects_the_first(cast, login, mission):
+    metric = owned(cast, mission, "Waste", due_in=0)
+    client = login(cast.member)
+    client.post(
+        row_url(metric), {"value": "42", "confidence": "on_track", "for_date": TODAY}, **HTMX
+    )
+
+    response = client.post(
+        row_url(metric), {"value": "41", "confidence": "on_track", "for_date": TODAY}, **HTMX
+    )
+
+    assert "Checked in 41 today" in text(response)
+    metric.refresh_from_db()
+    assert metric.latest_value == Decimal("41")
+    assert CheckIn.objects.filter(metric=metric).count() == 2
+    assert CheckIn.objects.get(metric=metric, is_current=True).value == Decimal("41")
+
+
+def test_a_yes_no_metric_checks_in_from_its_select(cast, login, mission):
+    metric = owned(
+        cast,
+        mission,
+        "Policy published",
+        format="yes_no",
+        baseline_value=Decimal("0"),
+        target_value=Decimal("1"),
+    )
+
+    response = login(cast.member).post(
+        row_url(metric), {"value": "1", "confidence": "on_track", "for_date": TODAY}, **HTMX
+    )
+
+    assert "Checked in Yes today" in text(response)
+
+
+def test_a_yes_no_metric_needs_an_answer(cast, login, mission):
+    metric = owned(
+        cast,
+        mission,
+        "Policy published",
+        format="yes_no",
+        baseline_value=Decimal("0"),
+        target_value=Decimal("1"),
+    )
+
+    response = login(cast.member).post(
+        row_url(metric), {"value": "", "confidence": "on_track", "for_date": TODAY}, **HTMX
+    )
+
+    assert response.status_code == 422
+    assert "This field is required." in text(response)
+    assert not CheckIn.objects.exists()
+
+
+def test_check_in_without_javascript_goes_back_to_the_page_with_a_message(cast, login, mission):
+    metric = owned(cast, mission, "Waste", due_in=-3)
+    client = login(cast.member)
+
+    response = client.post(
+        row_url(metric), {"value": "42", "confidence": "on_track", "for_date": "2026-12-04"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == page_url() + f"#checkin-{metric.uid}"
+    page = text(client.get(page_url()))
+    assert "Checked in 42 for Waste." in page
+    assert "Checked in 42 today" in page
+    metric.refresh_from_db()
+    assert metric.latest_value == Decimal("42")
+
+
+BAD_VALUES = [
+    ({"value": "lots", "confidence": "on_track", "for_date": "2026-12-04"}, "Enter a number."),
+    (
+        {"value": "42", "confidence": "on_track", "for_date": "2026-12-05"},
+        "A check-in can’t be for a date in the future.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("data", "error"), BAD_VALUES)
+def test_a_bad_value_is_refused_inline_by_htmx_and_nothing_is_saved(
+    cast, login, mission, data, error
+):
+    metric = owned(cast, mission, "Waste", due_in=-3)
+
+    response = login(cast.member).post(row_url(metric), data, **HTMX)
+
+    assert response.status_code == 422
+    body = text(response)
+    assert body.lstrip().startswith(
+        f'<li class="card checkin-row due-overdue" id="checkin-{metric.uid}"'
+    )
+    assert error.replace("’", "&#x27;") in body or error in body
+    assert "autofocus" in body
+    assert not CheckIn.objects.exists()
+    metric.refresh_from_db()
+    assert metric.latest_value is None
+
+
+@pytest.mark.parametrize(("data", "error"), BAD_VALUES)
+def test_a_bad_value_without_javascript_shows_the_page_with_the_rows_error(
+    cast, login, mission, data, error
+):
+    metric = owned(cast, mission, "Waste", due_in=-3)
+    owned(cast, mission, "Another", due_in=1)
+
+    response = login(cast.member).post(row_url(metric), data)
+
+    assert response.status_code == 400
+    body = text(response)
+    assert "<h1>My check-ins</h1>" in body
+    assert "Another" in body
+    assert error.replace("’", "&#x27;") in body or error in body
+    assert not CheckIn.objects.exists()
+
+
+def test_a_viewer_who_owns_a_metric_cannot_check_in(cast, login, mission):
+    metric = owned(cast, mission, "Waste", user=cast.viewer)
+    client = login(cast.viewer)
+
+    page = text(client.get(page_url()))
+    response = client.post(
+        row_url(metric), {"value": "42", "confidence": "on_track", "for_date": TODAY}, **HTMX
+    )
+
+    assert "Waste" in page
+    assert "<form" not in page.split('id="main"')[1]
+    assert response.status_code == 403
+    assert not CheckIn.objects.exists()
+
+
+def test_a_member_cannot_check_in_on_someone_elses_metric_here(cast, login, mission):
+    metric = owned(cast, mission, "Waste", user=cast.admin)
+
+    response = login(cast.member).post(
+        row_url(metric), {"value": "42", "confidence": "on_track", "for_date": TODAY}
+    )
+
+    assert response.status_code == 404
+    assert not CheckIn.objects.exists()
+
+
+def test_outsider_gets_404(cast, login, mission):
+    metric = owned(cast, mission, "Waste")
+    client = login(cast.outsider)
+
+    assert client.get(page_url()).status_code == 404
+    assert client.post(row_url(metric), {"value": "1"}).status_code == 404
+
+
+def test_the_row_endpoint_only_takes_posts(cast, login, mission):
+    metric = owned(cast, mission, "Waste")
+
+    assert login(cast.member).get(row_url(metric)).status_code == 405
+
+
+def grow(cast, n: int) -> list:
+    """n more metrics owned by the member, spread over several missions, goals and states."""
+    metrics = []
+    for i in range(n):
+        mission = MissionFactory(organisation=cast.org, owner=cast.admin)
+        goal = GoalFactory(mission=mission)
+        metrics.append(
+            MetricFactory(
+                goal=goal,
+                owner=cast.member,
+                next_due_on=days(i - n // 2),
+                format="yes_no" if i % 3 == 0 else "number",
+                baseline_value=Decimal("0"),
+                target_value=Decimal("1"),
+            )
+        )
+        if i % 2:
+            MetricFactory(goal=None, mission=mission, owner=cast.member, next_due_on=days(i))
+    return metrics
+
+
+def test_the_page_query_count_does_not_grow_with_metrics(cast, login):
+    client = login(cast.member)
+    grow(cast, 2)
+    before = queries_for(client, page_url())
+
+    grow(cast, 10)
+
+    assert queries_for(client, page_url()) == before
+
+
+def test_the_row_check_in_query_count_does_not_grow_with_metrics(cast, login):
+    client = login(cast.member)
+    first, second = grow(cast, 2)
+
+    def check_in(metric) -> int:
+        data = {"value": "1", "confidence": "on_track", "for_date": TODAY}
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(row_url(metric), data, **HTMX)
+        assert response.status_code == 200
+        return len(captured)
+
+    check_in(first)  # the first visit also stores the current organisation in the session
+    before = check_in(second)
+
+    third = grow(cast, 10)[1]
+
+    assert check_in(third) == before
