@@ -1,5 +1,6 @@
 """Missions and what hangs off them: goals, milestones, alignment, stakeholders, ideas."""
 
+import secrets
 import uuid
 from datetime import date
 from typing import Any
@@ -438,3 +439,137 @@ class IdeaSupport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} supports {self.idea}"
+
+
+class ReportQuerySet(models.QuerySet["Report"]):
+    def published(self) -> "ReportQuerySet":
+        return self.filter(published_at__isnull=False)
+
+    def drafts(self) -> "ReportQuerySet":
+        return self.filter(published_at__isnull=True)
+
+
+class Report(models.Model):
+    """A stakeholder report for a period. Publishing freezes it: `snapshot` holds every
+    value as it was, and a published report is never edited, only superseded."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="reports")
+    title = models.CharField(max_length=200)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    missions = models.ManyToManyField(Mission, related_name="reports", blank=True)
+    narrative = models.TextField(
+        blank=True, help_text="Markdown: highlights, risks and what you ask of stakeholders."
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # What the published report shows, frozen at publication; rendering never reads live data.
+    snapshot = models.JSONField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-period_end", "-version"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")),
+                name="report_period_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=Q(published_at__isnull=True) | Q(snapshot__isnull=False),
+                name="report_published_has_a_snapshot",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class ShareTarget(models.TextChoices):
+    MISSION = "mission", "A mission"
+    REPORT = "report", "A published report"
+    ORGANISATION = "organisation", "The organisation's progress page"
+
+
+def new_share_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class ShareLinkQuerySet(models.QuerySet["ShareLink"]):
+    def active(self) -> "ShareLinkQuerySet":
+        return self.filter(revoked_at__isnull=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+        )
+
+
+class ShareLink(models.Model):
+    """A link that shows chosen progress to someone without an account."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="share_links"
+    )
+    # Compared as stored; never derived from an id.
+    token = models.CharField(max_length=64, unique=True, default=new_share_token)
+    target = models.CharField(max_length=12, choices=ShareTarget.choices)
+    mission = models.ForeignKey(
+        Mission, on_delete=models.CASCADE, null=True, blank=True, related_name="share_links"
+    )
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, null=True, blank=True, related_name="share_links"
+    )
+    label = models.CharField(
+        max_length=120, blank=True, help_text="Who it is for, e.g. “Suppliers’ newsletter”."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    view_count = models.PositiveIntegerField(default=0)
+    last_viewed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(target="mission", mission__isnull=False, report__isnull=True)
+                    | Q(target="report", report__isnull=False, mission__isnull=True)
+                    | Q(target="organisation", mission__isnull=True, report__isnull=True)
+                ),
+                name="share_link_points_at_its_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label or f"Share link ({self.get_target_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and (
+            self.expires_at is None or self.expires_at > timezone.now()
+        )

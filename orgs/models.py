@@ -102,6 +102,11 @@ class Organisation(models.Model):
         default=Weekday.MONDAY,
         help_text="The day weekly check-ins and digests count from.",
     )
+    public_page = models.BooleanField(
+        "public progress page",
+        default=False,
+        help_text="Show the shareable missions' progress at a public address, like a status page.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OrganisationQuerySet.as_manager()
