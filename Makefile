@@ -13,6 +13,8 @@ help:
 	@echo "make run    install, migrate, load the demo and serve on http://127.0.0.1:8000 (SQLite)"
 	@echo "make test   run the test suite"
 	@echo "make lint   ruff, formatting, mypy and migration checks"
+	@echo "make serve  the production server (granian) on 127.0.0.1:8000; needs SECRET_KEY"
+	@echo "make bench  seed the scale organisation into PostgreSQL and measure the pages"
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -43,3 +45,16 @@ format: install
 	$(UV) run --frozen ruff format .
 
 .PHONY: help install run test lint format
+
+# The production server, locally: granian (WSGI, 2 workers, 1 blocking thread each).
+serve: install
+	DEBUG=0 SECURE_SSL_REDIRECT=0 $(UV) run --frozen python manage.py collectstatic --noinput -v0
+	DEBUG=0 SECURE_SSL_REDIRECT=0 $(UV) run --frozen granian --interface wsgi --host 127.0.0.1 \
+	  --port 8000 --workers 2 --blocking-threads 1 config.wsgi:application
+
+# Seeds the scale organisation into PostgreSQL and measures the pages with wrk.
+bench: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(UV) run --frozen python bench/run.py
+
+.PHONY: serve bench

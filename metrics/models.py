@@ -240,7 +240,16 @@ class CheckIn(models.Model):
                 condition=Q(confidence__in=Confidence.values), name="checkin_confidence_is_known"
             ),
         ]
-        indexes = [models.Index(fields=["metric", "is_current", "for_date"])]
+        indexes = [
+            models.Index(fields=["metric", "is_current", "for_date"]),
+            # The dashboard's "latest check-ins": newest current readings first.
+            models.Index(
+                F("for_date").desc(),
+                F("created_at").desc(),
+                condition=Q(is_current=True),
+                name="checkin_latest_current",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.metric}: {self.value} on {self.for_date}"

@@ -1,0 +1,140 @@
+"""`make bench`: seed the scale organisation into PostgreSQL, serve it with the production
+server, and measure each page with wrk at 16 connections.
+
+Prints requests/s, p50 and p99 per page and each page's ratio to the health view, and
+writes the table to bench/RESULTS.md. Environment: BENCH_DATABASE_URL (default: a local
+waymark_bench database), BENCH_SECONDS (per page, default 10), BENCH_ORGS (how many
+scale organisations, default 1).
+"""
+
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = 8123
+BASE = f"http://127.0.0.1:{PORT}"
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/waymark_bench"
+)
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+ORGS = int(os.environ.get("BENCH_ORGS", "1"))
+ENV = os.environ | {
+    "DATABASE_URL": DATABASE_URL,
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-only-not-secret-" + "x" * 40,
+    "SECURE_SSL_REDIRECT": "0",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+}
+PYTHON = sys.executable
+
+
+def manage(*args: str) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=ENV, check=True, capture_output=True, text=True
+    )
+    return result.stdout
+
+
+def ensure_database() -> None:
+    name = DATABASE_URL.rsplit("/", 1)[1]
+    exists = subprocess.run(
+        ["psql", DATABASE_URL.rsplit("/", 1)[0] + "/postgres", "-tAc",
+         f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    if not exists:
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
+
+
+def wrk(path: str, cookie: str | None) -> tuple[float, float, float]:
+    command = ["wrk", "-t2", "-c16", f"-d{SECONDS}s", "--latency", BASE + path]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: sessionid={cookie}"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx or 3xx responses" in output:
+        raise SystemExit(f"{path} answered errors under load:\n{output}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+
+    def percentile(p: str) -> float:
+        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", output).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    return rps, percentile("50"), percentile("99")
+
+
+def main() -> None:
+    ensure_database()
+    print("Migrating and seeding (first run takes a while)...", flush=True)
+    manage("migrate", "--noinput", "-v0")
+    print(manage("seed_scale", "--orgs", str(ORGS)), flush=True)
+    manage("collectstatic", "--noinput", "-v0")
+    targets = json.loads(manage("bench_targets"))
+    sessions, pages = targets["sessions"], targets["pages"]
+
+    server = subprocess.Popen(
+        ["granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(PORT),
+         "--workers", "2", "--blocking-threads", "1", "config.wsgi:application"],
+        cwd=ROOT, env=ENV | {"PATH": f"{Path(PYTHON).parent}:{ENV['PATH']}"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(60):
+            try:
+                urllib.request.urlopen(BASE + "/healthz", timeout=1)  # noqa: S310 -- local
+                break
+            except OSError:
+                time.sleep(0.5)
+        rows = []
+        health = None
+        for label, (path, who) in {"Health view": ("/healthz", None), **pages}.items():
+            cookie = sessions[who] if who else None
+            wrk(path, cookie)  # warm up: connections, caches
+            rps, p50, p99 = wrk(path, cookie)
+            health = health or rps
+            rows.append((label, path, rps, p50, p99, rps / health * 100))
+            print(
+                f"{label:<20} {rps:>9.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms", flush=True
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    write_results(rows)
+
+
+def write_results(rows: list[tuple[str, str, float, float, float, float]]) -> None:
+    table = [
+        "| page | requests/s | p50 ms | p99 ms | % of health view |",
+        "|---|---:|---:|---:|---:|",
+        *(
+            f"| {label} | {rps:,.0f} | {p50:.1f} | {p99:.1f} | {ratio:.1f} % |"
+            for label, _, rps, p50, p99, ratio in rows
+        ),
+    ]
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    text = "\n".join(
+        [
+            "# Benchmark results",
+            "",
+            f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine}, with `make bench`:",
+            f"granian (WSGI, 2 workers, 1 blocking thread each) on PostgreSQL, {ORGS} scale",
+            "organisation(s) of 30 missions, 400 metrics and about 41,600 check-ins; wrk with",
+            f"2 threads and 16 connections for {SECONDS} s per page after a warm-up run.",
+            "",
+            *table,
+            "",
+        ]
+    )
+    (ROOT / "bench" / "RESULTS.md").write_text(text)
+    print("\n" + "\n".join(table))
+
+
+if __name__ == "__main__":
+    main()

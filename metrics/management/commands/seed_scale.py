@@ -1,0 +1,195 @@
+"""Build large, realistic organisations for benchmarks, the same every time for a seed.
+
+One organisation: 30 missions, 120 goals, 400 metrics, two years of weekly check-ins
+(about 40,000), 40 teams, 200 members and 100 stakeholders. `--orgs N` builds N of them,
+to show that one organisation's pages do not slow down as others grow.
+"""
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+from django.utils import timezone
+
+from metrics.models import CheckIn, Confidence, Metric, MetricKind
+from metrics.services import metric_refresh_latest
+from missions.models import (
+    Alignment,
+    AlignmentRole,
+    Goal,
+    Milestone,
+    Mission,
+    MissionStatus,
+    Resource,
+    StakeholderLink,
+    Visibility,
+)
+from orgs.models import (
+    Membership,
+    Organisation,
+    Role,
+    Stakeholder,
+    StakeholderKind,
+    Team,
+    TeamMember,
+    User,
+)
+
+MISSIONS, GOALS_PER_MISSION, MEMBERS, TEAMS, STAKEHOLDERS = 30, 4, 200, 40, 100
+METRICS = 400
+WEEKS = 104
+BENCH_PASSWORD = "bench-password"  # noqa: S105 -- a local benchmark account
+SUBJECTS = [
+    "Net-zero operations", "Local supply chain", "Best place to work", "Customer loyalty",
+    "Zero waste", "Community impact", "Fair pay and skills", "Digital-first service",
+    "Accessible to everyone", "Healthy workplace",
+]  # fmt: skip
+
+
+class Command(BaseCommand):
+    help = "Create large organisations (scale-1, scale-2, ...) for benchmarks."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--orgs", type=int, default=1)
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        password = make_password(BENCH_PASSWORD)  # hashed once: hashing it for each of 200 users is slow
+        for n in range(1, options["orgs"] + 1):
+            slug = f"scale-{n}"
+            if Organisation.objects.filter(slug=slug).exists():
+                self.stdout.write(f"{slug} is already there")
+                continue
+            started = timezone.now()
+            build_organisation(slug, random.Random(options["seed"] + n), password)  # noqa: S311
+            seconds = (timezone.now() - started).total_seconds()
+            self.stdout.write(self.style.SUCCESS(f"Built {slug} in {seconds:.1f}s"))
+        self.stdout.write(f"Log in as bench-owner@scale-1.example, password {BENCH_PASSWORD!r}")
+
+
+@transaction.atomic
+def build_organisation(slug: str, rng: random.Random, password: str) -> Organisation:
+    today = timezone.localdate()
+    org = Organisation.objects.create(name=f"Scale Co {slug[-1]}", slug=slug)
+    users = User.objects.bulk_create(
+        User(email=f"bench-{'owner' if i == 0 else i}@{slug}.example", name=f"Person {i}",
+             password=password)
+        for i in range(MEMBERS)
+    )  # fmt: skip
+    roles = [Role.OWNER, Role.ADMIN] + [Role.MEMBER] * 150 + [Role.VIEWER] * 48
+    Membership.objects.bulk_create(
+        Membership(organisation=org, user=user, role=role)
+        for user, role in zip(users, roles, strict=True)
+    )
+    teams = Team.objects.bulk_create(
+        Team(organisation=org, name=f"Team {i}", slug=f"team-{i}", lead=users[i + 2])
+        for i in range(TEAMS)
+    )
+    TeamMember.objects.bulk_create(
+        TeamMember(team=teams[i % TEAMS], user=user) for i, user in enumerate(users)
+    )
+    stakeholders = Stakeholder.objects.bulk_create(
+        Stakeholder(
+            organisation=org,
+            name=f"Stakeholder {i}",
+            kind=rng.choice(StakeholderKind.values),
+            email=f"stakeholder{i}@{slug}.example",
+            consent_to_email=i % 3 == 0,
+        )
+        for i in range(STAKEHOLDERS)
+    )
+    missions = Mission.objects.bulk_create(
+        Mission(
+            organisation=org,
+            title=f"{SUBJECTS[i % len(SUBJECTS)]} {i // len(SUBJECTS) + 1}",
+            slug=f"mission-{i}",
+            purpose="Make a measurable difference by the end date.",
+            end_state="By 2030, the change is plain to see.",
+            starts_on=today - timedelta(weeks=WEEKS),
+            ends_on=today + timedelta(days=365 * 3),
+            owner=users[i % 10],
+            status=MissionStatus.ACTIVE if i < 25 else MissionStatus.DRAFT,
+            visibility=Visibility.SHAREABLE if i % 2 == 0 else Visibility.ORGANISATION,
+        )
+        for i in range(MISSIONS)
+    )
+    goals = Goal.objects.bulk_create(
+        Goal(mission=m, title=f"Goal {g + 1} of {m.title}", weight=rng.randint(1, 5), position=g,
+             owner=users[rng.randrange(2, 152)])
+        for m in missions
+        for g in range(GOALS_PER_MISSION)
+    )  # fmt: skip
+    Milestone.objects.bulk_create(
+        Milestone(mission=m, title=f"Milestone {k + 1}", position=k,
+                  due_on=today + timedelta(days=120 * k - 200),
+                  done_on=today - timedelta(days=250 - 120 * k) if k < 2 else None)
+        for m in missions
+        for k in range(4)
+    )  # fmt: skip
+    Alignment.objects.bulk_create(
+        Alignment(mission=m, team=teams[(i * 3 + k) % TEAMS],
+                  role=AlignmentRole.LEAD if k == 0 else AlignmentRole.CONTRIBUTOR,
+                  capacity=rng.choice([10, 20, 25, 40]))
+        for i, m in enumerate(missions)
+        for k in range(3)
+    )  # fmt: skip
+    Resource.objects.bulk_create(
+        Resource(mission=m, kind="budget", name="Budget", amount=Decimal(rng.randint(5, 90) * 1000))
+        for m in missions
+    )  # fmt: skip
+    StakeholderLink.objects.bulk_create(
+        StakeholderLink(mission=m, stakeholder=stakeholders[(i * 7 + k) % STAKEHOLDERS],
+                        interest="Wants it to work")
+        for i, m in enumerate(missions)
+        for k in range(3)
+    )  # fmt: skip
+
+    baseline_on = today - timedelta(weeks=WEEKS)
+    metrics = []
+    for i in range(METRICS):
+        goal = goals[i % len(goals)]
+        baseline = Decimal(rng.randint(20, 200))
+        rising = rng.random() < 0.5
+        target = baseline * (Decimal("1.8") if rising else Decimal("0.3"))
+        metrics.append(
+            Metric(
+                mission=goal.mission,
+                goal=goal,
+                name=f"Metric {i}",
+                kind=MetricKind.OUTCOME if i % 3 else MetricKind.OUTPUT,
+                direction="increase" if rising else "decrease",
+                baseline_value=baseline,
+                baseline_on=baseline_on,
+                target_value=target.quantize(Decimal("0.1")),
+                target_on=today + timedelta(days=365 * 3),
+                cadence="weekly",
+                owner=users[2 + i % 150],
+                position=i,
+            )
+        )
+    metrics = Metric.objects.bulk_create(metrics)
+    checkins = []
+    for metric in metrics:
+        assert metric.baseline_value is not None and metric.target_value is not None
+        start, end = float(metric.baseline_value), float(metric.target_value)
+        pace = rng.uniform(0.2, 0.7)
+        for week in range(1, WEEKS + 1):
+            share = pace * week / WEEKS
+            checkins.append(
+                CheckIn(
+                    metric=metric,
+                    value=Decimal(f"{start + (end - start) * share * rng.uniform(0.9, 1.1):.2f}"),
+                    for_date=baseline_on + timedelta(weeks=week),
+                    confidence=Confidence.ON_TRACK if pace > 0.4 else Confidence.AT_RISK,
+                    note="Weekly figures." if week % 5 else "",
+                    author=metric.owner,
+                )
+            )
+    CheckIn.objects.bulk_create(checkins, batch_size=2000)
+    for metric in metrics:
+        metric_refresh_latest(metric)
+    return org
