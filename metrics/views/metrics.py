@@ -30,7 +30,7 @@ def metric_add(
         metric.position = goal.metrics.count()
         metric.save()
         messages.success(request, f"Metric “{metric.name}” added to “{goal.title}”.")
-        return redirect(mission.get_absolute_url() + f"#goal-{goal.uid}")
+        return redirect("metrics:detail", org.slug, mission.slug, metric.uid)
     return render(
         request,
         "metrics/form.html",
