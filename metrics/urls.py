@@ -14,6 +14,7 @@ METRIC = M + "metrics/<uuid:metric_uid>/"
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path(M + "goals/<uuid:goal_uid>/metrics/new/", metrics.metric_add, name="add"),
+    path(M + "metrics/new/", metrics.metric_add, name="add_to_mission"),
     path(METRIC, metrics.metric_detail, name="detail"),
     path(METRIC + "edit/", metrics.metric_edit, name="edit"),
     path(METRIC + "check-in/", checkins.checkin_create, name="check_in"),

@@ -19,17 +19,19 @@ from missions.access import get_mission_for_user
 @login_required
 @require_http_methods(["GET", "POST"])
 def metric_add(
-    request: HttpRequest, org_slug: str, mission_slug: str, goal_uid: Any
+    request: HttpRequest, org_slug: str, mission_slug: str, goal_uid: Any = None
 ) -> HttpResponse:
+    """A metric on one of the mission's goals, or (without a goal) on the mission itself."""
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
-    goal = get_object_or_404(mission.goals, uid=goal_uid)
+    goal = get_object_or_404(mission.goals, uid=goal_uid) if goal_uid else None
     form = MetricForm(request.POST or None, organisation=org)
     if request.method == "POST" and form.is_valid():
         metric = form.save(commit=False)
         metric.mission, metric.goal = mission, goal
-        metric.position = goal.metrics.count()
+        metric.position = mission.metrics.filter(goal=goal).count()
         metric.save()
-        messages.success(request, f"Metric “{metric.name}” added to “{goal.title}”.")
+        where = goal.title if goal else mission.title
+        messages.success(request, f"Metric “{metric.name}” added to “{where}”.")
         return redirect("metrics:detail", org.slug, mission.slug, metric.uid)
     return render(
         request,

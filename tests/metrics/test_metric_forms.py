@@ -81,3 +81,17 @@ def test_editing_a_metric_keeps_it_when_the_input_is_bad(cast, login, goal):
 def test_a_viewer_cannot_add_metrics(cast, login, goal):
     assert login(cast.viewer).post(add_url(goal), METRIC).status_code == 403
     assert not Metric.objects.exists()
+
+
+def test_a_metric_can_measure_the_whole_mission(cast, login, goal):
+    mission = goal.mission
+    url = reverse("metrics:add_to_mission", args=["acme", mission.slug])
+    response = login(cast.member).post(url, METRIC | {"name": "Customers who would recommend us"})
+    metric = Metric.objects.get()
+    assert (metric.mission, metric.goal) == (mission, None)
+    assert response["Location"] == reverse(
+        "metrics:detail", args=["acme", mission.slug, metric.uid]
+    )
+    page = login(cast.member).get(mission.get_absolute_url())
+    assert "Measured across the whole mission" in page.text
+    assert "Customers who would recommend us" in page.text
