@@ -161,23 +161,29 @@ def mission_archive(request: HttpRequest, org_slug: str, mission_slug: str) -> H
 # --- Goals and milestones -----------------------------------------------------------------
 
 
-def _quick_add_response(
+def _section_response(
     request: HttpRequest,
     org: Organisation,
     membership: Membership,
     mission: Mission,
-    partial: str,
-    form: GoalForm | MilestoneForm,
-    form_key: str,
+    section: str,
+    refused: GoalForm | MilestoneForm | None = None,
 ) -> HttpResponse:
-    """Re-render the goals or milestones section, or the whole page without htmx."""
+    """After a change to the goals or milestones: under htmx the section again (with the
+    refused form and its errors, if any); otherwise back to it on the mission page, or
+    the whole page with the errors."""
+    if refused is None and not request.htmx:  # type: ignore[attr-defined]
+        return redirect(mission.get_absolute_url() + f"#{section}")
     mission = Mission.objects.with_health_facts().select_related("owner").get(pk=mission.pk)
     mission.organisation = org
-    context = _detail_context(org, membership, mission) | {form_key: form, "oob": True}
-    status = refused_status(request) if form.errors else 200
+    context = _detail_context(org, membership, mission) | {"oob": True}
+    status = 200
+    if refused is not None:
+        context["goal_form" if section == "goals" else "milestone_form"] = refused
+        status = refused_status(request)
     if request.htmx:  # type: ignore[attr-defined]
         # Goals change the health check too; it comes along as an out-of-band swap.
-        fragment = "goals_changed" if partial == "goals" else partial
+        fragment = "goals_changed" if section == "goals" else section
         return render(request, f"missions/detail.html#{fragment}", context, status=status)
     return render(request, "missions/detail.html", context, status=status)
 
@@ -192,11 +198,9 @@ def goal_add(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResp
         goal.mission = mission
         goal.position = mission.goals.next_position()
         goal.save()
-        if not request.htmx:  # type: ignore[attr-defined]
-            messages.success(request, f"Goal “{goal.title}” added.")
-            return redirect(mission.get_absolute_url() + "#goals")
-        form = GoalForm(organisation=org, prefix="goal")
-    return _quick_add_response(request, org, membership, mission, "goals", form, "goal_form")
+        messages.success(request, f"Goal “{goal.title}” added.")
+        return _section_response(request, org, membership, mission, "goals")
+    return _section_response(request, org, membership, mission, "goals", refused=form)
 
 
 def _goal(mission: Mission, goal_uid: Any) -> Goal:
@@ -244,17 +248,7 @@ def goal_move(
     goal = _goal(mission, goal_uid)
     with transaction.atomic():
         _move(mission.goals.all(), goal, request.POST.get("direction", ""))
-    if request.htmx:  # type: ignore[attr-defined]
-        return _quick_add_response(
-            request,
-            org,
-            membership,
-            mission,
-            "goals",
-            GoalForm(organisation=org, prefix="goal"),
-            "goal_form",
-        )
-    return redirect(mission.get_absolute_url() + "#goals")
+    return _section_response(request, org, membership, mission, "goals")
 
 
 @login_required
@@ -267,13 +261,9 @@ def milestone_add(request: HttpRequest, org_slug: str, mission_slug: str) -> Htt
         milestone.mission = mission
         milestone.position = mission.milestones.next_position()
         milestone.save()
-        if not request.htmx:  # type: ignore[attr-defined]
-            messages.success(request, f"Milestone “{milestone.title}” added.")
-            return redirect(mission.get_absolute_url() + "#milestones")
-        form = MilestoneForm(prefix="milestone")
-    return _quick_add_response(
-        request, org, membership, mission, "milestones", form, "milestone_form"
-    )
+        messages.success(request, f"Milestone “{milestone.title}” added.")
+        return _section_response(request, org, membership, mission, "milestones")
+    return _section_response(request, org, membership, mission, "milestones", refused=form)
 
 
 def _milestone(mission: Mission, milestone_uid: Any) -> Milestone:
@@ -315,17 +305,7 @@ def milestone_move(
     milestone = _milestone(mission, milestone_uid)
     with transaction.atomic():
         _move(mission.milestones.all(), milestone, request.POST.get("direction", ""))
-    if request.htmx:  # type: ignore[attr-defined]
-        return _quick_add_response(
-            request,
-            org,
-            membership,
-            mission,
-            "milestones",
-            MilestoneForm(prefix="milestone"),
-            "milestone_form",
-        )
-    return redirect(mission.get_absolute_url() + "#milestones")
+    return _section_response(request, org, membership, mission, "milestones")
 
 
 @login_required
@@ -338,17 +318,7 @@ def milestone_done(
     milestone = _milestone(mission, milestone_uid)
     milestone.done_on = timezone.localdate() if request.POST.get("done") == "1" else None
     milestone.save(update_fields=["done_on"])
-    if request.htmx:  # type: ignore[attr-defined]
-        return _quick_add_response(
-            request,
-            org,
-            membership,
-            mission,
-            "milestones",
-            MilestoneForm(prefix="milestone"),
-            "milestone_form",
-        )
-    return redirect(mission.get_absolute_url() + "#milestones")
+    return _section_response(request, org, membership, mission, "milestones")
 
 
 # --- Templates -----------------------------------------------------------------------------
