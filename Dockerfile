@@ -13,6 +13,11 @@ COPY . .
 RUN DEBUG=0 SECRET_KEY=collectstatic-only .venv/bin/python manage.py collectstatic --noinput
 
 FROM python:3.12-slim-bookworm
+# Pango and a font: WeasyPrint draws report PDFs with them.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system waymark && useradd --system --gid waymark --home /app waymark
 WORKDIR /app
 COPY --from=build --chown=waymark:waymark /app /app

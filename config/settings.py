@@ -144,6 +144,37 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# Beat only starts sweeps: what is due lives on database rows, each send is claimed there
+# first, so a missed run loses nothing and two beats send nothing twice. A sweep left
+# queued longer than an interval expires; the next one does its work.
+SWEEP_SECONDS = int(env_str("SWEEP_SECONDS", "900"))
+CELERY_BEAT_SCHEDULE = {
+    "reminders": {
+        "task": "metrics.tasks.sweep_reminders",
+        "schedule": SWEEP_SECONDS,
+        "options": {"expires": SWEEP_SECONDS},
+    },
+    "digests": {
+        "task": "missions.tasks.sweep_digests",
+        "schedule": SWEEP_SECONDS,
+        "options": {"expires": SWEEP_SECONDS},
+    },
+}
+
+# The cache share pages are served from: Redis when REDIS_URL is set, so every web
+# process sees the same pages and the same invalidations; process memory otherwise.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "waymark",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # Email: the console unless an SMTP host is configured.
 MAILERS = {
     "default": (

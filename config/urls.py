@@ -1,17 +1,28 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from missions.views import public as public_views
+from orgs import preferences
 from orgs import views as org_views
 
 urlpatterns = [
     path("", org_views.home, name="home"),
     path("healthz", org_views.healthz, name="healthz"),
     path("signup/", org_views.signup, name="signup"),
+    path("accounts/profile/", org_views.account_profile, name="account_profile"),
     path("orgs/new/", org_views.org_create, name="org_create"),
     path("invitations/<str:token>/", org_views.invitation_detail, name="invitation_accept"),
+    path("accounts/emails/", preferences.email_preferences, name="email_preferences"),
     path("accounts/", include("django.contrib.auth.urls")),
+    # Signed and login-free: the link at the bottom of every reminder and digest.
+    path("unsubscribe/<str:token>/", preferences.unsubscribe, name="unsubscribe"),
     path("o/<slug:org_slug>/", include("orgs.urls")),
     path("o/<slug:org_slug>/", include("missions.urls")),
     path("o/<slug:org_slug>/", include("metrics.urls")),
+    # No account needed. The public page's argument is not called org_slug: it is not
+    # an org-scoped page, and the access middleware and the URL walk must leave it be.
+    path("s/<str:token>/", public_views.share_page, name="share_page"),
+    path("s/<str:token>/badge.svg", public_views.share_badge, name="share_badge"),
+    path("p/<slug:public_slug>/", public_views.public_page, name="public_page"),
     path("admin/", admin.site.urls),
 ]

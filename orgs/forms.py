@@ -45,7 +45,7 @@ class InvitedSignupForm(SignupForm):
 class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ("name", "slug", "time_zone", "week_starts_on")
+        fields = ("name", "slug", "time_zone", "week_starts_on", "public_page")
         labels = {"week_starts_on": "Weeks start on"}
 
     def clean_slug(self) -> str:
@@ -129,3 +129,33 @@ class TeamMemberForm(forms.Form):
         field.queryset = User.objects.filter(memberships__organisation=team.organisation).exclude(
             team_memberships__team=team
         )
+
+
+class ProfileForm(forms.ModelForm):
+    """Name and email. Changing the email, which is also the login, needs the password."""
+
+    password = forms.CharField(
+        label="Current password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Needed only to change your email address.",
+    )
+
+    class Meta:
+        model = User
+        fields = ("name", "email")
+        labels = {"name": "Your name"}
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Another account already uses this email address.")
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        changing = data.get("email") and data["email"] != self.initial.get("email")
+        if changing and not self.instance.check_password(data.get("password") or ""):
+            self.add_error("password", "Enter your current password to change your email address.")
+        return data

@@ -1,5 +1,6 @@
 """People, organisations, their roles, teams and invitations."""
 
+import logging
 import secrets
 import uuid
 import zoneinfo
@@ -14,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 INVITATION_LIFETIME = timedelta(days=7)
+
+logger = logging.getLogger(__name__)
 
 
 class UserManager(BaseUserManager["User"]):
@@ -37,38 +40,6 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email__iexact=username or "")
 
 
-class User(AbstractBaseUser, PermissionsMixin):
-    """A person. They log in with their email address."""
-
-    email = models.EmailField("email address", unique=True)
-    name = models.CharField(max_length=150, blank=True)
-    is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False)
-    date_joined = models.DateTimeField(default=timezone.now)
-
-    objects: ClassVar[UserManager] = UserManager()
-
-    USERNAME_FIELD = "email"
-    EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: ClassVar[list[str]] = []
-
-    class Meta:
-        ordering = ["email"]
-
-    def __str__(self) -> str:
-        return self.display_name
-
-    @property
-    def display_name(self) -> str:
-        return self.name or self.email.split("@")[0]
-
-    def get_full_name(self) -> str:
-        return self.display_name
-
-    def get_short_name(self) -> str:
-        return self.display_name
-
-
 class Weekday(models.IntegerChoices):
     MONDAY = 0, "Monday"
     TUESDAY = 1, "Tuesday"
@@ -82,6 +53,110 @@ class Weekday(models.IntegerChoices):
 TIME_ZONE_CHOICES = [
     (name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
 ]
+
+
+def zone_named(name: str) -> zoneinfo.ZoneInfo | None:
+    """The time zone called `name`, or None when there is no such zone (or no name)."""
+    if not name:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. They log in with their email address."""
+
+    email = models.EmailField("email address", unique=True)
+    name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+    # What email they get, and when (orgs.preferences). A blank time zone or digest day
+    # means each organisation's own.
+    time_zone = models.CharField(
+        max_length=64,
+        choices=TIME_ZONE_CHOICES,
+        blank=True,
+        help_text="Leave blank to use each organisation’s time zone.",
+    )
+    reminder_hour = models.PositiveSmallIntegerField(
+        "hour for emails",
+        default=9,
+        help_text="Reminders and your digest arrive at this hour of your day.",
+    )
+    receive_reminders = models.BooleanField(
+        "check-in reminders",
+        default=True,
+        help_text="Before a check-in is due, on the day, and now and then while it is late.",
+    )
+    receive_digest = models.BooleanField(
+        "weekly digest",
+        default=True,
+        help_text="Your missions’ week: status changes, new check-ins, what is late, ideas.",
+    )
+    digest_weekday = models.PositiveSmallIntegerField(
+        "digest day",
+        choices=Weekday.choices,
+        null=True,
+        blank=True,
+        help_text="Leave blank for the first day of each organisation’s week.",
+    )
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reminder_hour__gte=0, reminder_hour__lte=23),
+                name="user_reminder_hour_is_an_hour",
+            ),
+            models.CheckConstraint(
+                condition=Q(digest_weekday__isnull=True)
+                | Q(digest_weekday__gte=0, digest_weekday__lte=6),
+                name="user_digest_weekday_is_a_weekday",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def zone_in(self, organisation: "Organisation") -> zoneinfo.ZoneInfo:
+        """Their own time zone, or the organisation's when they have none (or a bad one)."""
+        zone = zone_named(self.time_zone)
+        if zone is None:
+            if self.time_zone:
+                # Stored before the zone database dropped it, or written around the form.
+                logger.warning(
+                    "User %s has an unknown time zone %r; using %s's",
+                    self.pk,
+                    self.time_zone,
+                    organisation.slug,
+                )
+            return organisation.zone()
+        return zone
+
+    def digest_day_in(self, organisation: "Organisation") -> int:
+        """The weekday their digest comes, 0 for Monday."""
+        if self.digest_weekday is None:
+            return organisation.week_starts_on
+        return self.digest_weekday
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email.split("@")[0]
+
+    def get_full_name(self) -> str:
+        return self.display_name
+
+    def get_short_name(self) -> str:
+        return self.display_name
 
 
 class OrganisationQuerySet(models.QuerySet["Organisation"]):
@@ -128,6 +203,15 @@ class Organisation(models.Model):
 
     def owner_count(self) -> int:
         return self.memberships.filter(role=Role.OWNER).count()
+
+    def zone(self) -> zoneinfo.ZoneInfo:
+        zone = zone_named(self.time_zone)
+        if zone is None:
+            logger.warning(
+                "Organisation %s has an unknown time zone %r; using UTC", self.slug, self.time_zone
+            )
+            return zoneinfo.ZoneInfo("UTC")
+        return zone
 
 
 class Role(models.TextChoices):
@@ -334,6 +418,12 @@ class StakeholderKind(models.TextChoices):
     PUBLIC_BODY = "public_body", "Public body"
 
 
+class DigestFrequency(models.TextChoices):
+    NONE = "none", "No digest"
+    WEEKLY = "weekly", "Weekly"
+    MONTHLY = "monthly", "Monthly"
+
+
 class Stakeholder(models.Model):
     """Someone outside the team who cares how the missions go. They need no account."""
 
@@ -350,6 +440,13 @@ class Stakeholder(models.Model):
         default=False,
         help_text="Only stakeholders who have agreed are sent digests.",
     )
+    digest_frequency = models.CharField(
+        "digest",
+        max_length=8,
+        choices=DigestFrequency.choices,
+        default=DigestFrequency.MONTHLY,
+        help_text="How often a consenting stakeholder hears how their shareable missions go.",
+    )
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -363,7 +460,76 @@ class Stakeholder(models.Model):
                 condition=Q(consent_to_email=False) | ~Q(email=""),
                 name="stakeholder_consent_needs_an_email",
             ),
+            models.CheckConstraint(
+                condition=Q(digest_frequency__in=DigestFrequency.values),
+                name="stakeholder_digest_frequency_is_known",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class EmailKind(models.TextChoices):
+    REMINDER = "reminder", "Check-in reminder"
+    ESCALATION = "escalation", "Late check-in, to the mission owner"
+    DIGEST = "digest", "Weekly digest"
+    STAKEHOLDER_DIGEST = "stakeholder_digest", "Stakeholder digest"
+
+
+class DeliveryState(models.TextChoices):
+    SENDING = "sending", "Claimed, being sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed, to be tried again"
+    BOUNCED = "bounced", "Refused by the mail server"
+    SKIPPED = "skipped", "Nothing worth sending"
+
+
+class EmailDelivery(models.Model):
+    """One email (or one part of one) to one recipient for one period: the claim that
+    makes it go once.
+
+    A sender inserts the row before it sends; the unique constraint lets only one
+    worker, task run or beat win. A failed send gives its claim back (state "failed")
+    for a retry to take, for a day, with a conditional UPDATE; a row left "sending" by a
+    worker that died mid-send is never taken again, because sending twice is the worse
+    failure.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="email_deliveries"
+    )
+    kind = models.CharField(max_length=20, choices=EmailKind.choices)
+    # The address, lower-cased.
+    recipient = models.CharField(max_length=254)
+    # What it is about and for when, e.g. "<metric uid>:2026-03-06:overdue-3" or
+    # "week:2026-03-02"; unique for each email of a kind a recipient should get.
+    period_key = models.CharField(max_length=120)
+    state = models.CharField(
+        max_length=8, choices=DeliveryState.choices, default=DeliveryState.SENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-claimed_at"]
+        verbose_name_plural = "email deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "recipient", "period_key"],
+                name="email_delivery_once_per_kind_recipient_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=EmailKind.values), name="email_delivery_kind_is_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=DeliveryState.values),
+                name="email_delivery_state_is_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.recipient} ({self.period_key}): {self.state}"

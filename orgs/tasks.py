@@ -2,6 +2,16 @@ from celery import shared_task
 
 from orgs import emails
 
+# How email tasks retry: SMTP errors are OSErrors. Backoff is capped so that a retry is
+# never scheduled far ahead; after the last one, a later sweep tries the send again.
+SMTP_RETRY = {
+    "autoretry_for": (OSError,),
+    "retry_backoff": 30,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_invitation_email(invitation_id: int) -> None:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from missions.views import stakeholders
+from missions.views import digests, stakeholders
 from orgs import views
 
 app_name = "orgs"
@@ -13,6 +13,16 @@ urlpatterns = [
     path("members/invite/", views.member_invite, name="member_invite"),
     path("members/<uuid:membership_uid>/role/", views.member_role, name="member_role"),
     path("members/<uuid:membership_uid>/remove/", views.member_remove, name="member_remove"),
+    path(
+        "members/<uuid:membership_uid>/digest/",
+        digests.member_digest_preview,
+        name="member_digest",
+    ),
+    path(
+        "members/<uuid:membership_uid>/digest/email.html",
+        digests.member_digest_html,
+        name="member_digest_html",
+    ),
     path(
         "invitations/<uuid:invitation_uid>/revoke/",
         views.invitation_revoke,

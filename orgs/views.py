@@ -15,6 +15,7 @@ from orgs.forms import (
     InvitedSignupForm,
     NewOrganisationForm,
     OrganisationForm,
+    ProfileForm,
     RoleForm,
     SignupForm,
     TeamForm,
@@ -70,6 +71,23 @@ def signup(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Welcome to Waymark. Your organisation is ready.")
         return redirect("home")
     return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_profile(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    user = request.user
+    form = ProfileForm(request.POST or None, instance=user)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Your details are saved.")
+            return redirect("account_profile")
+        user.refresh_from_db()  # the header shows what is stored, not what was refused
+    return render(
+        request, "registration/profile.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @login_required

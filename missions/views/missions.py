@@ -18,6 +18,7 @@ from missions.access import get_mission_for_user
 from missions.forms import GoalForm, MilestoneForm, MissionForm
 from missions.models import Goal, Milestone, Mission, MissionStatus
 from missions.services import mission_create_from_template, unique_mission_slug
+from missions.sharing import share_pages_changed
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation, Role, User
 from orgs.responses import refused_status
@@ -148,10 +149,12 @@ def mission_archive(request: HttpRequest, org_slug: str, mission_slug: str) -> H
                 request, "A live mission already has this title. Rename one of them first."
             )
         else:
-            Mission.objects.filter(pk=mission.pk).update(archived_at=None)
+            mission.archived_at = None
+            mission.save(update_fields=["archived_at"])
             messages.success(request, f"“{mission.title}” is back among the live missions.")
     elif mission.archived_at is None:
-        Mission.objects.filter(pk=mission.pk).update(archived_at=timezone.now())
+        mission.archived_at = timezone.now()
+        mission.save(update_fields=["archived_at"])
         messages.success(
             request, f"“{mission.title}” is archived. It stays readable under Archived."
         )
@@ -248,6 +251,7 @@ def goal_move(
     goal = _goal(mission, goal_uid)
     with transaction.atomic():
         _move(mission.goals.all(), goal, request.POST.get("direction", ""))
+    share_pages_changed(org.pk)  # bulk_update sends no signals
     return _section_response(request, org, membership, mission, "goals")
 
 
@@ -305,6 +309,7 @@ def milestone_move(
     milestone = _milestone(mission, milestone_uid)
     with transaction.atomic():
         _move(mission.milestones.all(), milestone, request.POST.get("direction", ""))
+    share_pages_changed(org.pk)  # bulk_update sends no signals
     return _section_response(request, org, membership, mission, "milestones")
 
 

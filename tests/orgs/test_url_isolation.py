@@ -10,6 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from metrics.models import CheckIn
+from missions.models import Report, ShareLink, ShareTarget
 from tests.factories import (
     AlignmentFactory,
     IdeaFactory,
@@ -75,6 +76,15 @@ def victim_objects(cast):
             metric=metric, value=1, for_date=datetime.date(2026, 2, 1), note="Secret note"
         ).uid,
         "template_key": "net-zero-operations",
+        "report_uid": Report.objects.create(
+            organisation=cast.org,
+            title="Secret Mission report",
+            period_start=datetime.date(2026, 1, 1),
+            period_end=datetime.date(2026, 3, 31),
+        ).uid,
+        "share_uid": ShareLink.objects.create(
+            organisation=cast.org, target=ShareTarget.MISSION, mission=mission
+        ).uid,
     }
 
 

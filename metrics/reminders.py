@@ -1,0 +1,415 @@
+"""Check-in reminders: which are due now, and sending each one once.
+
+A metric's next due date lives on its row (metrics.services moves it on with every
+check-in, so a reminder for a check-in already made is never due). A sweep selects the
+metrics whose due date puts them at a step of the schedule, with indexed date ranges,
+works out each recipient's own day and hour, and leaves out what EmailDelivery says has
+gone already. The owner hears before the due date, on it, and on a backing-off schedule
+while it is late; once it is a whole cadence late the mission's owner is told as well.
+"""
+
+import logging
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from functools import reduce
+from operator import or_
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from metrics.models import CADENCE_DAYS, Cadence, Metric
+from metrics.progress import Status
+from missions.models import MissionStatus
+from orgs.emails import (
+    Bar,
+    Claim,
+    claimed_send,
+    deliveries_claim,
+    deliveries_settled,
+    organisation_email,
+    sending_day,
+)
+from orgs.models import EmailKind, Membership, Organisation, Role, User
+from orgs.unsubscribe import Topic, unsubscribe_url
+
+logger = logging.getLogger(__name__)
+
+# How many days before the due date the heads-up comes.
+HEADS_UP_DAYS = {
+    Cadence.WEEKLY: 2,
+    Cadence.FORTNIGHTLY: 3,
+    Cadence.MONTHLY: 5,
+    Cadence.QUARTERLY: 7,
+}
+# Days late on which the owner is reminded again: often at first, then monthly for a
+# year, then never (a metric a year late needs a conversation, not an email). The
+# cadence's own length is a step too: that is when the mission owner is first told.
+LATE_DAYS = (1, 3, 7, 14, *range(30, 361, 30))
+# A sweep that missed a step (everything was down) still sends it this many days late;
+# after that it waits for the next step rather than sending a stale reminder.
+CATCH_UP_DAYS = 2
+# Local dates differ from UTC's by up to a day either way (UTC-12 to UTC+14), and a
+# recipient's sending day is the day before until their hour.
+ZONE_SLACK_BEFORE, ZONE_SLACK_AFTER = 2, 1
+
+CONTRIBUTOR_ROLES = (Role.MEMBER, Role.ADMIN, Role.OWNER)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A point of the schedule, `starts` days after the due date (before, if negative)."""
+
+    key: str
+    starts: int
+
+
+LATE_STEPS = {cadence: sorted({*LATE_DAYS, CADENCE_DAYS[cadence]}) for cadence in Cadence}
+
+
+def late_steps(cadence: str) -> list[int]:
+    return LATE_STEPS[Cadence(cadence)]
+
+
+def step_on(cadence: str, due_on: date, day: date) -> Step | None:
+    """The step of the schedule `day` falls in for a check-in due on `due_on`, if any."""
+    days = (day - due_on).days
+    heads_up = HEADS_UP_DAYS[Cadence(cadence)]
+    if days < -heads_up:
+        return None
+    if days < 0:
+        return Step("ahead", -heads_up)
+    if days == 0:
+        return Step("due", 0)
+    steps = late_steps(cadence)
+    late = steps[bisect_right(steps, days) - 1]  # the last step on or before today
+    return Step(f"late-{late}", late)
+
+
+def _step_offsets() -> set[int]:
+    offsets = {0, *(-days for days in HEADS_UP_DAYS.values())}
+    for cadence in Cadence:
+        offsets.update(late_steps(cadence))
+    return offsets
+
+
+def due_date_windows(today_utc: date) -> list[tuple[date, date]]:
+    """Ranges of due dates that can put a metric at the start of a step today, anywhere.
+
+    Everything else is between steps (or done), so a sweep reads a few days' worth of
+    metrics per step through the next_due_on index, not every late metric.
+    """
+    ranges = sorted(
+        (
+            today_utc - timedelta(days=offset + CATCH_UP_DAYS + ZONE_SLACK_BEFORE),
+            today_utc - timedelta(days=offset - ZONE_SLACK_AFTER),
+        )
+        for offset in _step_offsets()
+    )
+    merged: list[tuple[date, date]] = []
+    for start, end in ranges:
+        if merged and start <= merged[-1][1] + timedelta(days=1):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """One metric to mention in one recipient's reminder email."""
+
+    kind: EmailKind  # a reminder to the metric's owner, or an escalation to the mission's
+    metric: Metric
+    recipient: User
+    organisation: Organisation
+    step: Step
+    day: date  # the recipient's day it is for
+    days_late: int  # negative before the due date
+
+    @property
+    def due_on(self) -> date:
+        assert self.metric.next_due_on is not None
+        return self.metric.next_due_on
+
+    @property
+    def claim(self) -> Claim:
+        return Claim(
+            self.kind,
+            self.recipient.email.lower(),
+            f"{self.metric.uid}:{self.due_on.isoformat()}:{self.step.key}",
+        )
+
+    @property
+    def when(self) -> str:
+        """When it is due, in words: "due on Friday 6 March", "due today", "3 days late"."""
+        if self.days_late < 0:
+            return f"due on {self.due_on:%A} {self.due_on.day} {self.due_on:%B}"
+        if self.days_late == 0:
+            return "due today"
+        return f"{self.days_late} day{'s' if self.days_late != 1 else ''} late"
+
+    @property
+    def is_late(self) -> bool:
+        return self.days_late > 0
+
+    @property
+    def check_in_url(self) -> str:
+        """The check-in form, prefilled, and back to My check-ins (the mission's page for
+        the mission owner) once it is saved."""
+        mission = self.metric.mission
+        slug = self.organisation.slug
+        back_to = (
+            reverse("metrics:my_checkins", args=[slug])
+            if self.kind == EmailKind.REMINDER
+            else mission.get_absolute_url()
+        )
+        path = reverse("metrics:check_in", args=[slug, mission.slug, self.metric.uid])
+        query = {"value": prefill_value(self.metric), "next": back_to}
+        return settings.SITE_URL + path + "?" + urlencode({k: v for k, v in query.items() if v})
+
+    @property
+    def metric_url(self) -> str:
+        mission = self.metric.mission
+        return settings.SITE_URL + reverse(
+            "metrics:detail", args=[self.organisation.slug, mission.slug, self.metric.uid]
+        )
+
+    @property
+    def last_value(self) -> str:
+        return self.metric.format_value(self.metric.latest_value)
+
+    @property
+    def target(self) -> str:
+        return self.metric.format_value(self.metric.target_value)
+
+    @property
+    def progress(self) -> float | None:
+        return self.metric.progress()
+
+    @property
+    def status(self) -> Status:
+        return self.metric.status(self.day)
+
+    @property
+    def bar(self) -> Bar:
+        return Bar.of(self.progress, self.status, self.status.label)
+
+
+def _fill_missing_due_dates() -> None:
+    """Give metrics nobody has checked in on their first due date, so the index finds
+    them. Conditional, so a check-in recorded meanwhile wins."""
+    by_date: dict[date, list[int]] = defaultdict(list)
+    missing = Metric.objects.filter(next_due_on__isnull=True).only(
+        "pk", "latest_on", "baseline_on", "created_at", "cadence"
+    )
+    for metric in missing.iterator():
+        by_date[metric.next_due_date()].append(metric.pk)
+    for due, pks in by_date.items():
+        for start in range(0, len(pks), 500):
+            Metric.objects.filter(pk__in=pks[start : start + 500], next_due_on__isnull=True).update(
+                next_due_on=due
+            )
+
+
+def _can_check_in(user_field: str) -> Exists:
+    return Exists(
+        Membership.objects.filter(
+            organisation_id=OuterRef("mission__organisation_id"),
+            user_id=OuterRef(user_field),
+            role__in=CONTRIBUTOR_ROLES,
+        )
+    )
+
+
+_PERSON = ("email", "is_active", "receive_reminders", "time_zone", "reminder_hour")
+SWEEP_FIELDS = (
+    "uid",
+    "name",
+    "cadence",
+    "next_due_on",
+    "created_at",
+    *(f"owner__{field}" for field in _PERSON),
+    *(f"mission__owner__{field}" for field in _PERSON),
+    "mission__organisation__name",
+    "mission__organisation__slug",
+    "mission__organisation__time_zone",
+)
+
+
+def _candidates(
+    now: datetime, user_id: int | None, organisation_id: int | None
+) -> Iterator[Metric]:
+    today_utc = now.astimezone(UTC).date()
+    windows = reduce(
+        or_,
+        (Q(next_due_on__range=window) for window in due_date_windows(today_utc)),
+    )
+    metrics = (
+        Metric.objects.filter(
+            windows, mission__status=MissionStatus.ACTIVE, mission__archived_at__isnull=True
+        )
+        .filter(Q(owner__isnull=False) | Q(mission__owner__isnull=False))
+        .select_related("owner", "mission__owner", "mission__organisation")
+        .annotate(
+            owner_can_check_in=_can_check_in("owner_id"),
+            mission_owner_can_check_in=_can_check_in("mission__owner_id"),
+        )
+        .order_by("next_due_on", "pk")
+    )
+    if user_id is not None:
+        metrics = metrics.filter(Q(owner_id=user_id) | Q(mission__owner_id=user_id))
+    else:
+        # A sweep over every organisation reads only what deciding takes: building
+        # thousands of full rows was most of its time. One person's email reads it all.
+        metrics = metrics.only(*SWEEP_FIELDS)
+    if organisation_id is not None:
+        metrics = metrics.filter(mission__organisation_id=organisation_id)
+    return metrics.iterator(chunk_size=1000)
+
+
+def _wants_reminders(user: User | None, can_check_in: bool) -> bool:
+    return user is not None and user.is_active and user.receive_reminders and can_check_in
+
+
+def _reminder_for(
+    kind: EmailKind, metric: Metric, recipient: User, now: datetime
+) -> Reminder | None:
+    organisation = metric.mission.organisation
+    assert metric.next_due_on is not None
+    zone = recipient.zone_in(organisation)
+    day = sending_day(now, zone, recipient.reminder_hour)
+    step = step_on(metric.cadence, metric.next_due_on, day)
+    days_late = (day - metric.next_due_on).days
+    if step is None or days_late - step.starts > CATCH_UP_DAYS:
+        return None
+    if kind == EmailKind.ESCALATION:
+        # A whole cadence late, and the owner has had the metric that long.
+        cadence_days = CADENCE_DAYS[Cadence(metric.cadence)]
+        existed = (day - timezone.localdate(metric.created_at, zone)).days
+        if days_late < cadence_days or existed < cadence_days:
+            return None
+    return Reminder(kind, metric, recipient, organisation, step, day, days_late)
+
+
+def due_reminders(
+    now: datetime, *, user_id: int | None = None, organisation_id: int | None = None
+) -> list[Reminder]:
+    """What the schedule says should be sent now, sent already or not."""
+    found = []
+    for metric in _candidates(now, user_id, organisation_id):
+        owner, mission_owner = metric.owner, metric.mission.owner
+        # A metric nobody owns is its mission owner's to check in on.
+        owner_can = metric.owner_can_check_in  # type: ignore[attr-defined]
+        mission_owner_can = metric.mission_owner_can_check_in  # type: ignore[attr-defined]
+        reminded = owner or mission_owner
+        if _wants_reminders(reminded, owner_can if owner else mission_owner_can):
+            assert reminded is not None
+            reminder = _reminder_for(EmailKind.REMINDER, metric, reminded, now)
+            if reminder:
+                found.append(reminder)
+        escalate = owner is not None and mission_owner is not None and owner != mission_owner
+        if escalate and _wants_reminders(mission_owner, mission_owner_can):
+            assert mission_owner is not None
+            escalation = _reminder_for(EmailKind.ESCALATION, metric, mission_owner, now)
+            if escalation:
+                found.append(escalation)
+    if user_id is not None:
+        found = [reminder for reminder in found if reminder.recipient.pk == user_id]
+    return found
+
+
+def pending_reminders(
+    now: datetime, *, user_id: int | None = None, organisation_id: int | None = None
+) -> list[Reminder]:
+    """Due now and not yet sent (nor being sent)."""
+    due = due_reminders(now, user_id=user_id, organisation_id=organisation_id)
+    claims = [reminder.claim for reminder in due]
+    settled = deliveries_settled(claims)
+    return [reminder for reminder, claim in zip(due, claims, strict=True) if claim not in settled]
+
+
+def reminder_batches(now: datetime) -> dict[tuple[int, int], list[Reminder]]:
+    """The pending reminders grouped into emails: one per recipient and organisation.
+
+    The sweep also gives new metrics their first due date here.
+    """
+    _fill_missing_due_dates()
+    batches: dict[tuple[int, int], list[Reminder]] = defaultdict(list)
+    for reminder in pending_reminders(now):
+        batches[(reminder.recipient.pk, reminder.organisation.pk)].append(reminder)
+    return dict(batches)
+
+
+def reminders_send(user_id: int, organisation_id: int, now: datetime | None = None) -> bool:
+    """Send one person their pending reminders from one organisation, in one email, once.
+
+    Safe to run twice, or in two workers at once: each reminder is claimed first, and an
+    email goes only with the reminders this call claimed. Returns whether it sent one.
+    """
+    now = now or timezone.now()
+    pending = pending_reminders(now, user_id=user_id, organisation_id=organisation_id)
+    if not pending:
+        return False
+    won = set(deliveries_claim(organisation_id, [reminder.claim for reminder in pending]))
+    mine = [reminder for reminder in pending if reminder.claim in won]
+    if not mine:
+        return False
+    return claimed_send([reminder.claim for reminder in mine], lambda: reminder_email(mine))
+
+
+# ---- The email ----
+
+
+def prefill_value(metric: Metric) -> str:
+    """The value the check-in form opens with: the latest reading (else the baseline),
+    so that "no change" is one tap."""
+    value: Decimal | None = metric.latest_value
+    if value is None:
+        value = metric.baseline_value
+    if value is None:
+        return ""
+    return f"{value.normalize():f}"
+
+
+def _subject(own: Sequence[Reminder], escalations: Sequence[Reminder]) -> str:
+    if len(own) == 1 and not escalations:
+        return f"“{own[0].metric.name}” is {own[0].when}"
+    if own:
+        extra = f", and {len(escalations)} late on your missions" if escalations else ""
+        if len(own) == 1:
+            return f"“{own[0].metric.name}” is {own[0].when}{extra}"
+        return f"{len(own)} check-ins to record{extra}"
+    if len(escalations) == 1:
+        late = escalations[0]
+        return f"“{late.metric.name}” on {late.metric.mission.title} is {late.when}"
+    return f"{len(escalations)} late check-ins on your missions"
+
+
+def reminder_email(reminders: Sequence[Reminder]) -> EmailMultiAlternatives:
+    first = reminders[0]
+    organisation, recipient = first.organisation, first.recipient
+    membership = Membership.objects.get(organisation=organisation, user=recipient)
+    my_checkins = reverse("metrics:my_checkins", args=[organisation.slug])
+    own = [r for r in reminders if r.kind == EmailKind.REMINDER]
+    escalations = [r for r in reminders if r.kind == EmailKind.ESCALATION]
+    return organisation_email(
+        organisation,
+        to=recipient.email,
+        subject=_subject(own, escalations),
+        template="reminder",
+        context={
+            "recipient": recipient,
+            "own": own,
+            "escalations": escalations,
+            "my_checkins_url": settings.SITE_URL + my_checkins,
+        },
+        unsubscribe_url=unsubscribe_url(Topic.REMINDERS, membership),
+    )

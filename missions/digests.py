@@ -1,0 +1,567 @@
+"""Digests: a member's week on their missions, and a stakeholder's update on the
+shareable missions they follow; which are due now, and sending each once.
+
+Each digest is read in a fixed number of queries, however many missions and metrics
+it covers. A digest with nothing worth saying is not sent (and is recorded as
+skipped, so later sweeps don't build it again).
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from copy import copy
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from metrics.models import CheckIn, Metric
+from metrics.progress import Status
+from metrics.rollups import MissionProgress, combine, metric_rollup, mission_progress
+from missions.models import (
+    Alignment,
+    Goal,
+    Idea,
+    Milestone,
+    Mission,
+    MissionStatus,
+    StakeholderLink,
+    Visibility,
+)
+from orgs.emails import (
+    Bar,
+    Claim,
+    claimed_send,
+    deliveries_claim,
+    deliveries_settled,
+    delivery_skip,
+    organisation_email,
+    sending_day,
+)
+from orgs.models import DigestFrequency, EmailKind, Membership, Organisation, Stakeholder
+from orgs.unsubscribe import Topic, unsubscribe_url
+
+# Stakeholders have no preferences of their own: their digest comes at this hour of the
+# organisation's day, on the first day of its week or of the month.
+STAKEHOLDER_HOUR = 8
+# A digest a sweep could not send on its day (everything was down) still goes out up to
+# this many days late; after that its news is stale, and the next one will do.
+CATCH_UP_DAYS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The days a digest covers, both included, and the key that makes it go once."""
+
+    first: date
+    last: date
+    send_on: date
+    key: str
+
+    @property
+    def label(self) -> str:
+        first, last = self.first, self.last
+        if first.year != last.year:
+            return f"{first.day} {first:%B %Y} – {last.day} {last:%B %Y}"
+        if first.month != last.month:
+            return f"{first.day} {first:%B} – {last.day} {last:%B %Y}"
+        return f"{first.day}–{last.day} {last:%B %Y}"
+
+    def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
+        """The period as instants, for comparing with stored (UTC) datetimes."""
+        start = datetime.combine(self.first, time.min, tzinfo=zone)
+        end = datetime.combine(self.last + timedelta(days=1), time.min, tzinfo=zone)
+        return start, end
+
+
+def _week_start(day: date, organisation: Organisation) -> date:
+    return day - timedelta(days=(day.weekday() - organisation.week_starts_on) % 7)
+
+
+def member_digest_period(
+    membership: Membership, now: datetime, *, upcoming: bool = False
+) -> Period | None:
+    """The week this person's digest covers, if it is due now.
+
+    Due from their digest day, at their hour, for CATCH_UP_DAYS (but not into the next
+    week of the organisation's). `upcoming=True` gives this week's period even before or
+    after then: what the preview shows.
+    """
+    user, organisation = membership.user, membership.organisation
+    zone = user.zone_in(organisation)
+    # The preview shows this calendar week's, even before their hour on the day.
+    day = now.astimezone(zone).date() if upcoming else sending_day(now, zone, user.reminder_hour)
+    week_start = _week_start(day, organisation)
+    send_on = week_start + timedelta(
+        days=(user.digest_day_in(organisation) - organisation.week_starts_on) % 7
+    )
+    if not upcoming and not 0 <= (day - send_on).days <= CATCH_UP_DAYS:
+        return None
+    return Period(
+        first=send_on - timedelta(days=7),
+        last=send_on - timedelta(days=1),
+        send_on=send_on,
+        key=f"org:{organisation.pk}:week:{week_start.isoformat()}",
+    )
+
+
+def stakeholder_digest_period(stakeholder: Stakeholder, now: datetime) -> Period | None:
+    """The last week (or calendar month) before this one, due from the first morning of
+    this one."""
+    organisation = stakeholder.organisation
+    day = sending_day(now, organisation.zone(), STAKEHOLDER_HOUR)
+    if stakeholder.digest_frequency == DigestFrequency.WEEKLY:
+        send_on = _week_start(day, organisation)
+        first, key = send_on - timedelta(days=7), f"week:{send_on.isoformat()}"
+    elif stakeholder.digest_frequency == DigestFrequency.MONTHLY:
+        send_on = day.replace(day=1)
+        first, key = (send_on - timedelta(days=1)).replace(day=1), f"month:{send_on:%Y-%m}"
+    else:
+        return None
+    if (day - send_on).days > CATCH_UP_DAYS:
+        return None
+    return Period(
+        first=first,
+        last=send_on - timedelta(days=1),
+        send_on=send_on,
+        key=f"stakeholder:{stakeholder.uid}:{key}",
+    )
+
+
+# ---- What happened on a mission in a period ----
+
+
+def _metrics_with_reading_before(day: date) -> QuerySet[Metric]:
+    """Metrics, each annotated with its latest reading before `day`: what its status was."""
+    before = CheckIn.objects.filter(
+        metric=OuterRef("pk"), is_current=True, for_date__lt=day
+    ).order_by("-for_date", "-created_at")
+    return (
+        Metric.objects.select_related("owner")
+        .annotate(
+            value_before=Subquery(before.values("value")[:1]),
+            confidence_before=Subquery(before.values("confidence")[:1]),
+        )
+        .order_by("position", "id")
+    )
+
+
+def _with_progress(missions: QuerySet[Mission], period: Period) -> list[Mission]:
+    metrics = _metrics_with_reading_before(period.first)
+    return list(
+        missions.select_related("organisation", "owner")
+        .prefetch_related(
+            Prefetch("goals", queryset=Goal.objects.prefetch_related(Prefetch("metrics", metrics))),
+            Prefetch("metrics", queryset=metrics.filter(goal__isnull=True), to_attr="loose"),
+        )
+        .order_by("title")
+    )
+
+
+def _as_before(metric: Metric) -> Metric:
+    then = copy(metric)
+    then.latest_value = metric.value_before  # type: ignore[attr-defined]
+    then.latest_confidence = metric.confidence_before or ""  # type: ignore[attr-defined]
+    return then
+
+
+def _status_before(mission: Mission, on: date) -> Status:
+    """The mission's status on `on`, from each metric's latest reading before then: the
+    roll-up of metrics.rollups.mission_progress, over those readings."""
+    parts = []
+    for goal in mission.goals.all():
+        metrics = [_as_before(metric) for metric in goal.metrics.all()]
+        parts.append((combine([(metric_rollup(m, on), m.weight) for m in metrics]), goal.weight))
+    loose = [_as_before(metric) for metric in mission.loose]  # type: ignore[attr-defined]
+    if loose:
+        parts.append((combine([(metric_rollup(m, on), m.weight) for m in loose]), 1))
+    return combine(parts).status
+
+
+@dataclass(frozen=True, slots=True)
+class MetricLine:
+    name: str
+    latest: str
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInLine:
+    metric: str
+    value: str
+    for_date: date
+    author: str
+
+
+@dataclass(frozen=True, slots=True)
+class GoalLine:
+    title: str
+    bar: Bar
+    metrics: list[MetricLine]
+
+
+@dataclass
+class MissionNews:
+    """A mission in a digest: how it stands, and what changed in the period."""
+
+    mission: Mission
+    progress: MissionProgress
+    status_before: Status
+    today: date
+    checkins: list[CheckInLine] = field(default_factory=list)
+    checkin_count: int = 0
+    ideas: list[Idea] = field(default_factory=list)
+    milestones_done: list[Milestone] = field(default_factory=list)
+    commitment: StakeholderLink | None = None
+    include_late: bool = True
+
+    @property
+    def status(self) -> Status:
+        return self.progress.rollup.status
+
+    @property
+    def status_changed(self) -> bool:
+        return Status.NO_DATA not in (self.status, self.status_before) and (
+            self.status != self.status_before
+        )
+
+    @property
+    def late(self) -> list[Metric]:
+        if not self.include_late:
+            return []
+        # A metric nobody has checked in on yet is due a cadence after its baseline.
+        return [
+            row.metric
+            for row in self.progress.metrics
+            if (row.metric.next_due_on or row.metric.next_due_date()) < self.today
+        ]
+
+    @property
+    def has_news(self) -> bool:
+        return bool(
+            self.status_changed
+            or self.checkins
+            or self.checkin_count
+            or self.late
+            or self.ideas
+            or self.milestones_done
+        )
+
+    @property
+    def bar(self) -> Bar:
+        return Bar.of(self.progress.rollup.progress, self.status, self.status.label)
+
+    @property
+    def goals(self) -> list[GoalLine]:
+        return [
+            GoalLine(
+                row.goal.title,
+                Bar.of(row.rollup.progress, row.rollup.status, row.rollup.status.label),
+                [
+                    MetricLine(
+                        m.metric.name,
+                        m.metric.format_value(m.metric.latest_value),
+                        m.metric.format_value(m.metric.target_value),
+                    )
+                    for m in row.metrics
+                ],
+            )
+            for row in self.progress.goals
+        ]
+
+    @property
+    def url(self) -> str:
+        return settings.SITE_URL + self.mission.get_absolute_url()
+
+
+def _news(missions: list[Mission], period: Period, today: date) -> list[MissionNews]:
+    return [
+        MissionNews(
+            mission=mission,
+            progress=mission_progress(mission.goals.all(), mission.loose, today),  # type: ignore[attr-defined]
+            status_before=_status_before(mission, period.first),
+            today=today,
+        )
+        for mission in missions
+    ]
+
+
+def _by_mission[T](rows: Iterable[T], mission_of: Callable[[T], int]) -> dict[int, list[T]]:
+    grouped: dict[int, list[T]] = defaultdict(list)
+    for row in rows:
+        grouped[mission_of(row)].append(row)
+    return grouped
+
+
+# ---- A member's weekly digest ----
+
+
+@dataclass
+class MemberDigest:
+    membership: Membership
+    period: Period
+    news: list[MissionNews]
+
+    @property
+    def missions(self) -> list[MissionNews]:
+        """The missions with something to say, most in need of attention first."""
+        return [n for n in self.news if n.has_news]
+
+    @property
+    def quiet(self) -> list[Mission]:
+        return [n.mission for n in self.news if not n.has_news]
+
+    @property
+    def worth_sending(self) -> bool:
+        return any(n.has_news for n in self.news)
+
+    @property
+    def claim(self) -> Claim:
+        return Claim(EmailKind.DIGEST, self.membership.user.email.lower(), self.period.key)
+
+
+def members_missions(membership: Membership) -> QuerySet[Mission]:
+    """The active missions a person is part of: they own it, own one of its goals or
+    metrics, or are in a team aligned to it. Admins with none of those get them all."""
+    user_id = membership.user_id
+    visible = Mission.objects.visible_to(membership).live().filter(status=MissionStatus.ACTIVE)
+    involved = visible.filter(
+        Q(owner_id=user_id)
+        | Exists(Goal.objects.filter(mission=OuterRef("pk"), owner_id=user_id))
+        | Exists(Metric.objects.filter(mission=OuterRef("pk"), owner_id=user_id))
+        | Exists(
+            Alignment.objects.filter(mission=OuterRef("pk"), team__team_members__user_id=user_id)
+        )
+    )
+    if membership.can_manage and not involved.exists():
+        return visible
+    return involved
+
+
+def member_digest(
+    membership: Membership, period: Period, now: datetime | None = None
+) -> MemberDigest:
+    """What happened on this person's missions in the period, and how they stand now."""
+    organisation = membership.organisation
+    zone = membership.user.zone_in(organisation)
+    today = timezone.localdate(now or timezone.now(), zone)
+    missions = _with_progress(members_missions(membership), period)
+    news = _news(missions, period, today)
+    ids = [mission.pk for mission in missions]
+    start, end = period.bounds(zone)
+    checkins = _by_mission(
+        CheckIn.objects.filter(
+            metric__mission__in=ids, is_current=True, created_at__gte=start, created_at__lt=end
+        )
+        .select_related("metric", "author")
+        .order_by("created_at"),
+        lambda checkin: checkin.metric.mission_id,
+    )
+    ideas = _by_mission(
+        Idea.objects.filter(mission__in=ids, created_at__gte=start, created_at__lt=end)
+        .select_related("author")
+        .order_by("created_at"),
+        lambda idea: idea.mission_id,
+    )
+    for item in news:
+        item.checkins = [
+            CheckInLine(
+                checkin.metric.name,
+                checkin.metric.format_value(checkin.value),
+                checkin.for_date,
+                checkin.author.display_name if checkin.author else "",
+            )
+            for checkin in checkins[item.mission.pk]
+        ]
+        item.ideas = ideas[item.mission.pk]
+    news.sort(key=_attention_first)
+    return MemberDigest(membership, period, news)
+
+
+def _attention_first(news: MissionNews) -> tuple[int, str]:
+    order = {Status.OFF_TRACK: 0, Status.AT_RISK: 1, Status.ON_TRACK: 2, Status.NO_DATA: 3}
+    return order[news.status], news.mission.title.lower()
+
+
+def member_digest_email(digest: MemberDigest, *, preview: bool = False) -> EmailMultiAlternatives:
+    """The digest as it is sent. A preview, shown to an admin, carries no working
+    unsubscribe link: that would let the admin unsubscribe the member."""
+    membership, period = digest.membership, digest.period
+    organisation = membership.organisation
+    return organisation_email(
+        organisation,
+        to=membership.user.email,
+        subject=f"your missions’ week, {period.label}",
+        template="digest",
+        context={"digest": digest, "recipient": membership.user, "period": period},
+        unsubscribe_url="#preview" if preview else unsubscribe_url(Topic.DIGEST, membership),
+    )
+
+
+def member_digests_due(now: datetime) -> list[tuple[Membership, Period]]:
+    """Members whose digest is due now and not yet sent (or skipped)."""
+    due = []
+    memberships = Membership.objects.filter(
+        user__is_active=True, user__receive_digest=True
+    ).select_related("user", "organisation")
+    for membership in memberships.iterator(chunk_size=1000):
+        period = member_digest_period(membership, now)
+        if period is not None:
+            due.append((membership, period))
+    settled = deliveries_settled([_member_claim(m, p) for m, p in due])
+    return [(m, p) for m, p in due if _member_claim(m, p) not in settled]
+
+
+def _member_claim(membership: Membership, period: Period) -> Claim:
+    return Claim(EmailKind.DIGEST, membership.user.email.lower(), period.key)
+
+
+def member_digest_send(membership_id: int, now: datetime | None = None) -> bool:
+    """Send this member's digest for the current period, once. Safe to run twice."""
+    now = now or timezone.now()
+    membership = (
+        Membership.objects.select_related("user", "organisation").filter(pk=membership_id).first()
+    )
+    if membership is None or not membership.user.is_active or not membership.user.receive_digest:
+        return False
+    period = member_digest_period(membership, now)
+    if period is None:
+        return False
+    claim = _member_claim(membership, period)
+    if deliveries_settled([claim]):
+        return False
+    digest = member_digest(membership, period, now)
+    if not digest.worth_sending:
+        delivery_skip(membership.organisation_id, claim)
+        return False
+    if not deliveries_claim(membership.organisation_id, [claim]):
+        return False
+    return claimed_send([claim], lambda: member_digest_email(digest))
+
+
+# ---- A stakeholder's digest ----
+
+
+@dataclass
+class StakeholderDigest:
+    stakeholder: Stakeholder
+    period: Period
+    news: list[MissionNews]
+
+    @property
+    def missions(self) -> list[MissionNews]:
+        return self.news
+
+    @property
+    def worth_sending(self) -> bool:
+        return any(n.has_news for n in self.news)
+
+
+def shared_missions(stakeholder: Stakeholder) -> QuerySet[Mission]:
+    """What a stakeholder may be told about: shareable, live missions they are linked to."""
+    return Mission.objects.filter(
+        organisation_id=stakeholder.organisation_id,
+        visibility=Visibility.SHAREABLE,
+        status__in=[MissionStatus.ACTIVE, MissionStatus.ACHIEVED],
+        archived_at__isnull=True,
+        stakeholder_links__stakeholder=stakeholder,
+    )
+
+
+def stakeholder_digest(
+    stakeholder: Stakeholder, period: Period, now: datetime | None = None
+) -> StakeholderDigest:
+    """Only what is shareable: each mission's public fields, progress and status, how
+    many check-ins were recorded (never their notes or authors), milestones reached,
+    and the stakeholder's own commitment."""
+    organisation = stakeholder.organisation
+    zone = organisation.zone()
+    today = timezone.localdate(now or timezone.now(), zone)
+    missions = _with_progress(shared_missions(stakeholder), period)
+    news = _news(missions, period, today)
+    ids = [mission.pk for mission in missions]
+    start, end = period.bounds(zone)
+    counts = dict(
+        CheckIn.objects.filter(
+            metric__mission__in=ids, is_current=True, created_at__gte=start, created_at__lt=end
+        )
+        .values_list("metric__mission_id")
+        .annotate(n=Count("pk"))
+        .values_list("metric__mission_id", "n")
+    )
+    done = _by_mission(
+        Milestone.objects.filter(
+            mission__in=ids, done_on__gte=period.first, done_on__lte=period.last
+        ).order_by("done_on"),
+        lambda milestone: milestone.mission_id,
+    )
+    commitments = {
+        link.mission_id: link
+        for link in StakeholderLink.objects.filter(stakeholder=stakeholder, mission__in=ids)
+    }
+    for item in news:
+        item.include_late = False  # late check-ins are the team's business
+        item.checkin_count = counts.get(item.mission.pk, 0)
+        item.milestones_done = done[item.mission.pk]
+        item.commitment = commitments.get(item.mission.pk)
+    return StakeholderDigest(stakeholder, period, news)
+
+
+def _stakeholder_claim(stakeholder: Stakeholder, period: Period) -> Claim:
+    return Claim(EmailKind.STAKEHOLDER_DIGEST, stakeholder.email.lower(), period.key)
+
+
+def stakeholder_digest_email(digest: StakeholderDigest) -> EmailMultiAlternatives:
+    stakeholder, period = digest.stakeholder, digest.period
+    how_often = "monthly" if stakeholder.digest_frequency == DigestFrequency.MONTHLY else "weekly"
+    return organisation_email(
+        stakeholder.organisation,
+        to=stakeholder.email,
+        subject=f"{how_often} progress update, {period.label}",
+        template="stakeholder_digest",
+        context={"digest": digest, "stakeholder": stakeholder, "period": period},
+        unsubscribe_url=unsubscribe_url(Topic.STAKEHOLDER_DIGEST, stakeholder),
+    )
+
+
+def _subscribed_stakeholders() -> QuerySet[Stakeholder]:
+    return (
+        Stakeholder.objects.filter(consent_to_email=True)
+        .exclude(email="")
+        .exclude(digest_frequency=DigestFrequency.NONE)
+        .select_related("organisation")
+    )
+
+
+def stakeholder_digests_due(now: datetime) -> list[tuple[Stakeholder, Period]]:
+    due = []
+    for stakeholder in _subscribed_stakeholders().iterator(chunk_size=1000):
+        period = stakeholder_digest_period(stakeholder, now)
+        if period is not None:
+            due.append((stakeholder, period))
+    settled = deliveries_settled([_stakeholder_claim(s, p) for s, p in due])
+    return [(s, p) for s, p in due if _stakeholder_claim(s, p) not in settled]
+
+
+def stakeholder_digest_send(stakeholder_id: int, now: datetime | None = None) -> bool:
+    """Send this stakeholder's digest for the current period, once. Safe to run twice."""
+    now = now or timezone.now()
+    stakeholder = _subscribed_stakeholders().filter(pk=stakeholder_id).first()
+    if stakeholder is None:
+        return False  # consent withdrawn, unsubscribed or gone since the sweep
+    period = stakeholder_digest_period(stakeholder, now)
+    if period is None:
+        return False
+    claim = _stakeholder_claim(stakeholder, period)
+    if deliveries_settled([claim]):
+        return False
+    digest = stakeholder_digest(stakeholder, period, now)
+    if not digest.worth_sending:
+        delivery_skip(stakeholder.organisation_id, claim)
+        return False
+    if not deliveries_claim(stakeholder.organisation_id, [claim]):
+        return False
+    return claimed_send([claim], lambda: stakeholder_digest_email(digest))

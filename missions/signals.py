@@ -1,0 +1,75 @@
+"""Share pages are cached; these receivers invalidate an organisation's pages when
+anything they show changes.
+
+Signals rather than calls in each service: a check-in, a correction, a mission edit, a
+publication and a revocation are written from many places, and a cache that one of
+them forgot would show stale progress to stakeholders. Check-ins are never deleted on
+their own (only with their metric, whose own signal covers it), so only their saves are
+watched; that also keeps Django's fast cascade delete of check-ins.
+"""
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from metrics.models import CheckIn, Metric
+from missions.models import Goal, Milestone, Mission, Report, ShareLink
+from missions.sharing import share_pages_changed
+from orgs.models import Organisation
+
+
+def _changed_after_commit(organisation_id: int | None) -> None:
+    # After the commit: a page rendered between the bump and the commit would read the
+    # old rows and be cached under the new version.
+    if organisation_id is not None:
+        transaction.on_commit(lambda: share_pages_changed(organisation_id))
+
+
+def _organisation_of(part: Goal | Milestone | Metric) -> int | None:
+    """The organisation of a mission's goal, milestone or metric, without a query when
+    the view that saved it had its mission loaded."""
+    if type(part).mission.is_cached(part):
+        return part.mission.organisation_id
+    return (
+        Mission.objects.filter(pk=part.mission_id).values_list("organisation_id", flat=True).first()
+    )
+
+
+@receiver(post_save, sender=Organisation)
+@receiver(post_delete, sender=Organisation)
+def organisation_changed(sender: Any, instance: Organisation, **kwargs: Any) -> None:
+    _changed_after_commit(instance.pk)
+
+
+@receiver(post_save, sender=Mission)
+@receiver(post_delete, sender=Mission)
+@receiver(post_save, sender=Report)
+@receiver(post_delete, sender=Report)
+@receiver(post_save, sender=ShareLink)
+@receiver(post_delete, sender=ShareLink)
+def organisation_row_changed(
+    sender: Any, instance: Mission | Report | ShareLink, **kwargs: Any
+) -> None:
+    _changed_after_commit(instance.organisation_id)
+
+
+@receiver(post_save, sender=Goal)
+@receiver(post_delete, sender=Goal)
+@receiver(post_save, sender=Milestone)
+@receiver(post_delete, sender=Milestone)
+@receiver(post_save, sender=Metric)
+@receiver(post_delete, sender=Metric)
+def mission_part_changed(sender: Any, instance: Goal | Milestone | Metric, **kwargs: Any) -> None:
+    _changed_after_commit(_organisation_of(instance))
+
+
+@receiver(post_save, sender=CheckIn)
+def checkin_saved(sender: Any, instance: CheckIn, **kwargs: Any) -> None:
+    organisation_id = (
+        Metric.objects.filter(pk=instance.metric_id)
+        .values_list("mission__organisation_id", flat=True)
+        .first()
+    )
+    _changed_after_commit(organisation_id)

@@ -1,0 +1,204 @@
+"""The pages people see without an account: share links, badges and public progress pages.
+
+These pages are rendered without the request, so no context processor runs: nothing
+reads the session, the CSRF token or the messages, and no cookie is ever set. Each
+one is the same for every visitor, which is what lets it be cached whole.
+"""
+
+import re
+import zoneinfo
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.csp import CSP
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csp import csp_override
+from django.views.decorators.http import require_safe
+
+from missions import sharing
+from missions.models import ShareLink, ShareTarget
+from missions.reports import ReportRefused
+from orgs.models import Organisation
+
+# What secrets.token_urlsafe(32) or longer makes. Anything else is answered without a query.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43,64}")
+BADGE_MAX_AGE = 5 * 60
+PUBLIC_PAGE_MAX_AGE = 60
+
+
+def _private_headers(response: HttpResponse) -> HttpResponse:
+    # The token is in the address: no Referer carries it to a site the page links to,
+    # no search engine lists it, no shared cache keeps it.
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
+    add_never_cache_headers(response)
+    return response
+
+
+def link_gone() -> HttpResponse:
+    """The one answer for a revoked, expired, unknown or malformed link, whatever the cause."""
+    return _private_headers(HttpResponse(render_to_string("public/gone.html"), status=404))
+
+
+def active_link(token: str) -> ShareLink | None:
+    """The link, if it still shows something: one query, whatever the target."""
+    if not TOKEN_SHAPE.fullmatch(token):
+        return None
+    link = (
+        ShareLink.objects.active()
+        .select_related("organisation", "mission", "report")
+        .filter(token=token)
+        .first()
+    )
+    if link is None:
+        return None
+    if link.target == ShareTarget.MISSION:
+        mission = link.mission
+        # A mission made private or archived since stops showing, without revoking.
+        if (
+            mission is None
+            or mission.organisation_id != link.organisation_id
+            or not sharing.is_shareable(mission)
+        ):
+            return None
+    elif link.target == ShareTarget.REPORT:
+        report = link.report
+        if (
+            report is None
+            or report.organisation_id != link.organisation_id
+            or not report.is_published
+        ):
+            return None
+    return link
+
+
+def _count_view(link: ShareLink) -> None:
+    # One UPDATE, so two visitors at once both count; a queryset update sends no signal,
+    # so counting a view does not invalidate the cached page.
+    ShareLink.objects.filter(pk=link.pk).update(
+        view_count=F("view_count") + 1, last_viewed_at=timezone.now()
+    )
+
+
+def _in_time_zone(organisation: Organisation, render: Callable[[], Any]) -> Any:
+    # "Today", "late" and "expected by now" are the organisation's day.
+    with timezone.override(zoneinfo.ZoneInfo(organisation.time_zone)):
+        return render()
+
+
+def _render_target(link: ShareLink) -> str:
+    organisation = link.organisation
+    today = timezone.localdate()
+    if link.target == ShareTarget.MISSION:
+        mission = link.mission
+        assert mission is not None
+        return sharing.cached_page(
+            organisation,
+            today,
+            f"mission:{mission.pk}",
+            lambda: render_to_string(
+                "public/mission.html",
+                {"org_name": organisation.name, "mission": sharing.mission_page(mission, today)},
+            ),
+        )
+    if link.target == ShareTarget.REPORT:
+        report = link.report
+        assert report is not None
+        return sharing.cached_page(
+            organisation,
+            today,
+            f"report:{report.pk}",
+            lambda: render_to_string("public/report.html", sharing.report_page(report)),
+        )
+    return _organisation_html(organisation, today)
+
+
+def _organisation_html(organisation: Organisation, today: Any) -> str:
+    return sharing.cached_page(
+        organisation,
+        today,
+        "organisation",
+        lambda: render_to_string(
+            "public/organisation.html",
+            {"org_name": organisation.name, "page": sharing.organisation_page(organisation, today)},
+        ),
+    )
+
+
+@require_safe
+def share_page(request: HttpRequest, token: str) -> HttpResponse:
+    """What a share link shows: a mission, a published report or the organisation's page."""
+    link = active_link(token)
+    if link is None:
+        return link_gone()
+    try:
+        html = _in_time_zone(link.organisation, lambda: _render_target(link))
+    except ReportRefused:  # a published report without a readable snapshot shows nothing
+        return link_gone()
+    if request.method == "GET":  # a HEAD is a checker or a crawler, not a reader
+        _count_view(link)
+    return _private_headers(HttpResponse(html))
+
+
+@require_safe
+@xframe_options_exempt
+@csp_override({"default-src": [CSP.NONE]})
+def share_badge(request: HttpRequest, token: str) -> HttpResponse:
+    """A mission's progress and status as an SVG badge, for an <img> on another site.
+
+    The badge is drawn with presentation attributes, not styles, so it needs nothing
+    from the page or the CSP. Loading it is not counted as a view of the share page:
+    the counter says how often people opened the link.
+    """
+    link = active_link(token)
+    if link is None or link.target != ShareTarget.MISSION:
+        return link_gone()
+    mission = link.mission
+    assert mission is not None
+
+    def render() -> str:
+        today = timezone.localdate()
+        return sharing.cached_page(
+            link.organisation,
+            today,
+            f"badge:{mission.pk}",
+            lambda: render_to_string(
+                "public/badge.svg", sharing.badge_drawing(sharing.badge(mission, today))
+            ),
+        )
+
+    response = HttpResponse(
+        _in_time_zone(link.organisation, render), content_type="image/svg+xml; charset=utf-8"
+    )
+    patch_cache_control(response, public=True, max_age=BADGE_MAX_AGE)
+    # Another site's page may load it even when it isolates itself (COEP).
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_safe
+def public_page(request: HttpRequest, public_slug: str) -> HttpResponse:
+    """The organisation's public progress page, when it has turned one on.
+
+    Its address is stable and holds no secret, so browsers and proxies may keep it for a
+    minute. It is still kept out of search engines: turning the page on is for the
+    people the organisation gives the address to, not for the whole web.
+    """
+    organisation = Organisation.objects.filter(slug=public_slug, public_page=True).first()
+    if organisation is None:
+        return link_gone()
+    html = _in_time_zone(
+        organisation, lambda: _organisation_html(organisation, timezone.localdate())
+    )
+    response = HttpResponse(html)
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
+    patch_cache_control(response, public=True, max_age=PUBLIC_PAGE_MAX_AGE)
+    return response

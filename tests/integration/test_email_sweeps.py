@@ -1,0 +1,367 @@
+"""Two real Celery workers and two beats, over real Redis and PostgreSQL, send the
+reminders and digests due now to a real SMTP server: each exactly once, however many
+sweeps run, with a bouncing address in the batch."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import zoneinfo
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from urllib.parse import urlsplit
+
+import pytest
+import redis
+from aiosmtpd.controller import Controller
+from django.conf import settings
+from django.test import Client
+
+from config.celery import app as celery_app
+from metrics.models import CheckIn, Metric
+from metrics.services import checkin_record
+from metrics.tasks import sweep_reminders
+from missions.models import Visibility
+from missions.tasks import sweep_digests
+from orgs.models import DeliveryState, EmailDelivery, Organisation, Role, Stakeholder, User
+from tests.conftest import require_service
+from tests.factories import (
+    MembershipFactory,
+    MetricFactory,
+    MissionFactory,
+    StakeholderLinkFactory,
+    UserFactory,
+)
+
+SITE = "https://waymark.example"
+BOUNCE = "bounce@acme.example"
+SWEEP_SECONDS = 2
+
+
+class Inbox:
+    """An SMTP server's handler: keeps what it accepts, refuses BOUNCE at RCPT."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []
+        self.refused: list[str] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == BOUNCE:
+            self.refused.append(address)
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.raw.append(envelope.content)
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    """A real SMTP server on a fixed port, which a test can start late (to be down)."""
+
+    def __init__(self) -> None:
+        self.inbox = Inbox()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_server():
+    server = SmtpServer()
+    yield server
+    server.stop()
+
+
+def database_url() -> str:
+    db = settings.DATABASES["default"]
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.fixture
+def start_celery(transactional_db, smtp_server, tmp_path):
+    """Starts two workers and two beats (sweeping every 2 s) once the test's data is in."""
+    postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    require_service(postgres, "PostgreSQL (the workers need the test database)")
+    require_service(bool(settings.REDIS_URL), "Redis")
+    # Nothing stale from other runs: queued or unacknowledged messages.
+    redis.Redis.from_url(settings.REDIS_URL).delete(
+        "celery", "unacked", "unacked_index", "unacked_mutex"
+    )
+    env = os.environ | {
+        "DEBUG": "1",
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_server.port),
+        "SITE_URL": SITE,
+        "SWEEP_SECONDS": str(SWEEP_SECONDS),
+    }
+    processes: list[subprocess.Popen] = []
+
+    def start() -> None:
+        # Our own Celery, with arguments this test builds: nothing untrusted (S603).
+        for n in (1, 2):
+            worker = subprocess.Popen(  # noqa: S603
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool=solo",
+                    "-n",
+                    f"emails{n}@%h",
+                    "-l",
+                    "warning",
+                ],
+                env=env,
+                cwd=settings.BASE_DIR,
+            )
+            beat = subprocess.Popen(  # noqa: S603
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "beat",
+                    "-s",
+                    str(tmp_path / f"beat{n}"),
+                    "-l",
+                    "warning",
+                ],
+                env=env,
+                cwd=settings.BASE_DIR,
+            )
+            processes.extend([worker, beat])
+        celery_app.conf.task_always_eager = False
+
+    yield start, processes
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(timeout=20)
+
+
+def wait_for(condition, seconds: float = 60.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.25)
+    return False
+
+
+def daytime_zone() -> str:
+    """A zone where it is now between 10:00 and 20:00: everything is due today, and the
+    day will not change while the test runs."""
+    now = datetime.now(UTC)
+    for offset in range(-12, 15):
+        if 10 <= (now.hour + offset) % 24 <= 20:
+            return f"Etc/GMT{-offset:+d}" if offset else "UTC"
+    raise AssertionError("unreachable")
+
+
+def today_in(zone: str):
+    return datetime.now(zoneinfo.ZoneInfo(zone)).date()
+
+
+@pytest.fixture
+def acme(cast):
+    """Due now: a reminder to the member (two metrics), an escalation to the owner, a
+    bouncing metric owner, digests for the owner, admin and member, and a consenting
+    stakeholder's weekly digest. Nothing for the viewer or the stakeholder who never
+    agreed to email."""
+    zone = daytime_zone()
+    today = today_in(zone)
+    Organisation.objects.filter(pk=cast.org.pk).update(
+        time_zone=zone, week_starts_on=today.weekday()
+    )
+    User.objects.update(reminder_hour=8)
+    bouncer = UserFactory(email=BOUNCE, name="Bo Bounce", reminder_hour=8)
+    MembershipFactory(organisation=cast.org, user=bouncer, role=Role.MEMBER)
+    mission = MissionFactory(
+        organisation=cast.org,
+        title="Net zero",
+        slug="net-zero",
+        owner=cast.owner,
+        visibility=Visibility.SHAREABLE,
+        end_state="By 2030, every delivery is zero-carbon.",
+    )
+    due_today = MetricFactory(goal__mission=mission, name="Tonnes of CO2", owner=cast.member)
+    a_week_late = MetricFactory(
+        goal=due_today.goal, name="Fleet miles", owner=cast.member, cadence="weekly"
+    )
+    bounced = MetricFactory(goal=due_today.goal, name="Waste", owner=bouncer)
+    checkin_record(
+        due_today,
+        value=Decimal(30),
+        for_date=today - timedelta(days=3),
+        author=cast.member,
+        confidence="on_track",
+        note="SECRET NOTE",
+    )
+    # Recorded during last week, as the digests count them.
+    CheckIn.objects.update(created_at=datetime.now(UTC) - timedelta(days=3))
+    Metric.objects.filter(pk__in=[due_today.pk, bounced.pk]).update(next_due_on=today)
+    Metric.objects.filter(pk=a_week_late.pk).update(
+        next_due_on=today - timedelta(days=7), created_at=datetime.now(UTC) - timedelta(days=60)
+    )
+    StakeholderLinkFactory(
+        mission=mission,
+        stakeholder__name="Greenfold Packaging",
+        stakeholder__email="dev@greenfold.example",
+        stakeholder__consent_to_email=True,
+        stakeholder__digest_frequency="weekly",
+    )
+    StakeholderLinkFactory(
+        mission=mission, stakeholder__name="Quiet Ltd", stakeholder__email="no@quiet.example"
+    )
+    return mission
+
+
+def text_and_html(message: EmailMessage) -> tuple[str, str]:
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert text is not None and html is not None
+    return text.get_content(), html.get_content()
+
+
+def local_path(url: str) -> str:
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}" == SITE
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+EXPECTED = {
+    # (recipient, what the subject says after the organisation's name)
+    ("member@acme.example", "2 check-ins to record"),
+    ("owner@acme.example", "“Fleet miles” on Net zero is 7 days late"),
+    ("owner@acme.example", "your missions’ week"),
+    ("admin@acme.example", "your missions’ week"),
+    ("member@acme.example", "your missions’ week"),
+    ("dev@greenfold.example", "weekly progress update"),
+}
+
+
+def kind_of(message: EmailMessage) -> tuple[str, str]:
+    subject = message["Subject"].removeprefix("Acme Missions: ")
+    for to, start in EXPECTED:
+        if message["To"] == to and subject.startswith(start):
+            return to, start
+    raise AssertionError(f"unexpected email to {message['To']}: {message['Subject']}")
+
+
+def assert_each_sent_once(inbox: Inbox) -> None:
+    counts = Counter(kind_of(message) for message in inbox.messages)
+    assert counts == Counter(EXPECTED), counts
+    states = Counter(EmailDelivery.objects.values_list("state", flat=True))
+    # Sent: the member's two reminders go in one email, hence 7 rows for 6 emails. The
+    # bouncing member's reminder and digest are refused once each and not retried.
+    assert states == {DeliveryState.SENT: 7, DeliveryState.BOUNCED: 2, DeliveryState.SKIPPED: 1}
+    assert set(inbox.refused) == {BOUNCE}
+
+
+def sweep_by_hand_twice() -> None:
+    for _ in range(2):
+        sweep_reminders.delay()
+        sweep_digests.delay()
+
+
+def test_the_sweeps_send_every_email_due_exactly_once(cast, acme, smtp_server, start_celery):
+    inbox = smtp_server.inbox
+    smtp_server.start()
+    start, _ = start_celery
+    start()
+
+    assert wait_for(lambda: len(inbox.messages) >= len(EXPECTED)), (
+        f"only {[m['Subject'] for m in inbox.messages]} arrived"
+    )
+    # Both beats go on sweeping every 2 s, and the sweeps are sent by hand twice more.
+    sweep_by_hand_twice()
+    time.sleep(SWEEP_SECONDS * 4)
+    assert_each_sent_once(inbox)
+
+    for message, raw in zip(inbox.messages, inbox.raw, strict=True):
+        assert message["From"] == "Acme Missions via Waymark <waymark@localhost>"
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        unsubscribe = message["List-Unsubscribe"].strip("<>")
+        assert unsubscribe.startswith(f"{SITE}/unsubscribe/")
+        assert f"\r\nList-Unsubscribe: <{unsubscribe}>\r\n".encode() in raw
+        text, html = text_and_html(message)
+        assert unsubscribe in text and f'href="{unsubscribe}"' in html
+        assert "<svg" not in html
+
+    by_kind = {kind_of(m): m for m in inbox.messages}
+    client = Client()
+
+    # The reminder's link opens the check-in form, prefilled, once logged in.
+    reminder_text, _ = text_and_html(by_kind[("member@acme.example", "2 check-ins to record")])
+    links = [line.split(": ", 1)[1] for line in reminder_text.splitlines() if "Check in: " in line]
+    assert len(links) == 2
+    assert client.get(local_path(links[0])).status_code == 302  # to the login page
+    client.force_login(cast.member)
+    for link in links:
+        # Prefilled with the latest reading, or the baseline when there is none yet.
+        prefill = "30" if "value=30&" in link else "10"
+        form = client.get(local_path(link))
+        assert form.status_code == 200
+        assert f'value="{prefill}"'.encode() in form.content
+        assert b'name="next" value="/o/acme/my-check-ins/"' in form.content
+    assert {"value=30&" in link for link in links} == {True, False}
+
+    # The stakeholder's digest says nothing private, and its unsubscribe link works.
+    stakeholder = by_kind[("dev@greenfold.example", "weekly progress update")]
+    text, html = text_and_html(stakeholder)
+    assert "By 2030, every delivery is zero-carbon." in text
+    assert "SECRET NOTE" not in text + html and "acme.example" not in text + html
+    anonymous = Client(enforce_csrf_checks=True)
+    unsubscribe = local_path(stakeholder["List-Unsubscribe"].strip("<>"))
+    assert anonymous.get(unsubscribe).status_code == 200
+    assert anonymous.post(unsubscribe, {"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert Stakeholder.objects.get(email="dev@greenfold.example").digest_frequency == "none"
+
+
+def test_with_the_mail_server_down_the_workers_carry_on_and_send_once_it_is_back(
+    cast, acme, smtp_server, start_celery
+):
+    start, processes = start_celery
+    start()
+    # Every send fails, gives its claim back and is retried, by the task and by sweeps.
+    assert wait_for(
+        lambda: (
+            EmailDelivery.objects.filter(state=DeliveryState.FAILED, attempts__gte=2).count() >= 3
+        )
+    )
+    assert all(process.poll() is None for process in processes), "a worker or beat died"
+
+    smtp_server.start()
+
+    inbox = smtp_server.inbox
+    assert wait_for(lambda: len(inbox.messages) >= len(EXPECTED)), (
+        f"only {[m['Subject'] for m in inbox.messages]} arrived"
+    )
+    sweep_by_hand_twice()
+    time.sleep(SWEEP_SECONDS * 4)
+    assert_each_sent_once(inbox)
