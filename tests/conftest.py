@@ -7,6 +7,7 @@ reachable, and a missing one fails the run instead of skipping tests.
 import os
 import shutil
 import socket
+import uuid
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -110,3 +111,20 @@ def login(client):
         return client
 
     return log_in
+
+
+@pytest.fixture(autouse=True)
+def own_cache(settings):
+    """Each test gets a cache of its own: ids repeat between tests, cached pages must not."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{uuid.uuid4()}",
+        }
+    }
+
+
+@pytest.fixture
+def uncached(settings):
+    """No page cache: for query counts, which must measure the real work."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}

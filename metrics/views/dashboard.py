@@ -7,14 +7,18 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from metrics.charts import Sparkline, sparkline
 from metrics.models import CheckIn, Metric
 from metrics.rollups import MetricProgress, MissionProgress, mission_progress
 from missions.models import Goal, Mission, MissionStatus
+from missions.sharing import cached_page
 from orgs.access import get_org_for_user
+from orgs.models import Membership, Organisation
 
 SPARKLINE_DAYS = 365
 LATEST_CHECKINS = 8
@@ -46,6 +50,23 @@ def _card(mission: Mission, today: date) -> MissionCard:
 def dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
     org, membership = get_org_for_user(request, org_slug)
     today = timezone.localdate()
+    # Admins all see the same missions; anyone else may also own private ones.
+    scope = "admin" if membership.can_manage else f"user:{membership.user_id}"
+    body = cached_page(org, today, f"dashboard:{scope}", lambda: _body(org, membership, today))
+    return render(
+        request,
+        "metrics/dashboard.html",
+        {
+            "org": org,
+            "membership": membership,
+            "body": mark_safe(body),  # noqa: S308 -- our own template's output
+            "alone": membership.can_manage and org.memberships.count() == 1,
+        },
+    )
+
+
+def _body(org: Organisation, membership: Membership, today: date) -> str:
+    """The missions, overdue check-ins and latest check-ins: the part worth caching."""
     visible = Mission.objects.visible_to(membership).live()
     metrics = Metric.objects.select_related("owner").order_by("position", "id")
     missions = list(
@@ -75,7 +96,6 @@ def dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
         replace(card, trend=sparkline(history[card.lead.metric.pk])) if card.lead else card
         for card in cards
     ]
-
     overdue = (
         Metric.objects.filter(mission__in=visible, next_due_on__lt=today)
         .select_related("mission__organisation", "owner")
@@ -86,17 +106,13 @@ def dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
         .select_related("metric__mission__organisation", "author")
         .order_by("-for_date", "-created_at")[:LATEST_CHECKINS]
     )
-    return render(
-        request,
-        "metrics/dashboard.html",
+    return render_to_string(
+        "metrics/dashboard.html#body",
         {
             "org": org,
-            "membership": membership,
             "cards": cards,
             "overdue": overdue,
             "latest": latest,
-            "today": today,
             "other_missions": visible.exclude(status=MissionStatus.ACTIVE).count(),
-            "alone": membership.can_manage and org.memberships.count() == 1,
         },
     )

@@ -78,7 +78,7 @@ def test_the_dashboard_does_not_show_private_missions_to_members(cast, login):
 
 
 @time_machine.travel(TODAY)
-def test_the_dashboard_query_count_does_not_grow(cast, login):
+def test_the_dashboard_query_count_does_not_grow(cast, login, uncached):
     client = login(cast.admin)
     url = reverse("metrics:dashboard", args=["acme"])
     measured_metric(MissionFactory(organisation=cast.org, status="active"), cast.member, ["5", "9"])
@@ -112,3 +112,26 @@ def test_the_mission_and_metric_pages_do_not_grow_with_check_ins(cast, login):
 
     after = (queries_for(client, mission.get_absolute_url()), queries_for(client, metric_url))
     assert after == before
+
+
+@time_machine.travel(TODAY)
+def test_the_dashboard_is_cached_until_a_check_in_changes_it(
+    cast, login, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    mission = MissionFactory(organisation=cast.org, status="active")
+    metric = measured_metric(mission, cast.member, ["5"])
+    client = login(cast.admin)
+    url = reverse("metrics:dashboard", args=["acme"])
+    client.get(url)
+    with django_assert_max_num_queries(6):  # session, user, membership, and no mission data
+        client.get(url)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        checkin_record(
+            metric,
+            value=Decimal("64"),
+            for_date=datetime.date(2026, 12, 1),
+            author=cast.member,
+            confidence="on_track",
+        )
+    assert "64" in client.get(url).text
