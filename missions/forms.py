@@ -131,13 +131,27 @@ class MilestoneForm(forms.ModelForm):
 class StakeholderForm(forms.ModelForm):
     class Meta:
         model = Stakeholder
-        fields = ("name", "kind", "contact_name", "email", "consent_to_email", "notes")
+        fields = (
+            "name",
+            "kind",
+            "contact_name",
+            "email",
+            "consent_to_email",
+            "digest_frequency",
+            "notes",
+        )
         labels = {"contact_name": "Contact name", "email": "Contact email"}
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organisation = organisation
+        # Left out of a post, how often they hear from us stays as it is.
+        self.fields["digest_frequency"].required = False
+
+    def clean_digest_frequency(self) -> str:
+        chosen: str = self.cleaned_data.get("digest_frequency") or ""
+        return chosen or self.instance.digest_frequency
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

@@ -1,7 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from orgs.models import Invitation, Membership, Organisation, Team, TeamMember, User
+from orgs.models import (
+    EmailDelivery,
+    Invitation,
+    Membership,
+    Organisation,
+    Team,
+    TeamMember,
+    User,
+)
 
 
 @admin.register(User)
@@ -45,3 +53,10 @@ class TeamAdmin(admin.ModelAdmin):
 class InvitationAdmin(admin.ModelAdmin):
     list_display = ("email", "organisation", "role", "created_at", "accepted_at", "revoked_at")
     exclude = ("token",)
+
+
+@admin.register(EmailDelivery)
+class EmailDeliveryAdmin(admin.ModelAdmin):
+    list_display = ("kind", "recipient", "period_key", "state", "attempts", "sent_at")
+    list_filter = ("kind", "state")
+    search_fields = ("recipient", "period_key")

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from orgs.enqueue import enqueue_on_commit
 from orgs.models import (
     Invitation,
     Membership,
@@ -76,7 +77,8 @@ def invitation_send(
             invitation.expires_at = invitation_expiry()
             invitation.sent_at = None
             invitation.save()
-        transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk))
+        # A Redis outage must not lose the invitation: it is saved, and can be re-sent.
+        enqueue_on_commit(send_invitation_email, invitation.pk)
     return invitation
 
 

@@ -13,6 +13,7 @@ from metrics.access import get_metric_for_user
 from metrics.forecast import forecast
 from metrics.forms import MetricForm
 from metrics.models import Metric
+from metrics.services import metric_refresh_latest
 from missions.access import get_mission_for_user
 
 
@@ -30,6 +31,7 @@ def metric_add(
         metric.mission, metric.goal = mission, goal
         metric.position = mission.metrics.filter(goal=goal).count()
         metric.save()
+        metric_refresh_latest(metric)  # sets when the first check-in is due
         where = goal.title if goal else mission.title
         messages.success(request, f"Metric “{metric.name}” added to “{where}”.")
         return redirect("metrics:detail", org.slug, mission.slug, metric.uid)
@@ -54,7 +56,7 @@ def metric_edit(
     form = MetricForm(request.POST or None, instance=metric, organisation=org)
     if request.method == "POST":
         if form.is_valid():
-            form.save()
+            metric_refresh_latest(form.save())  # the cadence or baseline may have moved it
             messages.success(request, "Metric saved.")
             return redirect("metrics:detail", org.slug, mission.slug, metric.uid)
         metric.refresh_from_db()

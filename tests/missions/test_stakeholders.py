@@ -179,6 +179,18 @@ def test_admin_edits_a_stakeholder(cast, login, supplier):
     )
 
 
+def test_admin_chooses_how_often_a_stakeholder_gets_a_digest(cast, login, supplier):
+    url = reverse("orgs:stakeholder_edit", args=["acme", supplier.uid])
+    data = {"name": supplier.name, "kind": "supplier", "email": "a@b.example"}
+    login(cast.admin).post(url, data | {"consent_to_email": "on", "digest_frequency": "weekly"})
+    supplier.refresh_from_db()
+    assert supplier.digest_frequency == "weekly"
+
+    login(cast.admin).post(url, data | {"digest_frequency": "fortnightly"})
+    supplier.refresh_from_db()
+    assert supplier.digest_frequency == "weekly"
+
+
 def test_renaming_onto_another_stakeholders_name_is_refused(cast, login, supplier):
     StakeholderFactory(organisation=cast.org, name="Camden Council")
     url = reverse("orgs:stakeholder_edit", args=["acme", supplier.uid])
