@@ -1,6 +1,5 @@
 from io import StringIO
 
-from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from metrics.models import CheckIn, Metric
@@ -25,4 +24,4 @@ def test_the_demo_loads_once_and_prints_its_logins(db):
     assert Metric.objects.filter(latest_value__isnull=False).count() > 10
     for role in ("owner", "member", "viewer"):
         assert f"{role}@demo.waymark.example" in out.getvalue()
-    assert authenticate(username="member@demo.waymark.example", password="waymark-demo")
+    assert User.objects.get(email="member@demo.waymark.example").check_password("waymark-demo")
