@@ -21,13 +21,13 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from metrics.models import CADENCE_DAYS, Cadence, Metric
 from metrics.progress import Status
-from missions.models import MissionStatus
+from missions.models import MissionStatus, Visibility
 from orgs.emails import (
     Bar,
     Claim,
@@ -219,13 +219,20 @@ def _fill_missing_due_dates() -> None:
             )
 
 
-def _can_check_in(user_field: str) -> Exists:
-    return Exists(
-        Membership.objects.filter(
-            organisation_id=OuterRef("mission__organisation_id"),
-            user_id=OuterRef(user_field),
-            role__in=CONTRIBUTOR_ROLES,
-        )
+def _can_check_in(user_field: str) -> ExpressionWrapper:
+    """Whether that person may check in, and may see the mission: a private mission is
+    for admins and its owner, and its name must not reach anyone else's inbox."""
+    member = Membership.objects.filter(
+        organisation_id=OuterRef("mission__organisation_id"),
+        user_id=OuterRef(user_field),
+        role__in=CONTRIBUTOR_ROLES,
+    )
+    sees_private = member.filter(
+        Q(role__in=(Role.ADMIN, Role.OWNER)) | Q(user_id=OuterRef("mission__owner_id"))
+    )
+    return ExpressionWrapper(
+        Q(Exists(member)) & (~Q(mission__visibility=Visibility.PRIVATE) | Q(Exists(sees_private))),
+        output_field=BooleanField(),
     )
 
 

@@ -31,6 +31,7 @@ from missions.models import (
     StakeholderLink,
     Visibility,
 )
+from missions.sharing import PUBLIC_METRIC_KINDS
 from orgs.emails import (
     Bar,
     Claim,
@@ -217,6 +218,8 @@ class MissionNews:
     milestones_done: list[Milestone] = field(default_factory=list)
     commitment: StakeholderLink | None = None
     include_late: bool = True
+    # Stakeholders see outcomes and outputs, as on share pages; inputs are the team's own.
+    include_inputs: bool = True
 
     @property
     def status(self) -> Status:
@@ -267,6 +270,7 @@ class MissionNews:
                         m.metric.format_value(m.metric.target_value),
                     )
                     for m in row.metrics
+                    if self.include_inputs or m.metric.kind in PUBLIC_METRIC_KINDS
                 ],
             )
             for row in self.progress.goals
@@ -504,6 +508,7 @@ def stakeholder_digest(
     }
     for item in news:
         item.include_late = False  # late check-ins are the team's business
+        item.include_inputs = False
         item.checkin_count = counts.get(item.mission.pk, 0)
         item.milestones_done = done[item.mission.pk]
         item.commitment = commitments.get(item.mission.pk)

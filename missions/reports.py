@@ -30,7 +30,6 @@ The document (`doc`), as stored:
 """
 
 import math
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -50,7 +49,7 @@ from metrics.progress import Status
 from metrics.rollups import MetricProgress, Rollup, mission_progress
 from metrics.templatetags.metric_charts import CHART_SIZES, axis_unit
 from missions.markdown import render_markdown
-from missions.models import Goal, Mission, MissionQuerySet, Report, StakeholderLink
+from missions.models import Goal, Mission, MissionQuerySet, Report, StakeholderLink, Visibility
 from orgs.models import Membership, Organisation, Role, User
 
 # Bumped when the document's shape changes, so old snapshots can still be read.
@@ -116,7 +115,7 @@ def period_label(start: date, end: date) -> str:
 
 def organisation_today(organisation: Organisation) -> date:
     """The organisation's date now: "late", "due" and "as of" mean its day."""
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(organisation.time_zone))
+    return timezone.localdate(timezone=organisation.zone())
 
 
 # ---- Who may do what ----------------------------------------------------------------------
@@ -160,8 +159,11 @@ def can_see_report(membership: Membership, report: Report, owner_ids: Sequence[i
 
 def editable_missions(membership: Membership) -> MissionQuerySet:
     """The live missions this person may put in a report: all for admins, their own for
-    members (a report is edited by admins or by whoever owns every mission in it)."""
-    missions = Mission.objects.visible_to(membership).live()
+    members (a report is edited by admins or by whoever owns every mission in it).
+
+    Never private ones: everyone in the organisation reads a published report, and it
+    can be shared outside it."""
+    missions = Mission.objects.visible_to(membership).live().exclude(visibility=Visibility.PRIVATE)
     if membership.has_role(Role.ADMIN):
         return missions
     return missions.filter(owner_id=membership.user_id)
@@ -387,7 +389,7 @@ def build_document(
         )
         for mission in missions
     ]
-    zone = zoneinfo.ZoneInfo(report.organisation.time_zone)
+    zone = report.organisation.zone()
     return {
         "schema": SCHEMA,
         "title": report.title,
@@ -532,7 +534,7 @@ def report_publish(report: Report, user: User) -> Report:
 def already_published(report: Report) -> str:
     """Why a published report can't be changed, and what to do instead."""
     assert report.published_at is not None
-    zone = zoneinfo.ZoneInfo(report.organisation.time_zone)
+    zone = report.organisation.zone()
     when = charts.day_month_year(report.published_at.astimezone(zone).date())
     who = f" by {report.published_by.display_name}" if report.published_by else ""
     return (

@@ -332,9 +332,22 @@ def cached_page(
 
 
 def report_page(report: Report) -> dict[str, Any]:
-    """A published report as it was frozen: its snapshot, never live data."""
+    """A published report as it was frozen: its snapshot, never live data.
+
+    Outside the organisation it goes without the check-in comments and people's names:
+    staff write those notes for colleagues, not for the readers of a link.
+    """
     doc, narrative_html = published_document(report)
-    return {"org_name": doc.get("organisation", ""), "doc": doc, "narrative_html": narrative_html}
+    public = {
+        **doc,
+        "published_by": "",
+        "missions": [{**m, "comments": []} for m in doc.get("missions", [])],
+    }
+    return {
+        "org_name": doc.get("organisation", ""),
+        "doc": public,
+        "narrative_html": narrative_html,
+    }
 
 
 # --- The badge ------------------------------------------------------------------------------

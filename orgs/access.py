@@ -5,7 +5,6 @@ organisation look the same (404), so nobody can probe for other tenants; a
 member whose role is too low for the action gets 403.
 """
 
-import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
@@ -71,4 +70,4 @@ class OrgAccessMiddleware:
         if org_slug is not None and request.user.is_authenticated:
             org, _ = get_org_for_user(request, org_slug)
             # "Today", "late" and "due" mean the organisation's day, not the server's.
-            timezone.activate(zoneinfo.ZoneInfo(org.time_zone))
+            timezone.activate(org.zone())

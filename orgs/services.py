@@ -1,6 +1,6 @@
 """Writes that span several of the orgs models, or send email."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -66,9 +66,13 @@ def invitation_send(
             .first()
         )
         if invitation is None:
-            invitation = Invitation.objects.create(
-                organisation=organisation, email=email, role=role, invited_by=invited_by
-            )
+            try:
+                with transaction.atomic():
+                    invitation = Invitation.objects.create(
+                        organisation=organisation, email=email, role=role, invited_by=invited_by
+                    )
+            except IntegrityError as error:  # the same invitation, sent twice at once
+                raise RuleBroken(f"An invitation to {email} has just been sent.") from error
         else:
             # The old link stops working: a renewed invitation has a fresh token.
             invitation.role = role
@@ -83,7 +87,13 @@ def invitation_send(
 
 
 def invitation_accept(invitation: Invitation, user: User) -> Membership:
-    """Bring `user` into the organisation; the link works once."""
+    """Bring `user` into the organisation; the link works once, for the address it went to."""
+    if user.email.lower() != invitation.email.lower():
+        # A forwarded link must not make a stranger a member (or an admin).
+        raise RuleBroken(
+            f"This invitation is for {invitation.email}, and you are logged in as {user.email}. "
+            f"Log out, then log in or sign up as {invitation.email} to accept it."
+        )
     with transaction.atomic():
         # Claim the invitation first, so two clicks cannot both use it.
         claimed = Invitation.objects.filter(
@@ -132,4 +142,12 @@ def membership_remove(membership: Membership, removed_by: Membership) -> None:
     # Leaving an organisation also leaves its teams.
     membership.user.team_memberships.filter(team__organisation=membership.organisation).delete()
     membership.organisation.teams.filter(lead=membership.user).update(lead=None)
+    # What they owned is left for someone to take on, not owned by an outsider.
+    from metrics.models import Metric
+    from missions.models import Goal, Mission
+
+    org = membership.organisation
+    Mission.objects.filter(organisation=org, owner=membership.user).update(owner=None)
+    Goal.objects.filter(mission__organisation=org, owner=membership.user).update(owner=None)
+    Metric.objects.filter(mission__organisation=org, owner=membership.user).update(owner=None)
     membership.delete()

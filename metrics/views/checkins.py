@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -95,9 +95,9 @@ def checkin_correct_view(
     today = timezone.localdate()
     conflict = ""
     if not checkin.is_current and request.method == "GET":
-        latest = checkin
-        while hasattr(latest, "correction"):
-            latest = latest.correction
+        latest = metric.checkins.filter(is_current=True, for_date=checkin.for_date).first()
+        if latest is None:
+            raise Http404
         messages.info(request, "That value has since been corrected; this is the latest.")
         return redirect("metrics:correct", org.slug, mission.slug, metric.uid, latest.uid)
     form = CheckInForm(

@@ -6,7 +6,6 @@ one is the same for every visitor, which is what lets it be cached whole.
 """
 
 import re
-import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
@@ -87,7 +86,7 @@ def _count_view(link: ShareLink) -> None:
 
 def _in_time_zone(organisation: Organisation, render: Callable[[], Any]) -> Any:
     # "Today", "late" and "expected by now" are the organisation's day.
-    with timezone.override(zoneinfo.ZoneInfo(organisation.time_zone)):
+    with timezone.override(organisation.zone()):
         return render()
 
 

@@ -1,7 +1,6 @@
 """Managing share links inside the organisation: a mission's Share tab, and the
 organisation's links for its progress page and published reports."""
 
-import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -54,7 +53,7 @@ class ShareLinkForm(forms.Form):
         expires_on = self.cleaned_data["expires_on"]
         if expires_on is None:
             return None
-        zone = zoneinfo.ZoneInfo(self.organisation.time_zone)
+        zone = self.organisation.zone()
         return datetime.combine(expires_on + timedelta(days=1), time.min, tzinfo=zone)
 
 

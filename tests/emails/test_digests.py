@@ -156,6 +156,16 @@ def test_a_stakeholder_hears_only_what_is_shareable(cast, supplier):
     assert "1 new reading this period." in email.body
 
 
+def test_a_stakeholder_does_not_hear_about_input_metrics(cast, supplier, busy_week):
+    metric = Metric.objects.get(name="Tonnes of CO2")
+    MetricFactory(goal=metric.goal, name="Hours of consultancy bought", kind="input")
+    sent = sweep_hourly(at(MONDAY, 0), hours=24)
+    for _, email in sent:
+        if email.to == ["dev@greenfold.example"]:
+            assert "Hours of consultancy bought" not in email.body
+            assert "Tonnes of CO2" in email.body
+
+
 def test_a_stakeholder_without_consent_or_subscription_hears_nothing(cast, supplier):
     Stakeholder.objects.filter(pk=supplier.pk).update(consent_to_email=False)
     with time_machine.travel(at(MONDAY, 9), tick=False):

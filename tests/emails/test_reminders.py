@@ -295,3 +295,15 @@ def test_a_send_that_keeps_failing_is_given_up_after_a_day(cast, scene, troubled
         DeliveryState.FAILED,
         2,
     )
+
+
+def test_no_reminder_names_a_private_mission_to_someone_who_cannot_see_it(cast, scene):
+    mission = scene.metric.mission
+    mission.visibility = "private"
+    mission.owner = cast.admin
+    mission.save()
+    with time_machine.travel(datetime(2026, 3, 10, 9, 15, tzinfo=UTC), tick=False):
+        Metric.objects.filter(pk=scene.metric.pk).update(next_due_on=DUE, owner=cast.member)
+        sweep_reminders()
+
+    assert cast.member.email not in [to for m in mail.outbox for to in m.to]

@@ -258,6 +258,16 @@ def test_a_member_cannot_put_someone_elses_mission_in_a_report(cast, login, zero
     assert not Report.objects.exists()
 
 
+def test_private_missions_stay_out_of_reports_everyone_reads(cast, login, net_zero):
+    net_zero.visibility = "private"
+    net_zero.save()
+    client = login(cast.admin)
+    assert "Net zero" not in client.get(url("report_create")).text
+    response = client.post(url("report_create"), Q1 | {"missions": ["net-zero"]})
+    assert response.status_code == 400
+    assert not Report.objects.exists()
+
+
 def test_a_viewer_or_a_member_without_missions_cannot_draft(cast, login, net_zero):
     assert login(cast.viewer).get(url("report_create")).status_code == 403
     assert login(cast.member).post(url("report_create"), Q1).status_code == 403

@@ -116,16 +116,32 @@ def test_an_existing_user_who_is_logged_out_is_asked_to_log_in(cast, client):
 
 
 def test_the_link_works_once(cast, login):
-    invitation = InvitationFactory(organisation=cast.org)
+    invitation = InvitationFactory(organisation=cast.org, email=cast.outsider.email)
     url = reverse("invitation_accept", args=[invitation.token])
-    login(cast.outsider).post(url)
+    client = login(cast.outsider)
+    client.post(url)
+    Membership.objects.filter(organisation=cast.org, user=cast.outsider).delete()
 
-    second = UserFactory()
-    response = login(second).post(url)
+    response = client.post(url)
 
     assert response.status_code == 404
     assert "no longer works" in response.text
-    assert not Membership.objects.filter(user=second).exists()
+    assert not Membership.objects.filter(organisation=cast.org, user=cast.outsider).exists()
+
+
+def test_a_forwarded_link_does_not_let_someone_else_in(cast, login):
+    invitation = InvitationFactory(organisation=cast.org, email="intended@example.com")
+    url = reverse("invitation_accept", args=[invitation.token])
+    stranger = UserFactory(email="stranger@example.com")
+    client = login(stranger)
+    assert "This invitation is for intended@example.com" in client.get(url).text
+
+    response = client.post(url, follow=True)
+
+    assert "This invitation is for intended@example.com" in response.text
+    assert not Membership.objects.filter(user=stranger, organisation=cast.org).exists()
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is None  # still there for the person it was sent to
 
 
 def test_an_expired_link_gets_a_clear_message(cast, login):
@@ -140,7 +156,7 @@ def test_an_expired_link_gets_a_clear_message(cast, login):
 
 def test_a_link_still_works_on_its_last_day(cast, login):
     with time_machine.travel("2026-01-01 09:00Z"):
-        invitation = InvitationFactory(organisation=cast.org)
+        invitation = InvitationFactory(organisation=cast.org, email=cast.outsider.email)
     with time_machine.travel("2026-01-08 08:59Z"):
         login(cast.outsider).post(reverse("invitation_accept", args=[invitation.token]))
     assert Membership.objects.filter(organisation=cast.org, user=cast.outsider).exists()

@@ -4,6 +4,8 @@ from orgs.models import Membership, Role
 from tests.factories import (
     InvitationFactory,
     MembershipFactory,
+    MetricFactory,
+    MissionFactory,
     TeamFactory,
     TeamMemberFactory,
 )
@@ -102,7 +104,8 @@ def test_an_admin_can_leave(cast, login):
 def test_viewer_sees_people_without_management_controls(cast, login):
     response = login(cast.viewer).get(reverse("orgs:members", args=["acme"]))
     assert response.status_code == 200
-    assert "member@acme.example" in response.text
+    assert "Acme Member" in response.text
+    assert "member@acme.example" not in response.text  # colleagues' addresses are for members
     assert "Send invitation" not in response.text
     assert "<select" not in response.text
 
@@ -112,3 +115,19 @@ def test_only_managers_see_who_has_been_invited(cast, login):
     url = reverse("orgs:members", args=["acme"])
     assert "secret.invitee@example.com" not in login(cast.member).get(url).text
     assert "secret.invitee@example.com" in login(cast.admin).get(url).text
+
+
+def test_removing_someone_leaves_what_they_owned_without_an_owner(cast, login):
+    mission = MissionFactory(organisation=cast.org, owner=cast.member)
+    metric = MetricFactory(goal__mission=mission, goal__owner=cast.member, owner=cast.member)
+    other = MissionFactory(organisation=cast.other_org, owner=cast.member)
+    uid = cast.membership(cast.member).uid
+
+    login(cast.admin).post(reverse("orgs:member_remove", args=["acme", uid]))
+
+    mission.refresh_from_db()
+    metric.refresh_from_db()
+    metric.goal.refresh_from_db()
+    other.refresh_from_db()
+    assert (mission.owner, metric.owner, metric.goal.owner) == (None, None, None)
+    assert other.owner == cast.member  # another organisation's missions are not touched
