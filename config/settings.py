@@ -176,6 +176,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": SWEEP_SECONDS,
         "options": {"expires": SWEEP_SECONDS},
     },
+    "invitations": {
+        "task": "orgs.tasks.sweep_invitations",
+        "schedule": SWEEP_SECONDS,
+        "options": {"expires": SWEEP_SECONDS},
+    },
 }
 
 # The cache share pages are served from: Redis when REDIS_URL is set, so every web

@@ -4,24 +4,19 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from missions.catalogue import MissionTemplate
 from missions.models import Goal, Milestone, Mission, MissionStatus
 from orgs.models import Organisation, User
+from orgs.slugs import unique_slug
 
 # Words the mission URLs use themselves (/missions/new/, /missions/templates/).
 RESERVED_SLUGS = {"new", "templates"}
 
 
 def unique_mission_slug(organisation: Organisation, title: str) -> str:
-    base = slugify(title)[:70] or "mission"
-    slug, n = base, 1
     taken = Mission.objects.filter(organisation=organisation)
-    while slug in RESERVED_SLUGS or taken.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return unique_slug(taken, title, fallback="mission", max_length=70, reserved=RESERVED_SLUGS)
 
 
 @transaction.atomic

@@ -295,3 +295,17 @@ def organisation_email(
     )
     message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
     return message
+
+
+# Long enough for the task enqueued at the invitation's commit to have run.
+UNSENT_GRACE = timedelta(minutes=5)
+
+
+def invitations_unsent() -> list[int]:
+    """Open invitations whose email never went out (their send was never enqueued)."""
+    cutoff = timezone.now() - UNSENT_GRACE
+    return list(
+        Invitation.objects.pending()
+        .filter(sent_at__isnull=True, created_at__lt=cutoff)
+        .values_list("pk", flat=True)
+    )

@@ -159,11 +159,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.display_name
 
 
-class OrganisationQuerySet(models.QuerySet["Organisation"]):
-    def for_user(self, user: Any) -> "OrganisationQuerySet":
-        return self.filter(memberships__user=user)
-
-
 class Organisation(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(
@@ -183,8 +178,6 @@ class Organisation(models.Model):
         help_text="Show the shareable missions' progress at a public address, like a status page.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -219,10 +212,6 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
     MEMBER = "member", "Member"
     VIEWER = "viewer", "Viewer"
-
-    @property
-    def rank(self) -> int:
-        return ROLE_RANK[self]
 
     @classmethod
     def at_least(cls, role: str, minimum: str) -> bool:
@@ -393,16 +382,6 @@ class Invitation(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and not self.is_expired
-
-    @property
-    def state(self) -> str:
-        if self.accepted_at:
-            return "accepted"
-        if self.revoked_at:
-            return "revoked"
-        if self.is_expired:
-            return "expired"
-        return "pending"
 
     def get_accept_url(self) -> str:
         return reverse("invitation_accept", args=[self.token])

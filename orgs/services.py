@@ -2,7 +2,6 @@
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from orgs.enqueue import enqueue_on_commit
 from orgs.models import (
@@ -14,6 +13,7 @@ from orgs.models import (
     invitation_expiry,
     new_invitation_token,
 )
+from orgs.slugs import unique_slug
 
 
 class RuleBroken(Exception):
@@ -21,12 +21,7 @@ class RuleBroken(Exception):
 
 
 def unique_org_slug(name: str) -> str:
-    base = slugify(name)[:50] or "organisation"
-    slug, n = base, 1
-    while Organisation.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return unique_slug(Organisation.objects.all(), name, fallback="organisation")
 
 
 @transaction.atomic

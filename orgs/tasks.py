@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from orgs import emails
+from orgs.enqueue import enqueue
 
 # How email tasks retry: SMTP errors are OSErrors. Backoff is capped so that a retry is
 # never scheduled far ahead; after the last one, a later sweep tries the send again.
@@ -13,6 +14,13 @@ SMTP_RETRY = {
 }
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(**SMTP_RETRY)
 def send_invitation_email(invitation_id: int) -> None:
     emails.invitation_email_send(invitation_id)
+
+
+@shared_task
+def sweep_invitations() -> None:
+    """Send what an outage left unsent: an invitation saved while Redis was down."""
+    for invitation_id in emails.invitations_unsent():
+        enqueue(send_invitation_email, invitation_id)

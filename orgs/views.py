@@ -1,12 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.contrib.auth.views import redirect_to_login
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orgs.access import ORG_SESSION_KEY, get_org_for_user
@@ -31,6 +31,7 @@ from orgs.services import (
     membership_remove,
     organisation_create,
 )
+from orgs.slugs import unique_slug
 
 # --- Outside any organisation -------------------------------------------------------
 
@@ -61,15 +62,19 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = account_signup(
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password1"],
-            name=form.cleaned_data["name"],
-            organisation_name=form.cleaned_data["organisation_name"],
-        )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome to Waymark. Your organisation is ready.")
-        return redirect("home")
+        try:
+            user = account_signup(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                name=form.cleaned_data["name"],
+                organisation_name=form.cleaned_data["organisation_name"],
+            )
+        except IntegrityError:  # the same form sent twice at once
+            form.add_error("email", "An account with this email already exists. Log in.")
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome to Waymark. Your organisation is ready.")
+            return redirect("home")
     return render(request, "registration/signup.html", {"form": form})
 
 
@@ -121,11 +126,15 @@ def invitation_detail(request: HttpRequest, token: str) -> HttpResponse:
         if not existing:
             form = InvitedSignupForm(request.POST or None, invited_email=invitation.email)
             if request.method == "POST" and form.is_valid():
-                user = User.objects.create_user(
-                    email=invitation.email,
-                    password=form.cleaned_data["password1"],
-                    name=form.cleaned_data["name"],
-                )
+                try:
+                    with transaction.atomic():
+                        user = User.objects.create_user(
+                            email=invitation.email,
+                            password=form.cleaned_data["password1"],
+                            name=form.cleaned_data["name"],
+                        )
+                except IntegrityError:  # the same form sent twice at once
+                    return redirect_to_login(request.path)
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 return _accept(request, invitation, user)
     return render(request, "orgs/invitation_detail.html", {"invitation": invitation, "form": form})
@@ -264,15 +273,6 @@ def member_remove(request: HttpRequest, org_slug: str, membership_uid: str) -> H
 # --- Teams ------------------------------------------------------------------------------
 
 
-def _unique_team_slug(org: Organisation, name: str) -> str:
-    base = slugify(name)[:50] or "team"
-    slug, n = base, 1
-    while org.teams.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def team_list(request: HttpRequest, org_slug: str) -> HttpResponse:
@@ -282,12 +282,17 @@ def team_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         team = form.save(commit=False)
         team.organisation = org
-        team.slug = _unique_team_slug(org, team.name)
-        team.save()
-        if team.lead:
-            TeamMember.objects.get_or_create(team=team, user=team.lead)
-        messages.success(request, f"Team {team.name} created.")
-        return redirect(team)
+        team.slug = unique_slug(org.teams.all(), team.name, fallback="team")
+        try:
+            with transaction.atomic():
+                team.save()
+        except IntegrityError:  # created by someone else a moment ago
+            form.add_error("name", "There is already a team with this name.")
+        else:
+            if team.lead:
+                TeamMember.objects.get_or_create(team=team, user=team.lead)
+            messages.success(request, f"Team {team.name} created.")
+            return redirect(team)
     teams = org.teams.select_related("lead").prefetch_related(
         Prefetch("members", queryset=User.objects.order_by("email"))
     )

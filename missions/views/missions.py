@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -65,9 +65,14 @@ def mission_create(request: HttpRequest, org_slug: str) -> HttpResponse:
         mission = form.save(commit=False)
         mission.organisation = org
         mission.slug = unique_mission_slug(org, mission.title)
-        mission.save()
-        messages.success(request, f"Mission “{mission.title}” created. Now give it goals.")
-        return redirect(mission)
+        try:
+            with transaction.atomic():
+                mission.save()
+        except IntegrityError:  # the same title, saved by someone else a moment ago
+            form.add_error("title", "Another mission already has this title.")
+        else:
+            messages.success(request, f"Mission “{mission.title}” created. Now give it goals.")
+            return redirect(mission)
     return render(
         request,
         "missions/form.html",

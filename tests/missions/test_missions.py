@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.db.models.signals import pre_save
 from django.urls import reverse
 
 from missions.models import Goal, Milestone, Mission
@@ -250,3 +251,21 @@ def test_date_fields_show_their_stored_dates_to_the_date_picker(cast, login, mis
     mission.save()
     response = login(cast.admin).get(url("edit", "zero-waste"))
     assert 'value="2030-12-31"' in response.text
+
+
+def test_a_title_taken_between_checking_and_saving_gets_the_message_not_a_500(cast, login):
+    """Two people create the same mission at once: the database's constraint decides."""
+
+    def someone_else_first(sender, instance, **kwargs):
+        pre_save.disconnect(someone_else_first, sender=Mission)
+        MissionFactory(organisation=cast.org, title=instance.title, slug="theirs")
+
+    pre_save.connect(someone_else_first, sender=Mission)
+    try:
+        response = login(cast.admin).post(url("create"), MISSION)
+    finally:
+        pre_save.disconnect(someone_else_first, sender=Mission)
+
+    assert response.status_code == 400
+    assert "Another mission already has this title." in response.text
+    assert not Mission.objects.filter(slug="net-zero-by-2030").exists()

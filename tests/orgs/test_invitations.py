@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from orgs.emails import invitation_email_send
 from orgs.models import Invitation, Membership, Role, User
+from orgs.tasks import sweep_invitations
 from tests.factories import PASSWORD, InvitationFactory, UserFactory
 
 
@@ -179,3 +180,15 @@ def test_accepting_never_lowers_an_existing_members_role(cast, login):
     invitation = InvitationFactory(organisation=cast.org, email=cast.admin.email, role=Role.VIEWER)
     login(cast.admin).post(reverse("invitation_accept", args=[invitation.token]))
     assert cast.membership(cast.admin).role == Role.ADMIN
+
+
+def test_an_invitation_whose_send_was_lost_goes_out_with_the_next_sweep(cast):
+    with time_machine.travel("2026-03-01 09:00Z"):
+        invitation = InvitationFactory(organisation=cast.org)  # as if Redis had been down
+    with time_machine.travel("2026-03-01 09:02Z"):
+        sweep_invitations()
+        assert mail.outbox == []  # its own task may still be on the way
+    with time_machine.travel("2026-03-01 09:15Z"):
+        sweep_invitations()
+        sweep_invitations()
+    assert [m.to for m in mail.outbox] == [[invitation.email]]

@@ -15,6 +15,7 @@ from missions.digests import (
     stakeholder_digest_send,
     stakeholder_digests_due,
 )
+from orgs.emails import invitation_email_send, invitations_unsent
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ class Command(BaseCommand):
                 f"reminders to user {user_id}",
                 partial(reminders_send, user_id, organisation_id, now),
             )
+        for invitation_id in invitations_unsent():
+            self._send(f"invitation {invitation_id}", partial(invitation_email_send, invitation_id))
         for membership, _ in member_digests_due(now):
             self._send(f"digest to {membership}", partial(member_digest_send, membership.pk, now))
         for stakeholder, _ in stakeholder_digests_due(now):
