@@ -3,7 +3,6 @@ from datetime import date
 from typing import Any
 
 from django import forms
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from missions.models import (
@@ -80,14 +79,7 @@ class MissionForm(OwnerChoiceMixin, forms.ModelForm):
 
     def clean_title(self) -> str:
         title = self.cleaned_data["title"].strip()
-        clash = (
-            Mission.objects.live()
-            .filter(organisation=self.organisation)
-            .annotate(lower_title=Lower("title"))
-            .filter(lower_title=title.lower())
-            .exclude(pk=self.instance.pk)
-        )
-        if clash.exists():
+        if Mission.objects.title_taken(self.organisation, title, exclude_pk=self.instance.pk):
             raise forms.ValidationError("Another mission already has this title.")
         return title
 

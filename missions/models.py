@@ -62,6 +62,18 @@ class MissionQuerySet(models.QuerySet["Mission"]):
             stakeholder_count=count_per_mission(StakeholderLink.objects.all()),
         )
 
+    def title_taken(
+        self, organisation: Organisation, title: str, exclude_pk: int | None = None
+    ) -> bool:
+        """Whether another live mission of the organisation has this title, in any case.
+
+        The same rule as the mission_title_unique_among_live constraint, asked in advance
+        so people get a message rather than an error."""
+        clash = self.live().filter(organisation=organisation, title__iexact=title.strip())
+        if exclude_pk is not None:
+            clash = clash.exclude(pk=exclude_pk)
+        return clash.exists()
+
     def live(self) -> "MissionQuerySet":
         return self.filter(archived_at__isnull=True)
 

@@ -144,12 +144,7 @@ def mission_archive(request: HttpRequest, org_slug: str, mission_slug: str) -> H
     """Archive, or restore, a mission. Missions are never deleted from here."""
     org, _, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
     if request.POST.get("action") == "restore":
-        clash = (
-            Mission.objects.live()
-            .filter(organisation=org, title__iexact=mission.title)
-            .exclude(pk=mission.pk)
-        )
-        if clash.exists():
+        if Mission.objects.title_taken(org, mission.title, exclude_pk=mission.pk):
             messages.error(
                 request, "A live mission already has this title. Rename one of them first."
             )
@@ -235,6 +230,7 @@ def goal_edit(
     )
 
 
+@transaction.atomic
 def _move(rows: QuerySet[Any], row: Any, direction: str) -> None:
     """Swap `row` with its neighbour above or below, renumbering so positions are distinct."""
     ordered = list(rows.select_for_update().order_by("position", "id"))
@@ -245,6 +241,9 @@ def _move(rows: QuerySet[Any], row: Any, direction: str) -> None:
     for position, item in enumerate(ordered):
         item.position = position
     rows.model.objects.bulk_update(ordered, ["position"])
+    # bulk_update sends no signals: the cached share pages must still see the new order.
+    organisation_id = row.mission.organisation_id
+    transaction.on_commit(lambda: share_pages_changed(organisation_id))
 
 
 @login_required
@@ -254,9 +253,7 @@ def goal_move(
 ) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
     goal = _goal(mission, goal_uid)
-    with transaction.atomic():
-        _move(mission.goals.all(), goal, request.POST.get("direction", ""))
-    share_pages_changed(org.pk)  # bulk_update sends no signals
+    _move(mission.goals.all(), goal, request.POST.get("direction", ""))
     return _section_response(request, org, membership, mission, "goals")
 
 
@@ -312,9 +309,7 @@ def milestone_move(
 ) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
     milestone = _milestone(mission, milestone_uid)
-    with transaction.atomic():
-        _move(mission.milestones.all(), milestone, request.POST.get("direction", ""))
-    share_pages_changed(org.pk)  # bulk_update sends no signals
+    _move(mission.milestones.all(), milestone, request.POST.get("direction", ""))
     return _section_response(request, org, membership, mission, "milestones")
 
 
@@ -356,7 +351,7 @@ def template_use(request: HttpRequest, org_slug: str, template_key: str) -> Http
     error = ""
     if request.method == "POST":
         title = request.POST.get("title", "").strip() or template.title
-        if Mission.objects.live().filter(organisation=org, title__iexact=title).exists():
+        if Mission.objects.title_taken(org, title):
             error = "Another mission already has this title. Choose a different one."
         else:
             assert isinstance(request.user, User)
