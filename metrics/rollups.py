@@ -6,7 +6,7 @@ has loaded missions, goals and metrics can judge them all without another query.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from metrics.progress import SEVERITY, Status, status, weighted_progress
@@ -92,3 +92,32 @@ def mission_progress(
     if loose:
         parts.append((combine([(r.rollup, r.metric.weight) for r in loose]), 1))
     return MissionProgress(combine(parts), goal_rows, loose)
+
+
+# Trend lines show the last year of readings.
+TREND_DAYS = 365
+
+
+def lead_metric(progress: MissionProgress) -> MetricProgress | None:
+    """A mission's headline: its first outcome metric that has a reading."""
+    return next(
+        (m for m in progress.metrics if m.metric.kind == "outcome" and m.metric.latest_on), None
+    )
+
+
+def recent_values(metric_ids: Iterable[int], today: date) -> dict[int, list[float]]:
+    """The last year of current readings of each metric, oldest first, in one query."""
+    from metrics.models import CheckIn
+
+    history: dict[int, list[float]] = {pk: [] for pk in metric_ids}
+    for metric_id, value in (
+        CheckIn.objects.filter(
+            metric_id__in=history,
+            is_current=True,
+            for_date__gte=today - timedelta(days=TREND_DAYS),
+        )
+        .order_by("for_date")
+        .values_list("metric_id", "value")
+    ):
+        history[metric_id].append(float(value))
+    return history

@@ -9,7 +9,7 @@ authors, contacts), no teams, budgets, stakeholders or ideas, no private mission
 import logging
 import secrets
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.core.cache import cache
@@ -19,7 +19,14 @@ from metrics import charts
 from metrics.forecast import forecast
 from metrics.models import CheckIn, Metric, MetricKind
 from metrics.progress import Status
-from metrics.rollups import GoalProgress, MetricProgress, MissionProgress, mission_progress
+from metrics.rollups import (
+    GoalProgress,
+    MetricProgress,
+    MissionProgress,
+    lead_metric,
+    mission_progress,
+    recent_values,
+)
 from metrics.templatetags.metric_charts import metric_chart, percent
 from missions.models import Goal, Milestone, Mission, MissionQuerySet, Report, Visibility
 from missions.reports import published_document
@@ -30,7 +37,6 @@ logger = logging.getLogger(__name__)
 # Input metrics (hours spent, money spent) are the organisation's own business; they still
 # count towards progress, so the public figure is the one the team sees.
 PUBLIC_METRIC_KINDS = (MetricKind.OUTCOME, MetricKind.OUTPUT)
-SPARKLINE_DAYS = 365
 
 
 def shareable_missions(organisation: Organisation | int) -> MissionQuerySet:
@@ -197,28 +203,8 @@ def organisation_page(organisation: Organisation, today: date) -> dict[str, Any]
     judged = [(m, mission_progress(m.goals.all(), m.loose, today)) for m in missions]
 
     # The headline of each mission is its first outcome metric with a reading, with a trend.
-    leads = {
-        mission.pk: next(
-            (
-                row
-                for row in progress.metrics
-                if row.metric.kind == MetricKind.OUTCOME and row.metric.latest_on
-            ),
-            None,
-        )
-        for mission, progress in judged
-    }
-    history: dict[int, list[float]] = {row.metric.pk: [] for row in leads.values() if row}
-    for metric_id, value in (
-        CheckIn.objects.filter(
-            metric_id__in=history,
-            is_current=True,
-            for_date__gte=today - timedelta(days=SPARKLINE_DAYS),
-        )
-        .order_by("for_date")
-        .values_list("metric_id", "value")
-    ):
-        history[metric_id].append(float(value))
+    leads = {mission.pk: lead_metric(progress) for mission, progress in judged}
+    history = recent_values((row.metric.pk for row in leads.values() if row), today)
 
     cards = []
     for mission, progress in judged:

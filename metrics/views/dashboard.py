@@ -1,7 +1,7 @@
 """The organisation's home: every active mission's progress, what is overdue, what is new."""
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
@@ -14,13 +14,18 @@ from django.views.decorators.http import require_GET
 
 from metrics.charts import Sparkline, sparkline
 from metrics.models import CheckIn, Metric
-from metrics.rollups import MetricProgress, MissionProgress, mission_progress
+from metrics.rollups import (
+    MetricProgress,
+    MissionProgress,
+    lead_metric,
+    mission_progress,
+    recent_values,
+)
 from missions.models import Goal, Mission, MissionStatus
 from missions.sharing import cached_page
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation
 
-SPARKLINE_DAYS = 365
 LATEST_CHECKINS = 8
 
 
@@ -40,7 +45,7 @@ def _card(mission: Mission, today: date) -> MissionCard:
     return MissionCard(
         mission=mission,
         progress=progress,
-        lead=next((m for m in metrics if m.metric.kind == "outcome" and m.metric.latest_on), None),
+        lead=lead_metric(progress),
         overdue=sum(1 for m in metrics if m.metric.next_due_on and m.metric.next_due_on < today),
     )
 
@@ -80,18 +85,7 @@ def _body(org: Organisation, membership: Membership, today: date) -> str:
     )
     cards = [_card(mission, today) for mission in missions]
     # The trend line of each mission's lead outcome metric: one query for all of them.
-    leads = {card.lead.metric.pk: card for card in cards if card.lead}
-    history: dict[int, list[float]] = {pk: [] for pk in leads}
-    for metric_id, value in (
-        CheckIn.objects.filter(
-            metric_id__in=leads,
-            is_current=True,
-            for_date__gte=today - timedelta(days=SPARKLINE_DAYS),
-        )
-        .order_by("for_date")
-        .values_list("metric_id", "value")
-    ):
-        history[metric_id].append(float(value))
+    history = recent_values((card.lead.metric.pk for card in cards if card.lead), today)
     cards = [
         replace(card, trend=sparkline(history[card.lead.metric.pk])) if card.lead else card
         for card in cards
