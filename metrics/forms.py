@@ -39,12 +39,6 @@ class MetricForm(OwnerChoiceMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.limit_owner(organisation)
 
-    def clean_weight(self) -> int:
-        weight: int = self.cleaned_data["weight"]
-        if not 1 <= weight <= 100:
-            raise forms.ValidationError("Give a weight from 1 to 100.")
-        return weight
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         baseline, target = data.get("baseline_value"), data.get("target_value")

@@ -11,7 +11,7 @@ from django.db.models import F, Q
 
 from metrics import progress as calc
 from metrics.progress import Status
-from missions.models import Goal, Mission
+from missions.models import WEIGHT_VALIDATORS, Goal, Mission
 from orgs.models import Membership, Role
 
 
@@ -93,7 +93,9 @@ class Metric(models.Model):
         "source", max_length=240, blank=True, help_text="Where the number comes from."
     )
     weight = models.PositiveSmallIntegerField(
-        default=1, help_text="How much this metric counts towards its goal, from 1 to 100."
+        default=1,
+        validators=WEIGHT_VALIDATORS,
+        help_text="How much this metric counts towards its goal, from 1 to 100.",
     )
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

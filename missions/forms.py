@@ -102,12 +102,6 @@ class GoalForm(OwnerChoiceMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.limit_owner(organisation)
 
-    def clean_weight(self) -> int:
-        weight: int = self.cleaned_data["weight"]
-        if not 1 <= weight <= 100:
-            raise forms.ValidationError("Give a weight from 1 to 100.")
-        return weight
-
 
 class MilestoneForm(forms.ModelForm):
     class Meta:

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Lower
@@ -210,6 +211,13 @@ class OrderedQuerySet(models.QuerySet[Any]):
         return 0 if last is None else last + 1
 
 
+# Goals and metrics count towards what they roll up into with a weight from 1 to 100.
+WEIGHT_VALIDATORS = [
+    MinValueValidator(1, "Give a weight from 1 to 100."),
+    MaxValueValidator(100, "Give a weight from 1 to 100."),
+]
+
+
 class Goal(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="goals")
@@ -224,7 +232,9 @@ class Goal(models.Model):
     )
     due_on = models.DateField(null=True, blank=True)
     weight = models.PositiveSmallIntegerField(
-        default=1, help_text="How much this goal counts towards the mission, from 1 to 100."
+        default=1,
+        validators=WEIGHT_VALIDATORS,
+        help_text="How much this goal counts towards the mission, from 1 to 100.",
     )
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -52,6 +52,8 @@ def test_the_mission_owner_adds_an_outcome_metric_to_a_goal(cast, login, goal):
         ({"baseline_on": ""}, "Give the baseline and the date it was measured together."),
         ({"baseline_value": "lots"}, "Enter a number."),
         ({"kind": "vibes"}, "Select a valid choice."),
+        ({"weight": "0"}, "Give a weight from 1 to 100."),
+        ({"weight": "101"}, "Give a weight from 1 to 100."),
     ],
 )
 def test_bad_metric_input_gets_a_message_and_saves_nothing(cast, login, goal, change, message):
