@@ -18,13 +18,15 @@ def get_metric_for_user(
     metric_uid: Any,
     *,
     check_in: bool = False,
+    edit: bool = False,
 ) -> tuple[Organisation, Membership, Mission, Metric]:
     """The metric if this person may see its mission (404 otherwise).
 
     `check_in=True` also requires the right to record readings: admins, the mission's
-    owner and the metric's owner.
+    owner and the metric's owner. `edit=True` requires the right to change the mission
+    the metric measures.
     """
-    org, membership, mission = get_mission_for_user(request, org_slug, mission_slug)
+    org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=edit)
     metric = (
         Metric.objects.select_related("goal", "owner")
         .filter(mission=mission, uid=metric_uid)

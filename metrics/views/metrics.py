@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from metrics.access import get_metric_for_user
 from metrics.forecast import forecast
 from metrics.forms import MetricForm
-from metrics.models import Metric
 from metrics.services import metric_refresh_latest
 from missions.access import get_mission_for_user
 
@@ -48,11 +47,9 @@ def metric_add(
 def metric_edit(
     request: HttpRequest, org_slug: str, mission_slug: str, metric_uid: Any
 ) -> HttpResponse:
-    org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
-    metric: Metric = get_object_or_404(
-        Metric.objects.select_related("goal"), mission=mission, uid=metric_uid
+    org, membership, mission, metric = get_metric_for_user(
+        request, org_slug, mission_slug, metric_uid, edit=True
     )
-    metric.mission = mission
     form = MetricForm(request.POST or None, instance=metric, organisation=org)
     if request.method == "POST":
         if form.is_valid():

@@ -101,6 +101,48 @@ def _saved(form: AlignmentForm, alignment: Alignment) -> bool:
     return True
 
 
+def _changed(
+    request: HttpRequest,
+    org: Organisation,
+    membership: Membership,
+    mission: Mission,
+    section: str,
+    notice: str,
+) -> HttpResponse:
+    """After a change: the section again under htmx, else back to it with the notice."""
+    if request.htmx:  # type: ignore[attr-defined]
+        return _tab_response(request, org, membership, mission, section, notice=notice)
+    messages.success(request, notice)
+    return redirect(_tab_url(mission, section))
+
+
+def _edit_page(
+    request: HttpRequest,
+    org: Organisation,
+    membership: Membership,
+    mission: Mission,
+    form: AlignmentForm | ResourceForm,
+    *,
+    section: str,
+    heading: str,
+    submit_label: str,
+) -> HttpResponse:
+    return render(
+        request,
+        "missions/alignment_form.html",
+        {
+            "org": org,
+            "membership": membership,
+            "mission": mission,
+            "form": form,
+            "heading": heading,
+            "submit_label": submit_label,
+            "back_url": _tab_url(mission, section),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
 @login_required
 @require_GET
 def mission_alignment(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
@@ -124,10 +166,7 @@ def alignment_add(request: HttpRequest, org_slug: str, mission_slug: str) -> Htt
                 f"{alignment.team.name} aligned as {alignment.get_role_display().lower()} "
                 f"with {alignment.capacity} % of its time."
             )
-            if not request.htmx:  # type: ignore[attr-defined]
-                messages.success(request, notice)
-                return redirect(_tab_url(mission, "teams"))
-            return _tab_response(request, org, membership, mission, "teams", notice=notice)
+            return _changed(request, org, membership, mission, "teams", notice)
     return _tab_response(request, org, membership, mission, "teams", alignment_form=form)
 
 
@@ -147,19 +186,15 @@ def alignment_edit(
     if request.method == "POST" and form.is_valid() and _saved(form, form.instance):
         messages.success(request, f"Saved {form.instance.team.name}'s alignment.")
         return redirect(_tab_url(mission, "teams"))
-    return render(
+    return _edit_page(
         request,
-        "missions/alignment_form.html",
-        {
-            "org": org,
-            "membership": membership,
-            "mission": mission,
-            "form": form,
-            "heading": f"{team_name} on this mission",
-            "submit_label": "Save alignment",
-            "back_url": _tab_url(mission, "teams"),
-        },
-        status=400 if form.errors else 200,
+        org,
+        membership,
+        mission,
+        form,
+        section="teams",
+        heading=f"{team_name} on this mission",
+        submit_label="Save alignment",
     )
 
 
@@ -172,10 +207,7 @@ def alignment_remove(
     alignment = _alignment(mission, alignment_uid)
     alignment.delete()
     notice = f"{alignment.team.name} is no longer aligned to this mission."
-    if request.htmx:  # type: ignore[attr-defined]
-        return _tab_response(request, org, membership, mission, "teams", notice=notice)
-    messages.success(request, notice)
-    return redirect(_tab_url(mission, "teams"))
+    return _changed(request, org, membership, mission, "teams", notice)
 
 
 # --- Resources ----------------------------------------------------------------------------
@@ -195,10 +227,7 @@ def resource_add(request: HttpRequest, org_slug: str, mission_slug: str) -> Http
         resource.mission = mission
         resource.save()
         notice = f"Added the {_describe(resource)}."
-        if not request.htmx:  # type: ignore[attr-defined]
-            messages.success(request, notice)
-            return redirect(_tab_url(mission, "resources"))
-        return _tab_response(request, org, membership, mission, "resources", notice=notice)
+        return _changed(request, org, membership, mission, "resources", notice)
     return _tab_response(request, org, membership, mission, "resources", resource_form=form)
 
 
@@ -219,19 +248,15 @@ def resource_edit(
         form.save()
         messages.success(request, f"Saved the {_describe(resource)}.")
         return redirect(_tab_url(mission, "resources"))
-    return render(
+    return _edit_page(
         request,
-        "missions/alignment_form.html",
-        {
-            "org": org,
-            "membership": membership,
-            "mission": mission,
-            "form": form,
-            "heading": f"Edit “{name}”",
-            "submit_label": "Save resource",
-            "back_url": _tab_url(mission, "resources"),
-        },
-        status=400 if form.errors else 200,
+        org,
+        membership,
+        mission,
+        form,
+        section="resources",
+        heading=f"Edit “{name}”",
+        submit_label="Save resource",
     )
 
 
@@ -244,10 +269,7 @@ def resource_remove(
     resource = _resource(mission, resource_uid)
     resource.delete()
     notice = f"Removed the {_describe(resource)}."
-    if request.htmx:  # type: ignore[attr-defined]
-        return _tab_response(request, org, membership, mission, "resources", notice=notice)
-    messages.success(request, notice)
-    return redirect(_tab_url(mission, "resources"))
+    return _changed(request, org, membership, mission, "resources", notice)
 
 
 # --- The organisation's alignment ---------------------------------------------------------

@@ -198,9 +198,11 @@ def _initial_for(report: Report, today: date) -> dict[str, Any]:
 
 
 def _report_for_user(
-    request: HttpRequest, org_slug: str, report_uid: Any
+    request: HttpRequest, org_slug: str, report_uid: Any, *, edit: bool = False
 ) -> tuple[Organisation, Membership, Report, list[int | None]]:
-    """The report if this person may see it, and its missions' owners (404 otherwise)."""
+    """The report if this person may see it, and its missions' owners (404 otherwise).
+
+    `edit=True` also requires the right to change it (403 otherwise)."""
     org, membership = get_org_for_user(request, org_slug)
     report = (
         Report.objects.filter(organisation=org, uid=report_uid)
@@ -219,6 +221,10 @@ def _report_for_user(
     owner_ids: list[int | None] = list(report.missions.values_list("owner_id", flat=True))
     if not can_see_report(membership, report, owner_ids):
         raise Http404
+    if edit and not can_edit_report(membership, report, owner_ids):
+        raise PermissionDenied(
+            "A report is changed by admins and by whoever owns every mission in it."
+        )
     return org, membership, report, owner_ids
 
 
@@ -362,10 +368,7 @@ def report_detail(request: HttpRequest, org_slug: str, report_uid: Any) -> HttpR
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_edit(request: HttpRequest, org_slug: str, report_uid: Any) -> HttpResponse:
-    org, membership, report, owners = _report_for_user(request, org_slug, report_uid)
-    can_edit = can_edit_report(membership, report, owners)
-    if not can_edit:
-        raise _cannot_edit()
+    org, membership, report, _ = _report_for_user(request, org_slug, report_uid, edit=True)
     if report.is_published:
         return _refuse(
             request,
@@ -373,7 +376,7 @@ def report_edit(request: HttpRequest, org_slug: str, report_uid: Any) -> HttpRes
             membership,
             report,
             ReportConflict(already_published(report)),
-            can_edit=can_edit,
+            can_edit=True,
         )
     today = organisation_today(org)
     # Missions already in the report stay offered (and ticked) even if archived since.
@@ -394,25 +397,16 @@ def report_edit(request: HttpRequest, org_slug: str, report_uid: Any) -> HttpRes
     )
 
 
-def _cannot_edit() -> PermissionDenied:
-    return PermissionDenied(
-        "A report is changed by admins and by whoever owns every mission in it."
-    )
-
-
 @login_required
 @require_POST
 def report_publish(request: HttpRequest, org_slug: str, report_uid: Any) -> HttpResponse:
-    org, membership, report, owners = _report_for_user(request, org_slug, report_uid)
-    can_edit = can_edit_report(membership, report, owners)
-    if not can_edit:
-        raise _cannot_edit()
+    org, membership, report, _ = _report_for_user(request, org_slug, report_uid, edit=True)
     assert isinstance(request.user, User)
     try:
         reports.report_publish(report, request.user)
     except ReportRefused as error:
         report.refresh_from_db()
-        return _refuse(request, org, membership, report, error, can_edit=can_edit)
+        return _refuse(request, org, membership, report, error, can_edit=True)
     messages.success(
         request, f"“{report.title}” is published. Its figures are frozen as they are today."
     )
@@ -422,15 +416,12 @@ def report_publish(request: HttpRequest, org_slug: str, report_uid: Any) -> Http
 @login_required
 @require_POST
 def report_supersede(request: HttpRequest, org_slug: str, report_uid: Any) -> HttpResponse:
-    org, membership, report, owners = _report_for_user(request, org_slug, report_uid)
-    can_edit = can_edit_report(membership, report, owners)
-    if not can_edit:
-        raise _cannot_edit()
+    org, membership, report, _ = _report_for_user(request, org_slug, report_uid, edit=True)
     assert isinstance(request.user, User)
     try:
         draft = reports.report_supersede(report, request.user)
     except ReportRefused as error:
-        return _refuse(request, org, membership, report, error, can_edit=can_edit)
+        return _refuse(request, org, membership, report, error, can_edit=True)
     messages.success(
         request,
         f"Version {draft.version} is a draft, copied from version {report.version}. "
