@@ -3,8 +3,9 @@
 {% load metric_charts %}
 {% metric_chart metric checkins forecast %}
 {% metric_sparkline values %}
-{% progress_bar progress expected=expected label="Progress" %}
+{% progress_bar progress expected=expected label="Progress" status=status %}
 {% status_badge status %}
+{% sparkline_svg spark %}
 """
 
 import math
@@ -15,6 +16,7 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
 
 from metrics import charts
 from metrics.forecast import Forecast
@@ -86,24 +88,95 @@ def metric_chart(
     return {"chart_id": f"chart-{metric.uid}", "charts": drawn}
 
 
-@register.inclusion_tag("metrics/_sparkline.html")
-def metric_sparkline(values: Sequence[float | Decimal]) -> dict[str, Any]:
-    return {"spark": charts.sparkline([float(v) for v in values])}
+# The badge, bar and sparkline below appear dozens of times on a page, so they are built
+# here rather than included as templates: an include per row was most of the mission
+# page's and the dashboard's rendering time.
+
+STATUS_ICONS = {Status.ON_TRACK: "✓", Status.AT_RISK: "!", Status.OFF_TRACK: "✕"}
 
 
-@register.inclusion_tag("metrics/_progress_bar.html")
+@register.simple_tag
+def sparkline_svg(spark: charts.Sparkline | None) -> str:
+    """A decorative trend line (callers show the number itself in text); nothing for
+    fewer than two values."""
+    if spark is None or not spark.points or spark.last is None:
+        return ""
+    return format_html(
+        '<svg class="sparkline" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
+        'xmlns="http://www.w3.org/2000/svg" aria-hidden="true" focusable="false">'
+        '<polyline class="sparkline-line" points="{points}"/>'
+        '<circle class="sparkline-last" cx="{x}" cy="{y}" r="2.5"/></svg>',
+        w=spark.width,
+        h=spark.height,
+        points=spark.points,
+        x=spark.last[0],
+        y=spark.last[1],
+    )
+
+
+@register.simple_tag
+def metric_sparkline(values: Sequence[float | Decimal]) -> str:
+    return sparkline_svg(charts.sparkline([float(v) for v in values]))
+
+
+@register.simple_tag
 def progress_bar(
     value: float | None,
     expected: float | None = None,
     label: str = "",
     status: Status | None = None,
-) -> dict[str, Any]:
-    return {"value": value, "expected": expected, "label": label, "status": status}
+) -> str:
+    """Progress as a bar and as text: value 0–100 (None for no data), an optional tick
+    where the straight path says it should be by now, and an optional status to colour
+    the fill; the status is shown in words elsewhere, never by this colour alone."""
+    fill = (
+        format_html(
+            '<rect class="progress-fill" y="3" width="{}" height="8"/>', bar_width(value)
+        )
+        if value is not None
+        else ""
+    )
+    tick = expected_text = ""
+    if expected is not None:
+        tick = format_html(
+            '<line class="progress-expected" x1="{x}" y1="0" x2="{x}" y2="14" '
+            'vector-effect="non-scaling-stroke"/>',
+            x=bar_width(expected),
+        )
+        expected_text = format_html(
+            ' <span class="progress-expected-text">expected {}</span>', percent(expected)
+        )
+    return format_html(
+        '<span class="progress{status_class}">{label}'
+        '<svg class="progress-bar" viewBox="0 0 100 14" preserveAspectRatio="none" '
+        'xmlns="http://www.w3.org/2000/svg" aria-hidden="true" focusable="false">'
+        '<rect class="progress-track" y="3" width="100" height="8"/>{fill}{tick}</svg>'
+        '<span class="progress-text">{text}{expected_text}</span></span>',
+        status_class=f" progress-{status}" if status else "",
+        label=format_html('<span class="progress-label">{}</span>', label) if label else "",
+        fill=fill,
+        tick=tick,
+        text=(
+            "No data yet"
+            if value is None
+            else format_html("<strong>{}</strong>", percent(value))
+        ),
+        expected_text=expected_text,
+    )
 
 
-@register.inclusion_tag("metrics/_status.html")
-def status_badge(status: Status) -> dict[str, Any]:
-    return {"status": status}
+@register.simple_tag
+def status_badge(status: Status | str) -> str:
+    """A status in words, with a shape and a colour as extras. Published reports store
+    it as its value."""
+    status = Status(status)
+    return format_html(
+        '<span class="status-badge status-{}"><span class="status-icon" aria-hidden="true">'
+        "{}</span>{}</span>",
+        status.value,
+        STATUS_ICONS.get(status, "–"),
+        status.label,
+    )
 
 
 def _percent_value(value: Any) -> float:
