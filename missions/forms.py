@@ -15,7 +15,7 @@ from missions.models import (
     ResourceKind,
     StakeholderLink,
 )
-from orgs.forms import show_stored_choice
+from orgs.forms import PeopleSelect, show_stored_choice
 from orgs.models import Organisation, Stakeholder, StakeholderKind, User
 
 
@@ -31,6 +31,7 @@ class OwnerChoiceMixin:
     def limit_owner(self, organisation: Organisation) -> None:
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ModelChoiceField)
+        owner.widget = PeopleSelect(attrs=owner.widget.attrs)  # given its choices just below
         owner.queryset = members_of(organisation)
         owner.to_field_name = "email"
         owner.required = False

@@ -100,8 +100,9 @@ def _detail_context(org: Organisation, membership: Membership, mission: Mission)
         "idea_counts": mission.ideas.aggregate(
             open=Count("pk", filter=Q(state="open")), total=Count("pk")
         ),
-        "goal_form": GoalForm(organisation=org, prefix="goal"),
-        "milestone_form": MilestoneForm(prefix="milestone"),
+        # The quick-add forms come when asked for (see _add_form); a refused one is put back.
+        "goal_form": None,
+        "milestone_form": None,
         "today": today,
     }
 
@@ -191,10 +192,32 @@ def _section_response(
     return render(request, "missions/detail.html", context, status=status)
 
 
+def _add_form(
+    request: HttpRequest,
+    org: Organisation,
+    membership: Membership,
+    mission: Mission,
+    form: GoalForm | MilestoneForm,
+) -> HttpResponse:
+    """An empty quick-add form: swapped into the mission page under htmx, with the cursor
+    in its first field, or on a page of its own without JavaScript."""
+    kind = "goal" if isinstance(form, GoalForm) else "milestone"
+    context = {"org": org, "membership": membership, "mission": mission, "form": form}
+    if request.htmx:  # type: ignore[attr-defined]
+        form.fields["title"].widget.attrs["autofocus"] = True
+        context |= {"can_edit": True, f"{kind}_form": form}
+        return render(request, f"missions/detail.html#{kind}_add", context)
+    return render(request, f"missions/{kind}_form.html", context)
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def goal_add(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
+    if request.method == "GET":
+        return _add_form(
+            request, org, membership, mission, GoalForm(organisation=org, prefix="goal")
+        )
     form = GoalForm(request.POST, organisation=org, prefix="goal")
     if form.is_valid():
         goal = form.save(commit=False)
@@ -258,9 +281,11 @@ def goal_move(
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def milestone_add(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
+    if request.method == "GET":
+        return _add_form(request, org, membership, mission, MilestoneForm(prefix="milestone"))
     form = MilestoneForm(request.POST, prefix="milestone")
     if form.is_valid():
         milestone = form.save(commit=False)

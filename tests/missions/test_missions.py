@@ -167,6 +167,27 @@ def test_quick_add_by_htmx_returns_the_goals_and_the_refreshed_health_check(cast
     assert "<html" not in response.text
 
 
+def test_the_quick_add_forms_come_by_htmx_with_the_cursor_in_them(cast, login, mission):
+    client = login(cast.member)
+    page = client.get(mission.get_absolute_url()).text
+    assert 'name="goal-owner"' not in page  # the list of people is not sent until asked for
+    for kind in ("goal", "milestone"):
+        assert f'hx-get="{url(f"{kind}_add", "zero-waste")}"' in page
+        fragment = client.get(url(f"{kind}_add", "zero-waste"), HTTP_HX_REQUEST="true").text
+        assert "<html" not in fragment
+        assert f'id="{kind}-add"' in fragment
+        assert f'name="{kind}-title"' in fragment and "autofocus" in fragment
+
+
+def test_the_quick_add_forms_have_pages_of_their_own_without_javascript(cast, login, mission):
+    client = login(cast.member)
+    response = client.get(url("goal_add", "zero-waste"))
+    assert "<h1>Add a goal</h1>" in response.text and 'name="goal-owner"' in response.text
+    response = client.get(url("milestone_add", "zero-waste"))
+    assert "<h1>Add a milestone</h1>" in response.text
+    assert login(cast.viewer).get(url("goal_add", "zero-waste")).status_code == 403
+
+
 def test_a_bad_goal_weight_gets_a_message_and_saves_nothing(cast, login, mission):
     response = login(cast.member).post(
         url("goal_add", "zero-waste"),
