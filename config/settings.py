@@ -196,6 +196,10 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# How long a rendered page part (share pages, the dashboard's missions) may be served from
+# the cache; every change invalidates it sooner. 0 renders every request afresh, as
+# `make bench` does to measure the pages uncached.
+PAGE_CACHE_SECONDS = int(env_str("PAGE_CACHE_SECONDS", "600"))
 
 # Email: the console unless an SMTP host is configured.
 MAILERS = {

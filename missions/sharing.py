@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch
 
@@ -250,12 +251,9 @@ def badge(mission: Mission, today: date) -> dict[str, Any]:
 # stale pages are never looked up again and simply expire. The version lives in the cache
 # itself, so every web process sees the same one.
 
-# Bounds how stale a page can be after a change made without a signal (a queryset
-# update): a share page is at most this old.
-PAGE_TIMEOUT = 10 * 60
 # Any lifetime longer than a page's will do: a version that expires is replaced by a fresh
 # random one, under which no page was ever stored.
-VERSION_TIMEOUT = 24 * 60 * 60
+VERSION_TIMEOUT = max(24 * 60 * 60, 2 * settings.PAGE_CACHE_SECONDS)
 
 
 def _version_key(organisation_id: int) -> str:
@@ -285,7 +283,7 @@ def share_pages_changed(organisation_id: int) -> None:
         cache.add(_version_key(organisation_id), _fresh_version(), VERSION_TIMEOUT)
     except Exception:
         # A cache outage must not fail the check-in that triggered this; pages expire
-        # within PAGE_TIMEOUT anyway.
+        # within settings.PAGE_CACHE_SECONDS anyway.
         logger.exception("Could not invalidate the share pages of organisation %s", organisation_id)
 
 
@@ -300,6 +298,8 @@ def cached_page(
     a fresh development database) while the cache may live on, and another
     organisation's page must never be found under a reused id.
     """
+    if not settings.PAGE_CACHE_SECONDS:
+        return render()
     created = int(organisation.created_at.timestamp() * 1_000_000)
     try:
         version = share_version(organisation.pk)
@@ -311,7 +311,7 @@ def cached_page(
     if page is None:
         page = render()
         try:
-            cache.set(key, page, PAGE_TIMEOUT)
+            cache.set(key, page, settings.PAGE_CACHE_SECONDS)
         except Exception:
             logger.exception("Could not store a share page in the cache")
     return str(page)

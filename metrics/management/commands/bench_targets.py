@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.urls import reverse
 
 from metrics.models import Metric
-from missions.models import Mission
+from missions.models import Mission, Report, ShareLink, ShareTarget
 from orgs.models import User
 
 
@@ -31,6 +31,10 @@ class Command(BaseCommand):
         mission = Mission.objects.get(organisation__slug="scale-1", slug="mission-0")
         metric = Metric.objects.filter(mission=mission).first()
         assert metric is not None
+        latest_report = Report.objects.filter(organisation__slug="scale-1").latest("period_start")
+        share = ShareLink.objects.get(
+            organisation__slug="scale-1", target=ShareTarget.ORGANISATION, revoked_at=None
+        )
         pages = {
             "Dashboard": (reverse("metrics:dashboard", args=["scale-1"]), "owner"),
             "Mission page": (mission.get_absolute_url(), "owner"),
@@ -41,5 +45,10 @@ class Command(BaseCommand):
             "My check-ins": (reverse("metrics:my_checkins", args=["scale-1"]), "staff"),
             "Mission list": (reverse("missions:list", args=["scale-1"]), "owner"),
             "Alignment": (reverse("missions:alignment_overview", args=["scale-1"]), "owner"),
+            "Share page": (reverse("share_page", args=[share.token]), None),
+            "Published report": (
+                reverse("missions:report_detail", args=["scale-1", latest_report.uid]),
+                "owner",
+            ),
         }
         self.stdout.write(json.dumps({"sessions": sessions, "pages": pages}))

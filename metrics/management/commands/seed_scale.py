@@ -1,8 +1,10 @@
 """Build large, realistic organisations for benchmarks, the same every time for a seed.
 
 One organisation: 30 missions, 120 goals, 400 metrics, two years of weekly check-ins
-(about 40,000), 40 teams, 200 members and 100 stakeholders. `--orgs N` builds N of them,
-to show that one organisation's pages do not slow down as others grow.
+(about 40,000), 40 teams, 200 members, 100 stakeholders and 20 published monthly reports,
+with share links to its progress page, its first mission and its latest report.
+`--orgs N` builds N of them, to show that one organisation's pages do not slow down as
+others grow.
 """
 
 import random
@@ -12,7 +14,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from metrics.models import CheckIn, Confidence, Metric, MetricKind
@@ -24,10 +26,14 @@ from missions.models import (
     Milestone,
     Mission,
     MissionStatus,
+    Report,
     Resource,
+    ShareLink,
+    ShareTarget,
     StakeholderLink,
     Visibility,
 )
+from missions.reports import month_period, period_label, report_publish
 from orgs.models import (
     Membership,
     Organisation,
@@ -41,6 +47,7 @@ from orgs.models import (
 
 MISSIONS, GOALS_PER_MISSION, MEMBERS, TEAMS, STAKEHOLDERS = 30, 4, 200, 40, 100
 METRICS = 400
+REPORTS = 20
 WEEKS = 104
 BENCH_PASSWORD = "bench-password"  # noqa: S105 -- a local benchmark account
 SUBJECTS = [
@@ -69,6 +76,11 @@ class Command(BaseCommand):
             build_organisation(slug, random.Random(options["seed"] + n), password)  # noqa: S311
             seconds = (timezone.now() - started).total_seconds()
             self.stdout.write(self.style.SUCCESS(f"Built {slug} in {seconds:.1f}s"))
+        if connection.vendor == "postgresql":
+            # Fresh statistics, as autovacuum would gather in a day: without them the
+            # planner guesses one row per table and picks plans no live database would.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stdout.write(f"Log in as bench-owner@scale-1.example, password {BENCH_PASSWORD!r}")
 
 
@@ -193,4 +205,31 @@ def build_organisation(slug: str, rng: random.Random, password: str) -> Organisa
     CheckIn.objects.bulk_create(checkins, batch_size=2000)
     for metric in metrics:
         metric_refresh_latest(metric)
+
+    # Monthly reports on the shareable missions, each published in turn.
+    owner, month = users[0], today.replace(day=1)
+    shareable = [m for m in missions if m.visibility == Visibility.SHAREABLE][:5]
+    for back in range(REPORTS, 0, -1):
+        year, index = divmod(month.year * 12 + month.month - 1 - back, 12)
+        start, end = month_period(year, index + 1)
+        report = Report.objects.create(
+            organisation=org,
+            title=f"Progress report, {period_label(start, end)}",
+            period_start=start,
+            period_end=end,
+            narrative="A steady month. **Energy use** fell again; supplier audits slipped.",
+            author=owner,
+        )
+        report.missions.set(shareable)
+        report_publish(report, owner)
+    ShareLink.objects.bulk_create(
+        [
+            ShareLink(organisation=org, target=ShareTarget.ORGANISATION, created_by=owner,
+                      label="Community partners"),
+            ShareLink(organisation=org, target=ShareTarget.MISSION, mission=missions[0],
+                      created_by=owner, label="Suppliers"),
+            ShareLink(organisation=org, target=ShareTarget.REPORT, report=report,
+                      created_by=owner, label="Investors"),
+        ]
+    )  # fmt: skip
     return org
