@@ -47,6 +47,8 @@ from orgs.models import (
 
 MISSIONS, GOALS_PER_MISSION, MEMBERS, TEAMS, STAKEHOLDERS = 30, 4, 200, 40, 100
 METRICS = 400
+# Members 2 to 151 do the work: they own goals, metrics and check-ins.
+STAFF = 150
 REPORTS = 20
 WEEKS = 104
 BENCH_PASSWORD = "bench-password"  # noqa: S105 -- a local benchmark account
@@ -93,7 +95,7 @@ def build_organisation(slug: str, rng: random.Random, password: str) -> Organisa
              password=password)
         for i in range(MEMBERS)
     )  # fmt: skip
-    roles = [Role.OWNER, Role.ADMIN] + [Role.MEMBER] * 150 + [Role.VIEWER] * 48
+    roles = [Role.OWNER, Role.ADMIN] + [Role.MEMBER] * STAFF + [Role.VIEWER] * (MEMBERS - STAFF - 2)
     Membership.objects.bulk_create(
         Membership(organisation=org, user=user, role=role)
         for user, role in zip(users, roles, strict=True)
@@ -132,7 +134,7 @@ def build_organisation(slug: str, rng: random.Random, password: str) -> Organisa
     )
     goals = Goal.objects.bulk_create(
         Goal(mission=m, title=f"Goal {g + 1} of {m.title}", weight=rng.randint(1, 5), position=g,
-             owner=users[rng.randrange(2, 152)])
+             owner=users[rng.randrange(2, 2 + STAFF)])
         for m in missions
         for g in range(GOALS_PER_MISSION)
     )  # fmt: skip
@@ -180,7 +182,7 @@ def build_organisation(slug: str, rng: random.Random, password: str) -> Organisa
                 target_value=target.quantize(Decimal("0.1")),
                 target_on=today + timedelta(days=365 * 3),
                 cadence="weekly",
-                owner=users[2 + i % 150],
+                owner=users[2 + i % STAFF],
                 position=i,
             )
         )
