@@ -39,8 +39,7 @@ class MissionCard:
 
 
 def _card(mission: Mission, today: date) -> MissionCard:
-    loose = [m for m in mission.metrics.all() if m.goal_id is None]
-    progress = mission_progress(mission.goals.all(), loose, today)
+    progress = mission_progress(mission.goals.all(), mission.loose_metrics, today)
     metrics = progress.metrics
     return MissionCard(
         mission=mission,
@@ -73,13 +72,13 @@ def dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
 def _body(org: Organisation, membership: Membership, today: date) -> str:
     """The missions, overdue check-ins and latest check-ins: the part worth caching."""
     visible = Mission.objects.visible_to(membership).live()
-    metrics = Metric.objects.select_related("owner").order_by("position", "id")
+    # Every metric once, under its goal or among the mission's own; nobody's name is shown.
+    metrics = Metric.objects.order_by("position", "id")
     missions = list(
         visible.filter(status=MissionStatus.ACTIVE)
-        .select_related("owner")
         .prefetch_related(
             Prefetch("goals", queryset=Goal.objects.prefetch_related(Prefetch("metrics", metrics))),
-            Prefetch("metrics", queryset=metrics),
+            Prefetch("metrics", queryset=metrics.filter(goal=None), to_attr="loose_metrics"),
         )
         .order_by("title")
     )
