@@ -303,17 +303,28 @@ def cached_page(
     created = int(organisation.created_at.timestamp() * 1_000_000)
     try:
         version = share_version(organisation.pk)
-        key = f"share:page:{organisation.pk}:{created}:{version}:{today}:{what}"
-        page = cache.get(key)
     except Exception:
         logger.exception("The share page cache is unavailable; rendering without it")
+        return render()
+    return cached(f"share:page:{organisation.pk}:{created}:{version}:{today}:{what}", render)
+
+
+def cached(key: str, render: Callable[[], str]) -> str:
+    """`render()`, or what it returned earlier under `key`; a cache outage only costs the
+    rendering."""
+    if not settings.PAGE_CACHE_SECONDS:
+        return render()
+    try:
+        page = cache.get(key)
+    except Exception:
+        logger.exception("The page cache is unavailable; rendering without it")
         return render()
     if page is None:
         page = render()
         try:
             cache.set(key, page, settings.PAGE_CACHE_SECONDS)
         except Exception:
-            logger.exception("Could not store a share page in the cache")
+            logger.exception("Could not store a page in the cache")
     return str(page)
 
 

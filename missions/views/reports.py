@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -33,6 +35,7 @@ from missions.reports import (
     published_document,
     quarter_period,
 )
+from missions.sharing import cached
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation, User
 from orgs.responses import refused_status
@@ -256,6 +259,12 @@ def _refuse(
     )
 
 
+def _document_html(doc: dict[str, Any], narrative_html: SafeString) -> str:
+    return render_to_string(
+        "missions/report_document.html", {"doc": doc, "narrative_html": narrative_html}
+    )
+
+
 def _detail(
     request: HttpRequest,
     org: Organisation,
@@ -266,9 +275,18 @@ def _detail(
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    doc, narrative_html = (
-        published_document(report) if report.is_published else draft_document(report)
-    )
+    doc = None
+    if report.is_published:
+        # A snapshot never changes, so its rendering is kept under the moment it was frozen
+        # and needs no invalidation.
+        assert report.published_at is not None
+        document = cached(
+            f"report:document:{report.uid}:{report.published_at.timestamp()}",
+            lambda: _document_html(*published_document(report)),
+        )
+    else:
+        doc, narrative_html = draft_document(report)
+        document = _document_html(doc, narrative_html)
     return render(
         request,
         "missions/report_detail.html",
@@ -278,7 +296,7 @@ def _detail(
             "report": report,
             "newer": _newer_version(report),
             "doc": doc,
-            "narrative_html": narrative_html,
+            "document": mark_safe(document),  # noqa: S308 -- our own template's output
             "can_edit": can_edit,
             "error": error,
         },

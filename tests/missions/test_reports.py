@@ -782,3 +782,33 @@ def test_publishing_tells_whoever_listens_for_changed_reports(cast, zero_waste):
     finally:
         post_save.disconnect(listener, sender=Report)
     assert heard == [(report.pk, True, {"published_at", "published_by", "snapshot", "updated_at"})]
+
+
+def test_a_published_report_is_rendered_once_and_served_from_the_cache(
+    cast, login, zero_waste, monkeypatch
+):
+    report = published(cast, zero_waste)
+    client = login(cast.member)
+    first = document_html(client.get(url("report_detail", report.uid)))
+
+    def render_again(report):
+        raise AssertionError("a published report is drawn once")
+
+    monkeypatch.setattr("missions.views.reports.published_document", render_again)
+    assert document_html(client.get(url("report_detail", report.uid))) == first
+
+
+def test_with_the_page_cache_off_a_published_report_is_drawn_every_time(
+    cast, login, zero_waste, settings, monkeypatch
+):
+    settings.PAGE_CACHE_SECONDS = 0
+    report = published(cast, zero_waste)
+    client = login(cast.member)
+    client.get(url("report_detail", report.uid))
+    drawn = []
+    real = report_services.published_document
+    monkeypatch.setattr(
+        "missions.views.reports.published_document", lambda r: drawn.append(r) or real(r)
+    )
+    client.get(url("report_detail", report.uid))
+    assert drawn == [report]
