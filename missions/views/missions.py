@@ -83,19 +83,24 @@ def mission_create(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 def _detail_context(org: Organisation, membership: Membership, mission: Mission) -> dict[str, Any]:
     today = timezone.localdate()
-    goals = mission.goals.select_related("owner").prefetch_related(
-        Prefetch("metrics", queryset=Metric.objects.select_related("owner"))
+    goals = list(
+        mission.goals.select_related("owner").prefetch_related(
+            Prefetch("metrics", queryset=Metric.objects.select_related("owner"))
+        )
     )
-    loose = mission.metrics.filter(goal__isnull=True).select_related("owner")
+    loose = list(mission.metrics.filter(goal__isnull=True).select_related("owner"))
+    alignments = list(mission.alignments.select_related("team"))
     return {
         "org": org,
         "membership": membership,
         "mission": mission,
         "can_edit": mission.can_edit(membership),
-        "health": mission.health(),
+        "health": mission.health_from_rows(
+            goals, loose, alignments, mission.stakeholder_links.count()
+        ),
         "progress": mission_progress(goals, loose, today),
         "milestones": mission.milestones.all(),
-        "alignments": mission.alignments.select_related("team"),
+        "alignments": alignments,
         "resources": mission.resources.all(),
         "idea_counts": mission.ideas.aggregate(
             open=Count("pk", filter=Q(state="open")), total=Count("pk")
@@ -107,16 +112,10 @@ def _detail_context(org: Organisation, membership: Membership, mission: Mission)
     }
 
 
-def _mission_with_facts(request: HttpRequest, org_slug: str, mission_slug: str, **kw: Any) -> Any:
-    return get_mission_for_user(
-        request, org_slug, mission_slug, queryset=Mission.objects.with_health_facts(), **kw
-    )
-
-
 @login_required
 @require_GET
 def mission_detail(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
-    org, membership, mission = _mission_with_facts(request, org_slug, mission_slug)
+    org, membership, mission = get_mission_for_user(request, org_slug, mission_slug)
     return render(request, "missions/detail.html", _detail_context(org, membership, mission))
 
 
@@ -178,8 +177,6 @@ def _section_response(
     the whole page with the errors."""
     if refused is None and not request.htmx:  # type: ignore[attr-defined]
         return redirect(mission.get_absolute_url() + f"#{section}")
-    mission = Mission.objects.with_health_facts().select_related("owner").get(pk=mission.pk)
-    mission.organisation = org
     context = _detail_context(org, membership, mission) | {"oob": True}
     status = 200
     if refused is not None:

@@ -2,6 +2,8 @@
 
 from dataclasses import replace
 
+import pytest
+
 from missions.health import HealthFacts, mission_health
 
 HEALTHY = HealthFacts(
@@ -61,3 +63,38 @@ def test_a_brand_new_mission_lists_everything_to_do():
         "no_lead_team",
         "no_stakeholders",
     ]
+
+
+@pytest.mark.django_db
+def test_the_mission_page_judges_health_as_the_annotated_query_does(cast):
+    from django.db.models import Prefetch
+
+    from metrics.models import Metric
+    from missions.models import AlignmentRole, Mission
+    from tests.factories import (
+        AlignmentFactory,
+        GoalFactory,
+        MetricFactory,
+        MissionFactory,
+        StakeholderLinkFactory,
+    )
+
+    bare = MissionFactory(organisation=cast.org, owner=None, ends_on=None)
+    busy = MissionFactory(organisation=cast.org)
+    measured, empty = GoalFactory(mission=busy), GoalFactory(mission=busy)
+    MetricFactory(goal=measured, kind="output", baseline_value=None)
+    MetricFactory(goal=measured, kind="outcome")
+    MetricFactory(mission=busy, goal=None, kind="input")
+    AlignmentFactory(mission=busy, role=AlignmentRole.CONTRIBUTOR)
+    StakeholderLinkFactory(mission=busy)
+    assert empty.metrics.count() == 0
+
+    for mission in (bare, busy):
+        annotated = Mission.objects.with_health_facts().get(pk=mission.pk)
+        goals = list(mission.goals.prefetch_related(Prefetch("metrics", Metric.objects.all())))
+        loose = list(mission.metrics.filter(goal=None))
+        from_rows = mission.health_from_rows(
+            goals, loose, list(mission.alignments.all()), mission.stakeholder_links.count()
+        )
+        assert from_rows == annotated.health()
+        assert from_rows  # each has something to fix, so the comparison means something
