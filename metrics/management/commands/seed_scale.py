@@ -208,22 +208,38 @@ def build_organisation(slug: str, rng: random.Random, password: str) -> Organisa
     for metric in metrics:
         metric_refresh_latest(metric)
 
-    # Monthly reports on the shareable missions, each published in turn.
+    # Monthly reports on the shareable missions. The latest is published as people do;
+    # the earlier ones carry a copy of its snapshot under their own titles and periods,
+    # since building twenty documents from the same data was most of the seeding time.
     owner, month = users[0], today.replace(day=1)
     shareable = [m for m in missions if m.visibility == Visibility.SHAREABLE][:5]
+    reports = []
     for back in range(REPORTS, 0, -1):
         year, index = divmod(month.year * 12 + month.month - 1 - back, 12)
         start, end = month_period(year, index + 1)
-        report = Report.objects.create(
-            organisation=org,
-            title=f"Progress report, {period_label(start, end)}",
-            period_start=start,
-            period_end=end,
-            narrative="A steady month. **Energy use** fell again; supplier audits slipped.",
-            author=owner,
+        reports.append(
+            Report.objects.create(
+                organisation=org,
+                title=f"Progress report, {period_label(start, end)}",
+                period_start=start,
+                period_end=end,
+                narrative="A steady month. **Energy use** fell again; supplier audits slipped.",
+                author=owner,
+            )
         )
+    for report in reports:
         report.missions.set(shareable)
-        report_publish(report, owner)
+    report = report_publish(reports[-1], owner)
+    assert report.published_at is not None and isinstance(report.snapshot, dict)
+    for earlier in reports[:-1]:
+        period = {
+            "start": earlier.period_start.isoformat(),
+            "end": earlier.period_end.isoformat(),
+            "label": period_label(earlier.period_start, earlier.period_end),
+        }
+        earlier.snapshot = report.snapshot | {"title": earlier.title, "period": period}
+        earlier.published_at, earlier.published_by = report.published_at, owner
+    Report.objects.bulk_update(reports[:-1], ["snapshot", "published_at", "published_by"])
     ShareLink.objects.bulk_create(
         [
             ShareLink(organisation=org, target=ShareTarget.ORGANISATION, created_by=owner,
