@@ -46,7 +46,10 @@ def test_seed_scale_builds_the_organisation_once(small_scale):
     assert Mission.objects.filter(organisation=org).count() == 4
     assert Membership.objects.filter(organisation=org).count() == 12
     assert CheckIn.objects.filter(metric__mission__organisation=org).count() == 10 * 6
-    assert not Metric.objects.filter(mission__organisation=org, latest_on=None).exists()
+    for metric in Metric.objects.filter(mission__organisation=org):
+        latest = metric.checkins.order_by("-for_date").first()
+        assert (metric.latest_value, metric.latest_on) == (latest.value, latest.for_date)
+        assert metric.next_due_on == metric.next_due_date()
     reports = Report.objects.filter(organisation=org)
     assert reports.count() == 2 and not reports.filter(published_at=None).exists()
     assert ShareLink.objects.filter(organisation=org).count() == 3
