@@ -8,7 +8,9 @@ targets for the dashboard, the mission page and My check-ins are about.
 
 Environment: BENCH_DATABASE_URL (default: a local waymark_bench database), BENCH_REDIS_URL
 (default: Redis database 15 on localhost, emptied first), BENCH_SECONDS (per page,
-default 10), BENCH_ORGS (how many scale organisations, default 1).
+default 10), BENCH_ORGS (how many scale organisations, default 1), BENCH_OTHERS (how
+many more are added before the dashboard is measured again, default 50: one organisation's
+pages must not slow down as others grow).
 """
 
 import json
@@ -39,6 +41,7 @@ DATABASE_URL = os.environ.get(
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 ORGS = int(os.environ.get("BENCH_ORGS", "1"))
+OTHERS = int(os.environ.get("BENCH_OTHERS", "50"))
 ENV = os.environ | {
     "DATABASE_URL": DATABASE_URL,
     "REDIS_URL": REDIS_URL,
@@ -68,8 +71,8 @@ def ensure_database() -> None:
         subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
 
 
-def wrk(path: str, cookie: str | None) -> tuple[float, float, float]:
-    command = ["wrk", "-t2", "-c16", f"-d{SECONDS}s", "--latency", BASE + path]
+def wrk(path: str, cookie: str | None, seconds: int = SECONDS) -> tuple[float, float, float]:
+    command = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", BASE + path]
     if cookie:
         command[1:1] = ["-H", f"Cookie: sessionid={cookie}"]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -114,6 +117,17 @@ def main() -> None:
         ENV | {"PAGE_CACHE_SECONDS": "0"},
         health=health,
     )
+    if OTHERS:
+        print(f"Adding {OTHERS} more organisations of the same size...", flush=True)
+        manage("seed_scale", "--orgs", str(ORGS + OTHERS))
+        crowded = {"Dashboard": pages["Dashboard"], "Mission page": pages["Mission page"]}
+        uncached += measure(
+            {f"{label}, uncached, {OTHERS} other organisations": page
+             for label, page in crowded.items()},
+            sessions,
+            ENV | {"PAGE_CACHE_SECONDS": "0"},
+            health=health,
+        )  # fmt: skip
     email_rows = emails.main() if emails else []
     write_results(rows + uncached, email_rows)
 
@@ -143,7 +157,7 @@ def measure(
         todo = pages if health else {"Health view": ("/healthz", None), **pages}
         for label, (path, who) in todo.items():
             cookie = sessions[who] if who else None
-            wrk(path, cookie)  # warm up: connections, caches
+            wrk(path, cookie, seconds=2)  # warm up: connections, caches
             rps, p50, p99 = wrk(path, cookie)
             health = health or rps
             rows.append((label, rps, p50, p99, rps / health * 100))
@@ -158,8 +172,12 @@ def measure(
     return rows
 
 
-def verdict(label: str, share: float, p99: float) -> str:
-    page = label.removesuffix(", uncached")
+def verdict(label: str, share: float, p99: float, alone: dict[str, float]) -> str:
+    page = label.split(",")[0]
+    if "other organisations" in label:
+        # Within the run-to-run noise of the figure with one organisation.
+        ratio = share / alone[f"{page}, uncached"] * 100
+        return f"{'met' if ratio >= 90 else 'NOT MET'} ({ratio:.0f} % of one organisation's)"
     if page not in TARGET_SHARE or (page in UNCACHED and page == label):
         return ""
     wanted = TARGET_SHARE[page]
@@ -169,12 +187,13 @@ def verdict(label: str, share: float, p99: float) -> str:
 
 
 def write_results(rows: list[Row], email_rows: list[tuple[str, int, float, float]]) -> None:
+    alone = {label: share for label, _, _, _, share in rows}
     table = [
         "| page | requests/s | p50 ms | p99 ms | % of health view | target |",
         "|---|---:|---:|---:|---:|---|",
         *(
             f"| {label} | {rps:,.0f} | {p50:.1f} | {p99:.1f} | {share:.1f} % "
-            f"| {verdict(label, share, p99)} |"
+            f"| {verdict(label, share, p99, alone)} |"
             for label, rps, p50, p99, share in rows
         ),
     ]
