@@ -130,9 +130,7 @@ def progress_bar(
     where the straight path says it should be by now, and an optional status to colour
     the fill; the status is shown in words elsewhere, never by this colour alone."""
     fill = (
-        format_html(
-            '<rect class="progress-fill" y="3" width="{}" height="8"/>', bar_width(value)
-        )
+        format_html('<rect class="progress-fill" y="3" width="{}" height="8"/>', bar_width(value))
         if value is not None
         else ""
     )
@@ -157,9 +155,7 @@ def progress_bar(
         fill=fill,
         tick=tick,
         text=(
-            "No data yet"
-            if value is None
-            else format_html("<strong>{}</strong>", percent(value))
+            "No data yet" if value is None else format_html("<strong>{}</strong>", percent(value))
         ),
         expected_text=expected_text,
     )

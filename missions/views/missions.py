@@ -85,10 +85,10 @@ def _detail_context(org: Organisation, membership: Membership, mission: Mission)
     today = timezone.localdate()
     goals = list(
         mission.goals.select_related("owner").prefetch_related(
-            Prefetch("metrics", queryset=Metric.objects.select_related("owner"))
+            Prefetch("metrics", queryset=Metric.objects.all())
         )
     )
-    loose = list(mission.metrics.filter(goal__isnull=True).select_related("owner"))
+    loose = list(mission.metrics.filter(goal__isnull=True))
     alignments = list(mission.alignments.select_related("team"))
     return {
         "org": org,
