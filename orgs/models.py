@@ -184,7 +184,7 @@ class Organisation(models.Model):
     slug = models.SlugField(
         max_length=60,
         unique=True,
-        help_text="Used in the address of every page: /o/<slug>/. Letters, numbers and hyphens.",
+        help_text="Part of every page’s address, as in /o/acme-ltd/. Letters, numbers and hyphens.",
     )
     time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="Europe/London")
     week_starts_on = models.PositiveSmallIntegerField(
