@@ -7,6 +7,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from orgs.models import User
 from tests.factories import PASSWORD
 
 DASHBOARD = reverse("metrics:dashboard", args=["acme"])
@@ -93,3 +94,13 @@ def test_sessions_from_before_generations_existed_carry_on(cast):
     assert cast.member.get_session_auth_hash() == AbstractBaseUser._get_session_auth_hash(
         cast.member
     )
+
+
+def test_logging_in_with_a_person_loaded_before_a_logout_elsewhere_still_works(cast, laptop):
+    stale = User.objects.get(pk=cast.member.pk)
+    laptop.post(reverse("logout"))
+    browser = Client()
+
+    browser.force_login(stale)
+
+    assert browser.get(DASHBOARD).status_code == 200
