@@ -10,9 +10,10 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -103,6 +104,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         help_text="Leave blank for the first day of each organisation’s week.",
     )
+    # Mixed into the hash every session of theirs carries (see _get_session_auth_hash):
+    # raising it signs them out of every browser at once. Logging out raises it.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -126,6 +130,22 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django checks this hash on every request and ends a session whose hash no
+        # longer matches: a new password (Django's own rule) or a new generation ends
+        # every session begun before it. Generation 0 gives Django's own hash, so
+        # sessions begun before this field existed carry on.
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        value = self.password
+        if self.session_generation:
+            value = f"{value}:{self.session_generation}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
+
+    def end_all_sessions(self) -> None:
+        """Sign them out of every browser and device, this one included."""
+        User.objects.filter(pk=self.pk).update(session_generation=F("session_generation") + 1)
+        self.refresh_from_db(fields=["session_generation"])
 
     def zone_in(self, organisation: "Organisation") -> zoneinfo.ZoneInfo:
         """Their own time zone, or the organisation's when they have none (or a bad one)."""
@@ -164,7 +184,7 @@ class Organisation(models.Model):
     slug = models.SlugField(
         max_length=60,
         unique=True,
-        help_text="Used in the address of every page: /o/<slug>/. Letters, numbers and hyphens.",
+        help_text="Part of every page’s address, as in /o/acme-ltd/. Letters, numbers and hyphens.",
     )
     time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="Europe/London")
     week_starts_on = models.PositiveSmallIntegerField(

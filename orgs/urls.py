@@ -9,6 +9,7 @@ app_name = "orgs"
 
 urlpatterns = [
     path("settings/", views.org_settings, name="settings"),
+    path("settings/export/", views.org_export, name="export"),
     path("members/", views.member_list, name="members"),
     path("members/invite/", views.member_invite, name="member_invite"),
     path("members/<uuid:membership_uid>/role/", views.member_role, name="member_role"),

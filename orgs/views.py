@@ -1,3 +1,5 @@
+import logging
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -22,6 +24,7 @@ from orgs.forms import (
     TeamMemberForm,
 )
 from orgs.models import Invitation, Membership, Organisation, Role, TeamMember, User
+from orgs.portability import ExportBroken, organisation_export
 from orgs.services import (
     RuleBroken,
     account_signup,
@@ -32,6 +35,8 @@ from orgs.services import (
     organisation_create,
 )
 from orgs.slugs import unique_slug
+
+logger = logging.getLogger(__name__)
 
 # --- Outside any organisation -------------------------------------------------------
 
@@ -169,6 +174,29 @@ def org_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
     return render(
         request, "orgs/settings.html", {"org": org, "membership": membership, "form": form}
     )
+
+
+@login_required
+@require_GET
+def org_export(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """Everything the organisation holds, as a zip (orgs.portability says what is in it)."""
+    org, _ = get_org_for_user(request, org_slug, min_role=Role.ADMIN)
+    try:
+        content = organisation_export(org)
+    except ExportBroken:
+        logger.exception("The export of %s refers outside the organisation", org.slug)
+        messages.error(
+            request,
+            "The export could not be made: some of the organisation's data refers to data "
+            "outside it. Nothing was downloaded. Please tell us, so we can put it right.",
+        )
+        return redirect("orgs:settings", org.slug)
+    response = HttpResponse(content, content_type="application/zip")
+    today = timezone.localdate()
+    response["Content-Disposition"] = f'attachment; filename="waymark-{org.slug}-{today}.zip"'
+    # Every row the organisation has: not for a shared cache or the browser's.
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _members_context(org: Organisation, membership: Membership) -> dict[str, object]:

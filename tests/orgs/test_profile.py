@@ -36,3 +36,7 @@ def test_an_email_someone_else_uses_is_refused(cast, login):
 
 def test_the_page_needs_a_login(client, db):
     assert client.get(URL)["Location"].startswith(reverse("login"))
+
+
+def test_the_page_says_logging_out_signs_out_every_device(cast, login):
+    assert "Logging out signs you out on every device" in login(cast.member).get(URL).text

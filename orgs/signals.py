@@ -1,0 +1,35 @@
+"""Logging out anywhere signs a person out everywhere.
+
+Receivers rather than a view of our own: the admin's logout, and any other way out
+that Django offers, must end the other sessions too.
+"""
+
+from typing import Any
+
+from django.contrib.auth import HASH_SESSION_KEY
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from orgs.models import User
+
+
+@receiver(user_logged_out)
+def end_other_sessions(sender: Any, user: User | None, **kwargs: Any) -> None:
+    # Sent before Django flushes this session; the others fail their hash check at
+    # their next request and are sent to the login page.
+    if user is not None:
+        user.end_all_sessions()
+
+
+@receiver(user_logged_in)
+def hash_the_current_generation(
+    sender: Any, request: HttpRequest | None, user: User, **kwargs: Any
+) -> None:
+    # login() hashed the object it was given. One loaded before a logout elsewhere
+    # carries the old generation, and the new session would end at its first request.
+    current = User.objects.filter(pk=user.pk).values_list("session_generation", flat=True)
+    generation = current.first()
+    if request is not None and generation is not None and generation != user.session_generation:
+        user.session_generation = generation
+        request.session[HASH_SESSION_KEY] = user.get_session_auth_hash()

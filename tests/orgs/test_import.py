@@ -1,0 +1,349 @@
+"""`manage.py import_org` loads an export into another database with every row intact."""
+
+import datetime
+import io
+import json
+import zipfile
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from metrics.models import CheckIn, Metric
+from metrics.services import checkin_correct
+from missions.models import Mission, Report, ShareLink, ShareTarget
+from missions.reports import report_publish, report_supersede
+from orgs.models import EmailDelivery, Membership, Organisation, Role, User
+from orgs.portability import (
+    SECRET_FIELDS,
+    USER_FIELDS,
+    USER_FIELDS_LEFT_OUT,
+    organisation_export,
+    organisation_models,
+)
+from tests.factories import (
+    PASSWORD,
+    InvitationFactory,
+    MembershipFactory,
+    MetricFactory,
+    MissionFactory,
+    OrganisationFactory,
+    StakeholderFactory,
+    UserFactory,
+)
+
+SLUG = "riverside-bakery"
+
+
+def rich_organisation() -> Organisation:
+    """The demo bakery, and a row of every other kind it lacks."""
+    call_command("load_demo", stdout=io.StringIO())
+    org = Organisation.objects.get(slug=SLUG)
+    owner = User.objects.get(email="owner@demo.waymark.example")
+    missions = list(org.missions.order_by("pk"))
+
+    report = Report.objects.create(
+        organisation=org,
+        title="Spring at the bakery",
+        period_start=datetime.date(2026, 3, 1),
+        period_end=datetime.date(2026, 5, 31),
+        narrative="Ovens in, vans next.",
+        author=owner,
+    )
+    report.missions.set(missions[:2])
+    report_publish(report, owner)
+    report_supersede(report, owner)  # a draft version 2, pointing back at version 1
+    ShareLink.objects.create(
+        organisation=org, target=ShareTarget.MISSION, mission=missions[0], created_by=owner
+    )
+    ShareLink.objects.create(
+        organisation=org, target=ShareTarget.REPORT, report=report, label="Funders"
+    )
+    ShareLink.objects.create(
+        organisation=org, target=ShareTarget.ORGANISATION, revoked_at=timezone.now()
+    )
+    InvitationFactory(organisation=org, email="new.baker@example.com", invited_by=owner)
+    InvitationFactory(organisation=org, email="gone@example.com", revoked_at=timezone.now())
+    EmailDelivery.objects.create(
+        organisation=org,
+        kind="digest",
+        recipient="owner@demo.waymark.example",
+        period_key="week:2026-03-02",
+        state="sent",
+        sent_at=timezone.now(),
+    )
+    StakeholderFactory(organisation=org, name="=1+1 Holdings", notes="Cell that looks like a sum")
+
+    # Someone who recorded a value and a correction, then left: their name stays on both.
+    leaver = UserFactory(email="leaver@example.com", name="Lee Ver")
+    MembershipFactory(organisation=org, user=leaver, role=Role.MEMBER)
+    metric = Metric.objects.filter(mission__organisation=org).order_by("pk").first()
+    first = CheckIn.objects.create(
+        metric=metric, value=Decimal("3.25"), for_date=datetime.date(2020, 1, 1), author=leaver
+    )
+    checkin_correct(first, value=Decimal("3.5"), author=leaver, confidence="at_risk", note="Oops")
+    Membership.objects.filter(organisation=org, user=leaver).delete()
+
+    # Another organisation on the same server, sharing a person, must not come along.
+    other = OrganisationFactory(name="Other Co", slug="other-co")
+    MembershipFactory(organisation=other, user=owner, role=Role.OWNER)
+    MetricFactory(goal__mission=MissionFactory(organisation=other, title="Other mission"))
+    return org
+
+
+def snapshot(slug: str) -> dict[str, list[dict]]:
+    """Every row of the organisation, read from the database, comparable across databases:
+    ids become each row's place among its model's rows, people become their email."""
+    org = Organisation.objects.get(slug=slug)
+    rows = {
+        model: list(model._base_manager.filter(**{lookup or "pk": org.pk}).order_by("pk"))
+        for model, lookup in organisation_models().items()
+    }
+    place = {model: {row.pk: n for n, row in enumerate(found)} for model, found in rows.items()}
+    people = {user.pk: user for user in User.objects.all()}
+
+    def reference(field, value):
+        if value is None:
+            return None
+        if field.related_model is User:
+            return people[value].email
+        return place[field.related_model][value]
+
+    result = {}
+    for model, found in rows.items():
+        left_out = set(SECRET_FIELDS.get(model._meta.label_lower, ()))
+        result[model._meta.label] = [
+            {
+                field.name: reference(field, getattr(row, field.attname))
+                if field.is_relation
+                else getattr(row, field.attname)
+                for field in model._meta.concrete_fields
+                if not field.primary_key and field.name not in left_out
+            }
+            | {
+                field.name: sorted(
+                    reference(field, pk)
+                    for pk in getattr(row, field.name).values_list("pk", flat=True)
+                )
+                for field in model._meta.many_to_many
+                if field.remote_field.through._meta.auto_created
+            }
+            for row in found
+        ]
+    named = {
+        reference(field, getattr(row, field.attname))
+        for model, found in rows.items()
+        for field in model._meta.concrete_fields
+        if field.related_model is User
+        for row in found
+    } - {None}
+    result["orgs.User"] = [
+        {name: getattr(user, name) for name in USER_FIELDS}
+        for user in User.objects.filter(email__in=named).order_by("email")
+    ]
+    return result
+
+
+def document_of(org: Organisation) -> dict:
+    return json.loads(
+        zipfile.ZipFile(io.BytesIO(organisation_export(org))).read("organisation.json")
+    )
+
+
+def export_to(path, org: Organisation):
+    path.write_bytes(organisation_export(org))
+    return path
+
+
+def test_user_fields_are_either_exported_or_left_out_on_purpose():
+    fields = [*User._meta.concrete_fields, *User._meta.many_to_many]
+    every = {f.name for f in fields if not f.primary_key}
+    assert set(USER_FIELDS) | set(USER_FIELDS_LEFT_OUT) == every
+    assert not set(USER_FIELDS) & set(USER_FIELDS_LEFT_OUT)
+    # Only credentials, and what a person may do on the server, stay behind.
+    assert set(USER_FIELDS_LEFT_OUT) == {
+        "password",
+        "last_login",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "groups",
+        "user_permissions",
+        "session_generation",
+    }
+    assert SECRET_FIELDS == {"missions.sharelink": ("token",), "orgs.invitation": ("token",)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_export_imported_into_an_empty_database_has_every_row_intact(tmp_path):
+    org = rich_organisation()
+    before = snapshot(SLUG)
+    tokens = set(ShareLink.objects.values_list("token", flat=True))
+    for label, found in before.items():
+        assert found, f"the rich organisation has no {label} row, so the round trip proves nothing"
+    zip_path = export_to(tmp_path / "bakery.zip", org)
+    first = document_of(org)
+
+    call_command("flush", interactive=False, verbosity=0)
+    assert not Organisation.objects.exists()
+    out = io.StringIO()
+    call_command("import_org", str(zip_path), stdout=out)
+
+    assert snapshot(SLUG) == before
+    assert "Imported Riverside Bakery at /o/riverside-bakery/" in out.getvalue()
+    again = document_of(Organisation.objects.get(slug=SLUG))
+    assert again["objects"] == first["objects"]
+    assert not Organisation.objects.filter(slug="other-co").exists()
+    assert not any(user.has_usable_password() for user in User.objects.all())
+    assert not tokens & set(ShareLink.objects.values_list("token", flat=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_beside_other_organisations_gets_new_ids_and_finds_existing_people(tmp_path):
+    org = rich_organisation()
+    before = snapshot(SLUG)
+    zip_path = export_to(tmp_path / "bakery.zip", org)
+    call_command("flush", interactive=False, verbosity=0)
+    # The new server already has an organisation, with ids the file's rows also had, and
+    # the bakery's owner already has an account there, with a password of their own.
+    here = OrganisationFactory(name="Already here", slug="already-here")
+    owner = UserFactory(email="owner@demo.waymark.example", name="Priya Shah")
+    MembershipFactory(organisation=here, user=owner, role=Role.OWNER)
+    MetricFactory(goal__mission=MissionFactory(organisation=here))
+
+    call_command("import_org", str(zip_path), stdout=io.StringIO())
+
+    after = snapshot(SLUG)
+    owner_before = next(u for u in before.pop("orgs.User") if u["email"] == owner.email)
+    owner_after = next(u for u in after.pop("orgs.User") if u["email"] == owner.email)
+    assert after == before
+    assert owner_after["name"] == owner_before["name"]
+    assert User.objects.filter(email=owner.email).count() == 1
+    owner.refresh_from_db()
+    assert owner.check_password(PASSWORD)  # their account is left as it was
+    assert Mission.objects.filter(organisation=here).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_organisation_whose_address_is_taken_is_not_imported(tmp_path):
+    org = OrganisationFactory(name="Acme", slug="acme")
+    MissionFactory(organisation=org)
+    zip_path = export_to(tmp_path / "acme.zip", org)
+    missions = Mission.objects.count()
+
+    with pytest.raises(CommandError, match=r"An organisation at /o/acme/ already exists"):
+        call_command("import_org", str(zip_path))
+
+    assert Mission.objects.count() == missions
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_that_goes_wrong_halfway_imports_nothing(tmp_path):
+    org = OrganisationFactory(name="Acme", slug="acme")
+    MetricFactory(goal__mission=MissionFactory(organisation=org))
+    MembershipFactory(organisation=org, user=UserFactory(email="ada@example.com"))
+    document = document_of(org)
+    for record in document["objects"]:
+        if record["model"] == "metrics.metric":
+            record["fields"]["goal"] = 99  # a goal the file does not hold
+    zip_path = tmp_path / "broken.zip"
+    with zipfile.ZipFile(zip_path, "w") as archive:
+        archive.writestr("organisation.json", json.dumps(document))
+    call_command("flush", interactive=False, verbosity=0)
+
+    with pytest.raises(CommandError, match=r"metrics.metric 1 refers to missions.goal 99"):
+        call_command("import_org", str(zip_path))
+
+    assert not Organisation.objects.exists()
+    assert not User.objects.exists()
+    assert not Mission.objects.exists()
+
+
+def edited_export(tmp_path, org: Organisation, edit) -> str:
+    document = document_of(org)
+    edit(document)
+    path = tmp_path / "edited.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("organisation.json", json.dumps(document))
+    return str(path)
+
+
+def test_a_file_edited_to_make_someone_a_superuser_does_not(cast, tmp_path):
+    def promote(document):
+        for record in document["objects"]:
+            if record["model"] == "orgs.user":
+                record["fields"] |= {"is_superuser": True, "is_staff": True, "password": "x"}
+            if record["model"] == "missions.sharelink":
+                record["fields"]["token"] = "chosen"
+
+    ShareLink.objects.create(organisation=cast.org, target=ShareTarget.ORGANISATION)
+    path = edited_export(tmp_path, cast.org, promote)
+    emails = [cast.owner.email, cast.admin.email, cast.member.email, cast.viewer.email]
+    cast.org.delete()
+    User.objects.filter(email__in=emails).delete()
+
+    call_command("import_org", path, stdout=io.StringIO())
+
+    imported = User.objects.filter(email__in=emails)
+    assert imported.count() == 4
+    assert not imported.filter(is_superuser=True).exists()
+    assert not imported.filter(is_staff=True).exists()
+    assert not any(user.has_usable_password() for user in imported)
+    assert not ShareLink.objects.filter(token="chosen").exists()
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda d: d.update(version=2), "The export is version 2; this Waymark reads version 1"),
+        (lambda d: d.update(format="something"), "is not a Waymark organisation export"),
+        (
+            lambda d: d["objects"].append({"model": "audit.nothing", "pk": 1, "fields": {}}),
+            "'audit.nothing' rows, which this Waymark does not know",
+        ),
+        (
+            lambda d: d["objects"][0]["fields"].update(colour="blue"),
+            "orgs.organisation has no field 'colour'",
+        ),
+        (
+            lambda d: d["objects"].append({"model": "sessions.session", "pk": 1, "fields": {}}),
+            "sessions.session rows do not belong to an organisation",
+        ),
+    ],
+)
+def test_a_file_this_waymark_cannot_read_is_refused_with_the_reason(cast, tmp_path, edit, message):
+    path = edited_export(tmp_path, cast.org, edit)
+    cast.org.delete()
+
+    with pytest.raises(CommandError, match=message):
+        call_command("import_org", path)
+
+    assert not Organisation.objects.filter(slug="acme").exists()
+
+
+def test_a_file_that_is_not_a_zip_is_refused(tmp_path, db):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello")
+    with pytest.raises(CommandError, match="The file is not a zip"):
+        call_command("import_org", str(path))
+
+
+def test_a_missing_file_is_refused(tmp_path, db):
+    with pytest.raises(CommandError, match="Can't read"):
+        call_command("import_org", str(tmp_path / "nowhere.zip"))
+
+
+def test_a_row_that_refers_to_a_later_row_of_its_own_kind_is_loaded(cast, tmp_path):
+    metric = MetricFactory(goal__mission=MissionFactory(organisation=cast.org))
+    day = datetime.date(2026, 2, 1)
+    current = CheckIn.objects.create(metric=metric, value=2, for_date=day)
+    replaced = CheckIn.objects.create(metric=metric, value=1, for_date=day, is_current=False)
+    CheckIn.objects.filter(pk=current.pk).update(corrects=replaced)
+    path = export_to(tmp_path / "acme.zip", cast.org)
+    CheckIn.objects.update(corrects=None)
+    cast.org.delete()
+
+    call_command("import_org", str(path), stdout=io.StringIO())
+
+    assert CheckIn.objects.get(uid=current.uid).corrects.uid == replaced.uid

@@ -1,0 +1,106 @@
+"""Logging out, changing or resetting a password ends a person's other sessions."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from orgs.models import User
+from tests.factories import PASSWORD
+
+DASHBOARD = reverse("metrics:dashboard", args=["acme"])
+NEW_PASSWORD = "a brand new passphrase"
+
+
+def logged_in(email: str) -> Client:
+    """A browser of its own, logged in through the login form."""
+    browser = Client()
+    response = browser.post(reverse("login"), {"username": email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert browser.get(DASHBOARD).status_code == 200
+    return browser
+
+
+def is_sent_to_log_in(browser: Client) -> bool:
+    response = browser.get(DASHBOARD)
+    return response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+@pytest.fixture
+def laptop(cast) -> Client:
+    return logged_in(cast.member.email)
+
+
+@pytest.fixture
+def phone(cast) -> Client:
+    return logged_in(cast.member.email)
+
+
+def test_logging_out_on_one_device_logs_out_the_others(laptop, phone):
+    laptop.post(reverse("logout"))
+
+    assert is_sent_to_log_in(laptop)
+    assert is_sent_to_log_in(phone)
+
+
+def test_after_logging_out_everywhere_a_person_logs_in_again(cast, laptop, phone):
+    laptop.post(reverse("logout"))
+
+    again = logged_in(cast.member.email)
+
+    assert again.get(DASHBOARD).status_code == 200
+    assert is_sent_to_log_in(phone)
+
+
+def test_logging_out_leaves_other_peoples_sessions_alone(cast, laptop):
+    colleague = logged_in(cast.admin.email)
+
+    laptop.post(reverse("logout"))
+
+    assert colleague.get(DASHBOARD).status_code == 200
+
+
+def test_changing_the_password_keeps_this_session_and_ends_the_others(laptop, phone):
+    response = laptop.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert response.status_code == 302
+    assert laptop.get(DASHBOARD).status_code == 200
+    assert is_sent_to_log_in(phone)
+
+
+def test_resetting_the_password_ends_every_session(cast, laptop, phone):
+    stranger = Client()
+    stranger.post(reverse("password_reset"), {"email": cast.member.email})
+    link = re.search(r"http://testserver(/accounts/reset/\S+)", mail.outbox[0].body).group(1)
+    form_url = stranger.get(link, follow=True).redirect_chain[-1][0]
+
+    stranger.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+    assert is_sent_to_log_in(laptop)
+    assert is_sent_to_log_in(phone)
+    assert is_sent_to_log_in(stranger)  # a reset does not log anyone in
+
+
+def test_sessions_from_before_generations_existed_carry_on(cast):
+    """Generation 0 hashes as Django does, so deploying this signs nobody out."""
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+    assert cast.member.session_generation == 0
+    assert cast.member.get_session_auth_hash() == AbstractBaseUser._get_session_auth_hash(
+        cast.member
+    )
+
+
+def test_logging_in_with_a_person_loaded_before_a_logout_elsewhere_still_works(cast, laptop):
+    stale = User.objects.get(pk=cast.member.pk)
+    laptop.post(reverse("logout"))
+    browser = Client()
+
+    browser.force_login(stale)
+
+    assert browser.get(DASHBOARD).status_code == 200
