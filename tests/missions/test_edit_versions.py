@@ -3,81 +3,27 @@ was loaded at, and a save from an out-of-date form is refused without losing any
 
 import datetime
 import re
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import pytest
 import time_machine
+from django.db.models.signals import pre_save
 from django.urls import reverse
+from django.utils import timezone
 
-from metrics.forms import MetricForm
 from metrics.services import checkin_record
-from missions.forms import GoalForm, MissionForm, VersionedForm
-from missions.models import Versioned
+from missions.models import Mission
 from orgs.services import membership_remove
-from tests.factories import GoalFactory, MetricFactory, MissionFactory
+from tests.editables import Editable, as_loaded, hidden_version, make_editable
+from tests.factories import GoalFactory
 
 # 13:02 UTC is 14:02 in London, the organisation's time zone, in June.
 AT_1402 = "2026-06-15 13:02Z"
 
 
-@dataclass
-class Editable:
-    """One kind of row people edit, with what a test needs to edit it."""
-
-    kind: str
-    row: Versioned
-    url: str
-    text_field: str  # a field that takes any text, for typing into
-
-    def form(self) -> VersionedForm:
-        forms: dict[str, Any] = {"mission": MissionForm, "goal": GoalForm, "metric": MetricForm}
-        return forms[self.kind](instance=self.stored(), organisation=self.org)
-
-    def stored(self) -> Any:
-        return type(self.row).objects.get(pk=self.row.pk)
-
-    @property
-    def org(self) -> Any:
-        mission = self.row if self.kind == "mission" else self.row.mission  # type: ignore[attr-defined]
-        return mission.organisation
-
-
-def as_loaded(form: VersionedForm) -> dict[str, str]:
-    """What the edit page posts when saved unchanged, hidden version included."""
-    values = {name: form[name].value() for name in form.fields}
-    return {name: "" if value is None else str(value) for name, value in values.items()}
-
-
-def make_editable(cast: Any, kind: str) -> Editable:
-    """A mission owned by the member (so the member and any admin may edit it), a goal on
-    it and a metric on the goal."""
-    mission = MissionFactory(
-        organisation=cast.org, title="Zero waste", slug="zero-waste", owner=cast.member
-    )
-    if kind == "mission":
-        return Editable(
-            kind, mission, reverse("missions:edit", args=["acme", mission.slug]), "title"
-        )
-    goal = GoalFactory(mission=mission, title="Halve food waste", owner=cast.member)
-    if kind == "goal":
-        url = reverse("missions:goal_edit", args=["acme", mission.slug, goal.uid])
-        return Editable(kind, goal, url, "title")
-    metric = MetricFactory(goal=goal, name="Food wasted", owner=cast.member)
-    url = reverse("metrics:edit", args=["acme", mission.slug, metric.uid])
-    return Editable(kind, metric, url, "name")
-
-
 @pytest.fixture(params=["mission", "goal", "metric"])
 def editable(request, cast) -> Editable:
     return make_editable(cast, request.param)
-
-
-def hidden_version(page: str) -> str:
-    found = re.search(r'<input type="hidden" name="version" value="([^"]*)"', page)
-    assert found, "the edit form carries its version"
-    return found.group(1)
 
 
 def test_the_edit_page_carries_the_version_it_shows(cast, login, editable):
@@ -196,13 +142,34 @@ def test_archiving_leaves_an_open_edit_form_valid_and_the_edit_keeps_it_archived
     assert mission.is_archived
 
 
+def test_an_archive_that_lands_while_an_edit_is_saved_is_not_undone(cast, login):
+    """The edit writes only its form's fields, not the whole row as the view read it."""
+    editable = make_editable(cast, "mission")
+
+    def archived_meanwhile(sender, instance, **kwargs):
+        pre_save.disconnect(archived_meanwhile, sender=Mission)
+        Mission.objects.filter(pk=instance.pk).update(archived_at=timezone.now())
+
+    typed = as_loaded(editable.form()) | {"purpose": "A sharper purpose."}
+    pre_save.connect(archived_meanwhile, sender=Mission)
+    try:
+        response = login(cast.admin).post(editable.url, typed)
+    finally:
+        pre_save.disconnect(archived_meanwhile, sender=Mission)
+
+    assert response.status_code == 302
+    mission = editable.stored()
+    assert mission.purpose == "A sharper purpose."
+    assert mission.is_archived
+
+
 def test_moving_goals_leaves_an_open_goal_form_valid_and_the_edit_keeps_the_order(cast, login):
     editable = make_editable(cast, "goal")
-    mission = editable.row.mission  # type: ignore[attr-defined]
+    mission = editable.row.mission
     GoalFactory(mission=mission, title="Compost the rest", position=99)
     client = login(cast.admin)
     typed = as_loaded(editable.form()) | {"title": "Halve food waste by 2028"}
-    move = reverse("missions:goal_move", args=["acme", mission.slug, editable.row.uid])  # type: ignore[attr-defined]
+    move = reverse("missions:goal_move", args=["acme", mission.slug, editable.row.uid])
     client.post(move, {"direction": "down"})
 
     assert client.post(editable.url, typed).status_code == 302
@@ -218,7 +185,7 @@ def test_a_check_in_leaves_an_open_metric_form_valid_and_the_edit_keeps_its_valu
     client = login(cast.admin)
     typed = as_loaded(editable.form()) | {"source_note": "The waste contractor's invoices"}
     checkin_record(
-        editable.row,  # type: ignore[arg-type]
+        editable.row,
         value=Decimal("42"),
         for_date=datetime.date(2026, 6, 1),
         author=cast.member,
