@@ -5,11 +5,11 @@ from typing import Any
 from django import forms
 
 from metrics.models import CheckIn, Direction, Metric, MetricFormat
-from missions.forms import DateInput, OwnerChoiceMixin
+from missions.forms import DateInput, OwnerChoiceMixin, VersionedForm
 from orgs.models import Organisation
 
 
-class MetricForm(OwnerChoiceMixin, forms.ModelForm):
+class MetricForm(OwnerChoiceMixin, VersionedForm):
     class Meta:
         model = Metric
         fields = (

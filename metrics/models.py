@@ -11,7 +11,7 @@ from django.db.models import F, Q
 
 from metrics import progress as calc
 from metrics.progress import Status
-from missions.models import WEIGHT_VALIDATORS, Goal, Mission
+from missions.models import WEIGHT_VALIDATORS, Goal, Mission, Versioned
 from orgs.models import Membership, Role
 
 
@@ -56,7 +56,7 @@ class Confidence(models.TextChoices):
     OFF_TRACK = "off_track", "Off track"
 
 
-class Metric(models.Model):
+class Metric(Versioned):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Every metric belongs to a mission (its organisation's), and usually to one of its goals.
     mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="metrics")

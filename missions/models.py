@@ -2,19 +2,20 @@
 
 import secrets
 import uuid
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 
 from missions.health import HealthFacts, HealthIssue, mission_health
-from orgs.models import Membership, Organisation, Role, Stakeholder, Team
+from orgs.models import Membership, Organisation, Role, Stakeholder, Team, User
 
 
 class MissionStatus(models.TextChoices):
@@ -44,6 +45,54 @@ def count_per_mission(rows: models.QuerySet[Any], mission_field: str = "mission"
         .values("n")
     )
     return Coalesce(models.Subquery(counted), 0)
+
+
+class Versioned(models.Model):
+    """A row people edit in a form: the form carries the version it was loaded at, and a
+    save from an out-of-date form is refused instead of overwriting someone else's edit.
+
+    Only edits of what people typed move the version. Archiving, reordering and the
+    metric's copy of its latest check-in leave it alone: otherwise a check-in would make
+    every open edit form of its metric out of date.
+    """
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    edited_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save_edit(self, fields: Iterable[str], *, version: int, by: User) -> bool:
+        """Save `fields` if the row is still at `version`, the one the editor started from.
+
+        The claim is one conditional UPDATE that also moves the version on; of two people
+        saving at once, PostgreSQL makes the second wait for the first's row lock, then
+        re-checks the version and finds no row, so nothing of theirs is written. The
+        fields then go through an ordinary save, in the same transaction and under that
+        lock, so signals (cached share pages) see it like any other save, and only the
+        edited fields are written: an archive or a check-in that landed meanwhile stays.
+        """
+        now = timezone.now()
+        with transaction.atomic():
+            claimed = (
+                type(self)
+                ._default_manager.filter(pk=self.pk, version=version)
+                .update(version=F("version") + 1, edited_by=by, edited_at=now)
+            )
+            if not claimed:
+                return False
+            self.version, self.edited_by, self.edited_at = version + 1, by, now
+            stamped = [f.name for f in self._meta.concrete_fields if getattr(f, "auto_now", False)]
+            self.save(update_fields=[*fields, *stamped])
+        return True
 
 
 class MissionQuerySet(models.QuerySet["Mission"]):
@@ -89,7 +138,7 @@ class MissionQuerySet(models.QuerySet["Mission"]):
         return missions.filter(~Q(visibility=Visibility.PRIVATE) | Q(owner_id=membership.user_id))
 
 
-class Mission(models.Model):
+class Mission(Versioned):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="missions"
     )
@@ -243,7 +292,7 @@ WEIGHT_VALIDATORS = [
 ]
 
 
-class Goal(models.Model):
+class Goal(Versioned):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="goals")
     title = models.CharField(max_length=200, help_text="An ambitious target, stated as an outcome.")

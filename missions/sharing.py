@@ -196,8 +196,12 @@ def organisation_page(organisation: Organisation, today: date) -> dict[str, Any]
         shareable_missions(organisation)
         .prefetch_related(
             Prefetch("goals", queryset=Goal.objects.prefetch_related(Prefetch("metrics", metrics))),
-            Prefetch("metrics", queryset=metrics.filter(goal__isnull=True), to_attr="loose"),
             "milestones",
+        )
+        # A call of its own: in one call with the goals, django-stubs types `loose` as
+        # their common base class (Versioned) rather than as metrics.
+        .prefetch_related(
+            Prefetch("metrics", queryset=metrics.filter(goal__isnull=True), to_attr="loose")
         )
         .order_by("title")
     )

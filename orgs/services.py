@@ -1,6 +1,7 @@
 """Writes that span several of the orgs models, or send email."""
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from orgs.enqueue import enqueue_on_commit
@@ -142,7 +143,14 @@ def membership_remove(membership: Membership, removed_by: Membership) -> None:
     from missions.models import Goal, Mission
 
     org = membership.organisation
-    Mission.objects.filter(organisation=org, owner=membership.user).update(owner=None)
-    Goal.objects.filter(mission__organisation=org, owner=membership.user).update(owner=None)
-    Metric.objects.filter(mission__organisation=org, owner=membership.user).update(owner=None)
+    # The owner is a field people edit: an edit form opened before this is out of date.
+    disowned = {
+        "owner": None,
+        "version": F("version") + 1,
+        "edited_by": removed_by.user,
+        "edited_at": timezone.now(),
+    }
+    Mission.objects.filter(organisation=org, owner=membership.user).update(**disowned)
+    Goal.objects.filter(mission__organisation=org, owner=membership.user).update(**disowned)
+    Metric.objects.filter(mission__organisation=org, owner=membership.user).update(**disowned)
     membership.delete()

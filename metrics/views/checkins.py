@@ -15,7 +15,9 @@ from metrics.access import get_metric_for_user
 from metrics.forms import CheckInForm
 from metrics.models import CheckIn, Metric
 from metrics.services import CheckInConflict, checkin_correct, checkin_record
+from missions.forms import when_changed
 from orgs.models import User
+from orgs.responses import conflict_status
 
 
 def _next_url(request: HttpRequest, metric: Metric) -> str:
@@ -125,13 +127,29 @@ def checkin_correct_view(
                 author=request.user,
             )
         except CheckInConflict as error:
-            # Their input stays in the form; the latest stored value shows beside it.
             conflict = str(error)
         else:
             messages.success(
                 request, "Check-in corrected. The earlier value is kept in the history."
             )
             return redirect(_next_url(request, metric))
+    # What is stored now for that date: beside what they typed, after a conflict.
+    stored = (
+        metric.checkins.filter(is_current=True, for_date=checkin.for_date)
+        .select_related("author")
+        .first()
+    )
+    action = ""
+    if conflict and stored is not None:
+        # The correction that won is the one theirs now replaces: their input stays in
+        # the form, which posts against it, so saving again is a deliberate choice.
+        who = stored.author.display_name if stored.author else "Someone"
+        conflict = (
+            f"{who} corrected this check-in {when_changed(stored.created_at)} while you "
+            "were editing. Your value is below; the stored value is shown above it — "
+            "review and save again."
+        )
+        action = reverse("metrics:correct", args=[org.slug, mission.slug, metric.uid, stored.uid])
     return render(
         request,
         "metrics/checkin_form.html",
@@ -143,11 +161,9 @@ def checkin_correct_view(
             "form": form,
             "correcting": checkin,
             "conflict": conflict,
-            # After a conflict, what is stored now for that date, beside what they typed.
-            "previous": metric.checkins.filter(is_current=True, for_date=checkin.for_date)
-            .select_related("author")
-            .first(),
+            "previous": stored,
+            "action": action,
             "next": _next_url(request, metric),
         },
-        status=409 if conflict else 400 if form.errors else 200,
+        status=conflict_status(request) if conflict else 400 if form.errors else 200,
     )

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,6 +15,8 @@ from metrics.forecast import forecast
 from metrics.forms import MetricForm
 from metrics.services import metric_refresh_latest
 from missions.access import get_mission_for_user
+from orgs.models import User
+from orgs.responses import form_status
 
 
 @login_required
@@ -52,8 +55,14 @@ def metric_edit(
     )
     form = MetricForm(request.POST or None, instance=metric, organisation=org)
     if request.method == "POST":
-        if form.is_valid():
-            metric_refresh_latest(form.save())  # the cadence or baseline may have moved it
+        assert isinstance(request.user, User)
+        # One transaction: the edit's row lock keeps a check-in from slipping between
+        # the save and the refresh of the metric's latest values.
+        with transaction.atomic():
+            saved = form.save_edit(by=request.user)
+            if saved:
+                metric_refresh_latest(metric)  # the cadence or baseline may have moved it
+        if saved:
             messages.success(request, "Metric saved.")
             return redirect("metrics:detail", org.slug, mission.slug, metric.uid)
         metric.refresh_from_db()
@@ -68,7 +77,7 @@ def metric_edit(
             "metric": metric,
             "form": form,
         },
-        status=400 if form.errors else 200,
+        status=form_status(request, form),
     )
 
 

@@ -21,7 +21,7 @@ from missions.services import mission_create_from_template, unique_mission_slug
 from missions.sharing import share_pages_changed
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation, Role, User
-from orgs.responses import refused_status
+from orgs.responses import form_status, refused_status
 
 
 @login_required
@@ -125,8 +125,8 @@ def mission_edit(request: HttpRequest, org_slug: str, mission_slug: str) -> Http
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
     form = MissionForm(request.POST or None, instance=mission, organisation=org)
     if request.method == "POST":
-        if form.is_valid():
-            form.save()
+        assert isinstance(request.user, User)
+        if form.save_edit(by=request.user):
             messages.success(request, "Mission saved.")
             return redirect(mission)
         mission.refresh_from_db()
@@ -134,7 +134,7 @@ def mission_edit(request: HttpRequest, org_slug: str, mission_slug: str) -> Http
         request,
         "missions/form.html",
         {"org": org, "membership": membership, "form": form, "mission": mission},
-        status=400 if form.errors else 200,
+        status=form_status(request, form),
     )
 
 
@@ -238,15 +238,17 @@ def goal_edit(
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
     goal = _goal(mission, goal_uid)
     form = GoalForm(request.POST or None, instance=goal, organisation=org)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Goal saved.")
-        return redirect(mission.get_absolute_url() + "#goals")
+    if request.method == "POST":
+        assert isinstance(request.user, User)
+        if form.save_edit(by=request.user):
+            messages.success(request, "Goal saved.")
+            return redirect(mission.get_absolute_url() + "#goals")
+        goal.refresh_from_db()
     return render(
         request,
         "missions/goal_form.html",
         {"org": org, "membership": membership, "mission": mission, "goal": goal, "form": form},
-        status=400 if form.errors else 200,
+        status=form_status(request, form),
     )
 
 

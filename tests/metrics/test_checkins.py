@@ -1,4 +1,5 @@
 import datetime
+import re
 import threading
 from decimal import Decimal
 
@@ -199,7 +200,23 @@ def test_a_stale_correction_keeps_what_was_typed_and_shows_the_stored_value(cast
         url("correct", metric, checkin.uid), FORM | {"value": "77", "note": "my careful note"}
     )
     assert response.status_code == 409
-    assert "Someone corrected this check-in while you were editing it" in response.text
+    assert "Acme Admin corrected this check-in at 13:00 while you were editing." in response.text
     assert "my careful note" in response.text
     assert 'value="77"' in response.text
-    assert "98 tonnes" in response.text or "98" in response.text
+    assert "<strong>98</strong>" in response.text  # stored now, above what they typed
+
+
+@time_machine.travel(TODAY)
+def test_saving_a_refused_correction_again_corrects_the_value_that_won(cast, login, metric):
+    checkin = record(metric, cast.member, "100", on="2026-06-01")
+    won = checkin_correct(checkin, value=Decimal("98"), author=cast.admin, confidence="on_track")
+    client = login(cast.member)
+    typed = FORM | {"value": "77", "note": "my careful note"}
+    refused = client.post(url("correct", metric, checkin.uid), typed)
+    action = re.search(r'<form method="post" action="([^"]+/correct/)"', refused.text)
+    assert action and action.group(1) == url("correct", metric, won.uid)
+
+    assert client.post(action.group(1), typed).status_code == 302
+    current = CheckIn.objects.get(is_current=True)
+    assert (current.value, current.note, current.corrects) == (Decimal("77"), typed["note"], won)
+    assert CheckIn.objects.count() == 3  # 100 and 98 stay in the history

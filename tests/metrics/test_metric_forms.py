@@ -73,7 +73,9 @@ def test_a_stay_below_metric_may_start_at_its_limit(cast, login, goal):
 def test_editing_a_metric_keeps_it_when_the_input_is_bad(cast, login, goal):
     metric = MetricFactory(goal=goal, name="Waste")
     url = reverse("metrics:edit", args=["acme", goal.mission.slug, metric.uid])
-    response = login(cast.admin).post(url, METRIC | {"target_on": "2020-01-01", "name": "X"})
+    response = login(cast.admin).post(
+        url, METRIC | {"target_on": "2020-01-01", "name": "X", "version": "1"}
+    )
     assert response.status_code == 400
     metric.refresh_from_db()
     assert metric.name == "Waste"

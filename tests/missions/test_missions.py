@@ -80,7 +80,9 @@ def test_member_cannot_create_missions(cast, login):
 
 
 def test_the_mission_owner_edits_it(cast, login, mission):
-    response = login(cast.member).post(url("edit", "zero-waste"), MISSION | {"title": "Zero waste"})
+    response = login(cast.member).post(
+        url("edit", "zero-waste"), MISSION | {"title": "Zero waste", "version": "1"}
+    )
     assert response.status_code == 302
     mission.refresh_from_db()
     assert mission.purpose == MISSION["purpose"]
@@ -101,7 +103,9 @@ def test_a_member_who_does_not_own_it_cannot_edit(cast, login, mission):
 
 
 def test_a_failed_edit_keeps_the_stored_mission_and_shows_the_message(cast, login, mission):
-    response = login(cast.admin).post(url("edit", "zero-waste"), MISSION | {"title": ""})
+    response = login(cast.admin).post(
+        url("edit", "zero-waste"), MISSION | {"title": "", "version": "1"}
+    )
     assert response.status_code == 400
     assert "This field is required." in response.text
     mission.refresh_from_db()
