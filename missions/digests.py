@@ -644,20 +644,31 @@ def stakeholder_digests_due(
 
 def stakeholder_digest_send(stakeholder_id: int, now: datetime | None = None) -> bool:
     """Send this stakeholder's digest for the current period, once. Safe to run twice."""
+    return stakeholder_digests_send([stakeholder_id], now) == 1
+
+
+def stakeholder_digests_send(stakeholder_ids: Sequence[int], now: datetime | None = None) -> int:
+    """Send these stakeholders' digests for the current period, each once, over one
+    connection to the mail server. Returns how many were sent. Safe to run twice.
+
+    Each is read on its own: what a stakeholder is told depends on their links and
+    commitments, and stakeholders are few beside members.
+    """
     now = now or timezone.now()
-    stakeholder = _subscribed_stakeholders().filter(pk=stakeholder_id).first()
-    if stakeholder is None:
-        return False  # consent withdrawn, unsubscribed or gone since the sweep
-    period = stakeholder_digest_period(stakeholder, now)
-    if period is None:
-        return False
-    claim = _stakeholder_claim(stakeholder, period)
-    if deliveries_settled([claim]):
-        return False
-    digest = stakeholder_digest(stakeholder, period, now)
-    if not digest.worth_sending:
-        delivery_skip(stakeholder.organisation_id, claim)
-        return False
-    if not deliveries_claim(stakeholder.organisation_id, [claim]):
-        return False
-    return claimed_send([claim], lambda: stakeholder_digest_email(digest))
+    # Consent withdrawn, unsubscribed or gone since the sweep: not among these.
+    stakeholders = _subscribed_stakeholders().filter(pk__in=stakeholder_ids)
+    due = [(s, period) for s in stakeholders if (period := stakeholder_digest_period(s, now))]
+    settled = deliveries_settled([_stakeholder_claim(s, period) for s, period in due])
+    due = [(s, period) for s, period in due if _stakeholder_claim(s, period) not in settled]
+    if not due:
+        return 0
+    sent = 0
+    with mailers.default as mailer:
+        for stakeholder, period in due:
+            claim = _stakeholder_claim(stakeholder, period)
+            digest = stakeholder_digest(stakeholder, period, now)
+            if not digest.worth_sending:
+                delivery_skip(stakeholder.organisation_id, claim)
+            elif deliveries_claim(stakeholder.organisation_id, [claim]):
+                sent += claimed_send([claim], partial(stakeholder_digest_email, digest), mailer)
+    return sent

@@ -6,6 +6,7 @@ database first, so a task run twice, two workers or two beats send each digest o
 enqueues use the same moment. Left out, it is now.
 """
 
+from collections import defaultdict
 from itertools import batched
 
 from celery import shared_task
@@ -15,9 +16,9 @@ from orgs.emails import moment
 from orgs.enqueue import enqueue
 from orgs.tasks import SMTP_RETRY
 
-# Members' digests sent by one task: their missions' news is read and rendered once for
-# all of them, over one connection to the mail server. Small enough that a retry after
-# a failure repeats little (what was sent is claimed, and is not sent again).
+# Digests sent by one task: members' missions' news is read and rendered once for all
+# of them, and all go over one connection to the mail server. Small enough that a retry
+# after a failure repeats little (what was sent is claimed, and is not sent again).
 DIGEST_BATCH = 500
 
 
@@ -36,19 +37,26 @@ def send_stakeholder_digest(stakeholder_id: int, at: str | None = None) -> bool:
     return digests.stakeholder_digest_send(stakeholder_id, moment(at))
 
 
+@shared_task(**SMTP_RETRY)
+def send_stakeholder_digests(stakeholder_ids: list[int], at: str | None = None) -> int:
+    return digests.stakeholder_digests_send(stakeholder_ids, moment(at))
+
+
 @shared_task
 def sweep_digests(at: str | None = None, organisation_id: int | None = None) -> int:
-    """Enqueue every digest due now (of one organisation, if given), members' in batches
-    from one organisation. Returns how many digests."""
+    """Enqueue every digest due now (of one organisation, if given), in batches from one
+    organisation. Returns how many digests."""
     now = moment(at)
-    by_organisation: dict[int, list[int]] = {}
+    members: dict[int, list[int]] = defaultdict(list)
     for membership, _ in digests.member_digests_due(now, organisation_id):
-        by_organisation.setdefault(membership.organisation_id, []).append(membership.pk)
-    stakeholders = digests.stakeholder_digests_due(now, organisation_id)
-    members = sum(
+        members[membership.organisation_id].append(membership.pk)
+    stakeholders: dict[int, list[int]] = defaultdict(list)
+    for stakeholder, _ in digests.stakeholder_digests_due(now, organisation_id):
+        stakeholders[stakeholder.organisation_id].append(stakeholder.pk)
+    return sum(
         len(batch)
-        for ids in by_organisation.values()
+        for task, due in ((send_member_digests, members), (send_stakeholder_digests, stakeholders))
+        for ids in due.values()
         for batch in batched(ids, DIGEST_BATCH)
-        if enqueue(send_member_digests, list(batch), at)
+        if enqueue(task, list(batch), at)
     )
-    return members + sum(enqueue(send_stakeholder_digest, s.pk, at) for s, _ in stakeholders)

@@ -12,11 +12,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from metrics.tasks import sweep_reminders
-from missions.digests import member_digest_send, member_digests_send
+from missions.digests import member_digest_send, member_digests_send, stakeholder_digests_send
 from missions.tasks import sweep_digests
 from orgs.models import DeliveryState, EmailDelivery, Role
 from tests.emails.conftest import MONDAY, at
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, StakeholderLinkFactory, UserFactory
 
 # Claiming an email (a savepoint, the INSERT, its release) and recording it as sent.
 QUERIES_PER_EMAIL = 4
@@ -37,7 +37,7 @@ def test_a_batch_reads_nothing_more_for_each_recipient(cast, busy_week):
         with CaptureQueriesContext(connection) as one:
             assert member_digests_send([cast.membership(cast.member).pk]) == 1
         with CaptureQueriesContext(connection) as five:
-            assert member_digests_send(extra + [cast.membership(cast.owner).pk]) == 5
+            assert member_digests_send([*extra, cast.membership(cast.owner).pk]) == 5
     # Only the claim and its settling come with each email: no reads, per recipient or
     # per mission.
     assert len(five) - len(one) == 4 * QUERIES_PER_EMAIL
@@ -58,21 +58,45 @@ def test_a_batch_sends_what_one_at_a_time_sends(cast, busy_week, settings):
 
 
 class CountingBackend(EmailBackend):
-    opened = 0
+    """The test outbox, counting the connections made to it."""
 
-    def open(self):
-        CountingBackend.opened += 1
-        return super().open()
+    made = 0
+
+    def __init__(self, *args, **kwargs):
+        CountingBackend.made += 1
+        super().__init__(*args, **kwargs)
 
 
 def test_a_batch_sends_over_one_connection(cast, busy_week, settings):
     settings.MAILERS = {"default": {"BACKEND": f"{__name__}.CountingBackend"}}
-    CountingBackend.opened = 0
+    CountingBackend.made = 0
     members = [cast.membership(user).pk for user in (cast.owner, cast.admin, cast.member)]
     with time_machine.travel(at(MONDAY, 9), tick=False):
         assert member_digests_send(members) == 3
-    assert CountingBackend.opened == 1
+    assert CountingBackend.made == 1
     assert len(mail.outbox) == 3
+
+
+def test_stakeholders_digests_in_a_batch_go_over_one_connection(
+    cast, busy_week, supplier, settings
+):
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.CountingBackend"}}
+    CountingBackend.made = 0
+    other = StakeholderLinkFactory(
+        mission=busy_week.mission,
+        stakeholder__name="Riverside Council",
+        stakeholder__email="team@riverside.example",
+        stakeholder__consent_to_email=True,
+        stakeholder__digest_frequency="weekly",
+    ).stakeholder
+    with time_machine.travel(at(MONDAY, 9), tick=False):
+        assert stakeholder_digests_send([supplier.pk, other.pk]) == 2
+        assert stakeholder_digests_send([supplier.pk, other.pk]) == 0
+    assert CountingBackend.made == 1
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "dev@greenfold.example",
+        "team@riverside.example",
+    ]
 
 
 def test_a_batch_run_twice_sends_each_digest_once(cast, busy_week):
