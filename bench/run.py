@@ -27,10 +27,7 @@ from pathlib import Path
 import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-try:  # the email half of the benchmark
-    import emails  # type: ignore[import-not-found]
-except ImportError:
-    emails = None
+import emails
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8123
@@ -128,7 +125,7 @@ def main() -> None:
             ENV | {"PAGE_CACHE_SECONDS": "0"},
             health=health,
         )  # fmt: skip
-    email_rows = emails.main() if emails else []
+    email_rows = emails.main()
     write_results(rows + uncached, email_rows)
 
 
@@ -186,7 +183,7 @@ def verdict(label: str, share: float, p99: float, alone: dict[str, float]) -> st
     return f"{'met' if ok else 'NOT MET'} ({limit})"
 
 
-def write_results(rows: list[Row], email_rows: list[tuple[str, int, float, float]]) -> None:
+def write_results(rows: list[Row], email_rows: list[emails.Row]) -> None:
     alone = {label: share for label, _, _, _, share in rows}
     table = [
         "| page | requests/s | p50 ms | p99 ms | % of health view | target |",
@@ -197,16 +194,7 @@ def write_results(rows: list[Row], email_rows: list[tuple[str, int, float, float
             for label, rps, p50, p99, share in rows
         ),
     ]
-    if email_rows:
-        table += [
-            "",
-            "| email run | emails | seconds | emails/s |",
-            "|---|---:|---:|---:|",
-            *(
-                f"| {label} | {count:,} | {seconds:.2f} | {rate:,.0f} |"
-                for label, count, seconds, rate in email_rows
-            ),
-        ]
+    table += ["", *emails.table(email_rows)]
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     text = "\n".join(
         [

@@ -21,13 +21,13 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from metrics.models import CADENCE_DAYS, Cadence, Metric
 from metrics.progress import Status
-from missions.models import MissionStatus, Visibility
+from missions.models import Mission, MissionStatus, Visibility
 from orgs.emails import (
     Bar,
     Claim,
@@ -237,18 +237,7 @@ def _can_check_in(user_field: str) -> ExpressionWrapper:
 
 
 _PERSON = ("email", "is_active", "receive_reminders", "time_zone", "reminder_hour")
-SWEEP_FIELDS = (
-    "uid",
-    "name",
-    "cadence",
-    "next_due_on",
-    "created_at",
-    *(f"owner__{field}" for field in _PERSON),
-    *(f"mission__owner__{field}" for field in _PERSON),
-    "mission__organisation__name",
-    "mission__organisation__slug",
-    "mission__organisation__time_zone",
-)
+SWEEP_FIELDS = ("uid", "name", "cadence", "next_due_on", "created_at", "owner", "mission")
 
 
 def _candidates(
@@ -264,7 +253,6 @@ def _candidates(
             windows, mission__status=MissionStatus.ACTIVE, mission__archived_at__isnull=True
         )
         .filter(Q(owner__isnull=False) | Q(mission__owner__isnull=False))
-        .select_related("owner", "mission__owner", "mission__organisation")
         .annotate(
             owner_can_check_in=_can_check_in("owner_id"),
             mission_owner_can_check_in=_can_check_in("mission__owner_id"),
@@ -272,14 +260,27 @@ def _candidates(
         .order_by("next_due_on", "pk")
     )
     if user_id is not None:
+        # One person's email reads it all.
         metrics = metrics.filter(Q(owner_id=user_id) | Q(mission__owner_id=user_id))
+        metrics = metrics.select_related("owner", "mission__owner", "mission__organisation")
     else:
-        # A sweep over every organisation reads only what deciding takes: building
-        # thousands of full rows was most of its time. One person's email reads it all.
-        metrics = metrics.only(*SWEEP_FIELDS)
+        # A sweep reads only what deciding takes, and each person, mission and
+        # organisation once, not again for each of their metrics: building thousands of
+        # full rows, then the same owners and organisation over and over, was most of
+        # its time.
+        people = User.objects.only(*_PERSON)
+        metrics = metrics.only(*SWEEP_FIELDS).prefetch_related(
+            Prefetch("owner", queryset=people),
+            Prefetch("mission", queryset=Mission.objects.only("owner", "organisation")),
+            Prefetch("mission__owner", queryset=people),
+            Prefetch(
+                "mission__organisation",
+                queryset=Organisation.objects.only("name", "slug", "time_zone"),
+            ),
+        )
     if organisation_id is not None:
         metrics = metrics.filter(mission__organisation_id=organisation_id)
-    return metrics.iterator(chunk_size=1000)
+    return metrics.iterator(chunk_size=2000)
 
 
 def _wants_reminders(user: User | None, can_check_in: bool) -> bool:
@@ -343,14 +344,17 @@ def pending_reminders(
     return [reminder for reminder, claim in zip(due, claims, strict=True) if claim not in settled]
 
 
-def reminder_batches(now: datetime) -> dict[tuple[int, int], list[Reminder]]:
-    """The pending reminders grouped into emails: one per recipient and organisation.
+def reminder_batches(
+    now: datetime, organisation_id: int | None = None
+) -> dict[tuple[int, int], list[Reminder]]:
+    """The pending reminders grouped into emails: one per recipient and organisation
+    (of one organisation, if given).
 
     The sweep also gives new metrics their first due date here.
     """
     _fill_missing_due_dates()
     batches: dict[tuple[int, int], list[Reminder]] = defaultdict(list)
-    for reminder in pending_reminders(now):
+    for reminder in pending_reminders(now, organisation_id=organisation_id):
         batches[(reminder.recipient.pk, reminder.organisation.pk)].append(reminder)
     return dict(batches)
 

@@ -7,15 +7,17 @@ skipped, so later sweeps don't build it again).
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from metrics.models import CheckIn, Metric
@@ -280,6 +282,16 @@ class MissionNews:
     def url(self) -> str:
         return settings.SITE_URL + self.mission.get_absolute_url()
 
+    # Rendered once however many members' digests the mission is in: a batch shares its
+    # MissionNews, and this block was most of the cost of each digest.
+    @cached_property
+    def html(self) -> str:
+        return render_to_string("emails/_digest_mission.html", {"news": self})
+
+    @cached_property
+    def text(self) -> str:
+        return render_to_string("emails/_digest_mission.txt", {"news": self})
+
 
 def _news(missions: list[Mission], period: Period, today: date) -> list[MissionNews]:
     return [
@@ -327,32 +339,60 @@ class MemberDigest:
         return Claim(EmailKind.DIGEST, self.membership.user.email.lower(), self.period.key)
 
 
+def missions_by_member(memberships: Sequence[Membership]) -> dict[int, list[int]]:
+    """The active missions each person is part of, by membership: they own it, own one
+    of its goals or metrics, or are in a team aligned to it; admins with none of those
+    get them all. Private missions only for admins and their owner. Five queries for
+    each organisation, however many people."""
+    found: dict[int, list[int]] = {}
+    by_organisation: dict[int, list[Membership]] = defaultdict(list)
+    for membership in memberships:
+        by_organisation[membership.organisation_id].append(membership)
+    for organisation_id, members in by_organisation.items():
+        user_ids = [membership.user_id for membership in members]
+        live = Mission.objects.filter(
+            organisation_id=organisation_id, status=MissionStatus.ACTIVE
+        ).live()
+        involved: dict[int, set[int]] = defaultdict(set)
+        for rows in (
+            live.filter(owner_id__in=user_ids).values_list("owner_id", "pk"),
+            Goal.objects.filter(mission__in=live, owner_id__in=user_ids).values_list(
+                "owner_id", "mission_id"
+            ),
+            Metric.objects.filter(mission__in=live, owner_id__in=user_ids).values_list(
+                "owner_id", "mission_id"
+            ),
+            Alignment.objects.filter(
+                mission__in=live, team__team_members__user_id__in=user_ids
+            ).values_list("team__team_members__user_id", "mission_id"),
+        ):
+            for user_id, mission_id in rows:
+                involved[user_id].add(mission_id)
+        missions = list(live.order_by("pk").values_list("pk", "visibility", "owner_id"))
+        for membership in members:
+            visible = [
+                pk
+                for pk, visibility, owner_id in missions
+                if membership.can_manage
+                or visibility != Visibility.PRIVATE
+                or owner_id == membership.user_id
+            ]
+            theirs = [pk for pk in visible if pk in involved[membership.user_id]]
+            found[membership.pk] = visible if membership.can_manage and not theirs else theirs
+    return found
+
+
 def members_missions(membership: Membership) -> QuerySet[Mission]:
-    """The active missions a person is part of: they own it, own one of its goals or
-    metrics, or are in a team aligned to it. Admins with none of those get them all."""
-    user_id = membership.user_id
-    visible = Mission.objects.visible_to(membership).live().filter(status=MissionStatus.ACTIVE)
-    involved = visible.filter(
-        Q(owner_id=user_id)
-        | Exists(Goal.objects.filter(mission=OuterRef("pk"), owner_id=user_id))
-        | Exists(Metric.objects.filter(mission=OuterRef("pk"), owner_id=user_id))
-        | Exists(
-            Alignment.objects.filter(mission=OuterRef("pk"), team__team_members__user_id=user_id)
-        )
-    )
-    if membership.can_manage and not involved.exists():
-        return visible
-    return involved
+    """The active missions a person's digest covers (see missions_by_member)."""
+    return Mission.objects.filter(pk__in=missions_by_member([membership])[membership.pk])
 
 
-def member_digest(
-    membership: Membership, period: Period, now: datetime | None = None
-) -> MemberDigest:
-    """What happened on this person's missions in the period, and how they stand now."""
-    organisation = membership.organisation
-    zone = membership.user.zone_in(organisation)
-    today = timezone.localdate(now or timezone.now(), zone)
-    missions = _with_progress(members_missions(membership), period)
+def _member_news(
+    mission_ids: Iterable[int], period: Period, zone: ZoneInfo, today: date
+) -> dict[int, MissionNews]:
+    """What happened on these missions in the period, and how they stand now: the same
+    for every member whose digest covers them and whose day it is."""
+    missions = _with_progress(Mission.objects.filter(pk__in=mission_ids), period)
     news = _news(missions, period, today)
     ids = [mission.pk for mission in missions]
     start, end = period.bounds(zone)
@@ -381,8 +421,27 @@ def member_digest(
             for checkin in checkins[item.mission.pk]
         ]
         item.ideas = ideas[item.mission.pk]
-    news.sort(key=_attention_first)
-    return MemberDigest(membership, period, news)
+    return {item.mission.pk: item for item in news}
+
+
+def _digest_of(
+    membership: Membership, period: Period, news: dict[int, MissionNews], mission_ids: list[int]
+) -> MemberDigest:
+    theirs = [news[pk] for pk in mission_ids if pk in news]
+    theirs.sort(key=_attention_first)
+    return MemberDigest(membership, period, theirs)
+
+
+def member_digest(
+    membership: Membership, period: Period, now: datetime | None = None
+) -> MemberDigest:
+    """What happened on this person's missions in the period, and how they stand now."""
+    zone = membership.user.zone_in(membership.organisation)
+    today = timezone.localdate(now or timezone.now(), zone)
+    mission_ids = missions_by_member([membership])[membership.pk]
+    return _digest_of(
+        membership, period, _member_news(mission_ids, period, zone, today), mission_ids
+    )
 
 
 def _attention_first(news: MissionNews) -> tuple[int, str]:
@@ -405,12 +464,17 @@ def member_digest_email(digest: MemberDigest, *, preview: bool = False) -> Email
     )
 
 
-def member_digests_due(now: datetime) -> list[tuple[Membership, Period]]:
-    """Members whose digest is due now and not yet sent (or skipped)."""
+def member_digests_due(
+    now: datetime, organisation_id: int | None = None
+) -> list[tuple[Membership, Period]]:
+    """Members whose digest is due now and not yet sent (or skipped); of one
+    organisation, or of all."""
     due = []
     memberships = Membership.objects.filter(
         user__is_active=True, user__receive_digest=True
     ).select_related("user", "organisation")
+    if organisation_id is not None:
+        memberships = memberships.filter(organisation_id=organisation_id)
     for membership in memberships.iterator(chunk_size=1000):
         period = member_digest_period(membership, now)
         if period is not None:
@@ -425,25 +489,47 @@ def _member_claim(membership: Membership, period: Period) -> Claim:
 
 def member_digest_send(membership_id: int, now: datetime | None = None) -> bool:
     """Send this member's digest for the current period, once. Safe to run twice."""
+    return member_digests_send([membership_id], now) == 1
+
+
+def member_digests_send(membership_ids: Sequence[int], now: datetime | None = None) -> int:
+    """Send these members' digests for the current period, each once, over one connection
+    to the mail server. Returns how many were sent. Safe to run twice.
+
+    A mission's news is read and rendered once for everyone whose digest it is in, so a
+    batch costs a fixed number of queries and renders, plus a claim and its settling per
+    email.
+    """
     now = now or timezone.now()
-    membership = (
-        Membership.objects.select_related("user", "organisation").filter(pk=membership_id).first()
+    memberships = Membership.objects.select_related("user", "organisation").filter(
+        pk__in=membership_ids, user__is_active=True, user__receive_digest=True
     )
-    if membership is None or not membership.user.is_active or not membership.user.receive_digest:
-        return False
-    period = member_digest_period(membership, now)
-    if period is None:
-        return False
-    claim = _member_claim(membership, period)
-    if deliveries_settled([claim]):
-        return False
-    digest = member_digest(membership, period, now)
-    if not digest.worth_sending:
-        delivery_skip(membership.organisation_id, claim)
-        return False
-    if not deliveries_claim(membership.organisation_id, [claim]):
-        return False
-    return claimed_send([claim], lambda: member_digest_email(digest))
+    due = [(m, period) for m in memberships if (period := member_digest_period(m, now))]
+    settled = deliveries_settled([_member_claim(m, period) for m, period in due])
+    due = [(m, period) for m, period in due if _member_claim(m, period) not in settled]
+    if not due:
+        return 0
+    mission_ids = missions_by_member([membership for membership, _ in due])
+    # Members of an organisation see the same news on a mission when they share its week
+    # and their day (their time zones, digest days or hours may differ).
+    groups: dict[tuple[int, Period, ZoneInfo, date], set[int]] = defaultdict(set)
+    keys = []
+    for membership, period in due:
+        zone = membership.user.zone_in(membership.organisation)
+        key = (membership.organisation_id, period, zone, timezone.localdate(now, zone))
+        groups[key].update(mission_ids[membership.pk])
+        keys.append(key)
+    news = {key: _member_news(ids, key[1], key[2], key[3]) for key, ids in groups.items()}
+    sent = 0
+    with mailers.default as mailer:
+        for (membership, period), key in zip(due, keys, strict=True):
+            digest = _digest_of(membership, period, news[key], mission_ids[membership.pk])
+            claim = _member_claim(membership, period)
+            if not digest.worth_sending:
+                delivery_skip(membership.organisation_id, claim)
+            elif deliveries_claim(membership.organisation_id, [claim]):
+                sent += claimed_send([claim], partial(member_digest_email, digest), mailer)
+    return sent
 
 
 # ---- A stakeholder's digest ----
@@ -541,9 +627,14 @@ def _subscribed_stakeholders() -> QuerySet[Stakeholder]:
     )
 
 
-def stakeholder_digests_due(now: datetime) -> list[tuple[Stakeholder, Period]]:
+def stakeholder_digests_due(
+    now: datetime, organisation_id: int | None = None
+) -> list[tuple[Stakeholder, Period]]:
     due = []
-    for stakeholder in _subscribed_stakeholders().iterator(chunk_size=1000):
+    stakeholders = _subscribed_stakeholders()
+    if organisation_id is not None:
+        stakeholders = stakeholders.filter(organisation_id=organisation_id)
+    for stakeholder in stakeholders.iterator(chunk_size=1000):
         period = stakeholder_digest_period(stakeholder, now)
         if period is not None:
             due.append((stakeholder, period))
@@ -553,20 +644,31 @@ def stakeholder_digests_due(now: datetime) -> list[tuple[Stakeholder, Period]]:
 
 def stakeholder_digest_send(stakeholder_id: int, now: datetime | None = None) -> bool:
     """Send this stakeholder's digest for the current period, once. Safe to run twice."""
+    return stakeholder_digests_send([stakeholder_id], now) == 1
+
+
+def stakeholder_digests_send(stakeholder_ids: Sequence[int], now: datetime | None = None) -> int:
+    """Send these stakeholders' digests for the current period, each once, over one
+    connection to the mail server. Returns how many were sent. Safe to run twice.
+
+    Each is read on its own: what a stakeholder is told depends on their links and
+    commitments, and stakeholders are few beside members.
+    """
     now = now or timezone.now()
-    stakeholder = _subscribed_stakeholders().filter(pk=stakeholder_id).first()
-    if stakeholder is None:
-        return False  # consent withdrawn, unsubscribed or gone since the sweep
-    period = stakeholder_digest_period(stakeholder, now)
-    if period is None:
-        return False
-    claim = _stakeholder_claim(stakeholder, period)
-    if deliveries_settled([claim]):
-        return False
-    digest = stakeholder_digest(stakeholder, period, now)
-    if not digest.worth_sending:
-        delivery_skip(stakeholder.organisation_id, claim)
-        return False
-    if not deliveries_claim(stakeholder.organisation_id, [claim]):
-        return False
-    return claimed_send([claim], lambda: stakeholder_digest_email(digest))
+    # Consent withdrawn, unsubscribed or gone since the sweep: not among these.
+    stakeholders = _subscribed_stakeholders().filter(pk__in=stakeholder_ids)
+    due = [(s, period) for s in stakeholders if (period := stakeholder_digest_period(s, now))]
+    settled = deliveries_settled([_stakeholder_claim(s, period) for s, period in due])
+    due = [(s, period) for s, period in due if _stakeholder_claim(s, period) not in settled]
+    if not due:
+        return 0
+    sent = 0
+    with mailers.default as mailer:
+        for stakeholder, period in due:
+            claim = _stakeholder_claim(stakeholder, period)
+            digest = stakeholder_digest(stakeholder, period, now)
+            if not digest.worth_sending:
+                delivery_skip(stakeholder.organisation_id, claim)
+            elif deliveries_claim(stakeholder.organisation_id, [claim]):
+                sent += claimed_send([claim], partial(stakeholder_digest_email, digest), mailer)
+    return sent

@@ -1,33 +1,62 @@
-"""Digests: beat's sweep finds whose digest is due; a task per digest sends it.
+"""Digests: beat's sweep finds whose digest is due; a task per batch of digests sends them.
 
 Both take ids (or nothing) and call missions.digests, which claims every send in the
 database first, so a task run twice, two workers or two beats send each digest once.
+`at`, an ISO 8601 moment, runs a sweep as of then (benchmarks, replays); the tasks it
+enqueues use the same moment. Left out, it is now.
 """
 
+from collections import defaultdict
+from itertools import batched
+
 from celery import shared_task
-from django.utils import timezone
 
 from missions import digests
+from orgs.emails import moment
 from orgs.enqueue import enqueue
 from orgs.tasks import SMTP_RETRY
 
+# Digests sent by one task: members' missions' news is read and rendered once for all
+# of them, and all go over one connection to the mail server. Small enough that a retry
+# after a failure repeats little (what was sent is claimed, and is not sent again).
+DIGEST_BATCH = 500
+
 
 @shared_task(**SMTP_RETRY)
-def send_member_digest(membership_id: int) -> bool:
-    return digests.member_digest_send(membership_id)
+def send_member_digest(membership_id: int, at: str | None = None) -> bool:
+    return digests.member_digest_send(membership_id, moment(at))
 
 
 @shared_task(**SMTP_RETRY)
-def send_stakeholder_digest(stakeholder_id: int) -> bool:
-    return digests.stakeholder_digest_send(stakeholder_id)
+def send_member_digests(membership_ids: list[int], at: str | None = None) -> int:
+    return digests.member_digests_send(membership_ids, moment(at))
+
+
+@shared_task(**SMTP_RETRY)
+def send_stakeholder_digest(stakeholder_id: int, at: str | None = None) -> bool:
+    return digests.stakeholder_digest_send(stakeholder_id, moment(at))
+
+
+@shared_task(**SMTP_RETRY)
+def send_stakeholder_digests(stakeholder_ids: list[int], at: str | None = None) -> int:
+    return digests.stakeholder_digests_send(stakeholder_ids, moment(at))
 
 
 @shared_task
-def sweep_digests() -> int:
-    """Enqueue every digest due now. Returns how many."""
-    now = timezone.now()
-    members = digests.member_digests_due(now)
-    stakeholders = digests.stakeholder_digests_due(now)
-    return sum(enqueue(send_member_digest, m.pk) for m, _ in members) + sum(
-        enqueue(send_stakeholder_digest, s.pk) for s, _ in stakeholders
+def sweep_digests(at: str | None = None, organisation_id: int | None = None) -> int:
+    """Enqueue every digest due now (of one organisation, if given), in batches from one
+    organisation. Returns how many digests."""
+    now = moment(at)
+    members: dict[int, list[int]] = defaultdict(list)
+    for membership, _ in digests.member_digests_due(now, organisation_id):
+        members[membership.organisation_id].append(membership.pk)
+    stakeholders: dict[int, list[int]] = defaultdict(list)
+    for stakeholder, _ in digests.stakeholder_digests_due(now, organisation_id):
+        stakeholders[stakeholder.organisation_id].append(stakeholder.pk)
+    return sum(
+        len(batch)
+        for task, due in ((send_member_digests, members), (send_stakeholder_digests, stakeholders))
+        for ids in due.values()
+        for batch in batched(ids, DIGEST_BATCH)
+        if enqueue(task, list(batch), at)
     )

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -162,8 +163,13 @@ def _settle(claims: Sequence[Claim], state: str, error: str = "") -> None:
     )
 
 
-def claimed_send(claims: Sequence[Claim], build: Callable[[], EmailMultiAlternatives]) -> bool:
+def claimed_send(
+    claims: Sequence[Claim],
+    build: Callable[[], EmailMultiAlternatives],
+    mailer: BaseEmailBackend | None = None,
+) -> bool:
     """Build and send the message for claims this worker holds, and record how it went.
+    A batch passes its open `mailer`, to send over one connection to the server.
 
     A recipient the server refuses for good (5xx at RCPT) is logged and marked bounced;
     nothing is raised, so the rest of a batch goes on. Anything else (the server is down,
@@ -173,7 +179,10 @@ def claimed_send(claims: Sequence[Claim], build: Callable[[], EmailMultiAlternat
     message: EmailMultiAlternatives | None = None
     try:
         message = build()
-        message.send()
+        if mailer is None:
+            message.send()
+        else:
+            mailer.send_messages([message])
     except smtplib.SMTPRecipientsRefused as refused:
         codes = [code for code, _ in refused.recipients.values()]
         if codes and all(code >= 500 for code in codes):
@@ -189,6 +198,15 @@ def claimed_send(claims: Sequence[Claim], build: Callable[[], EmailMultiAlternat
         raise
     _settle(claims, DeliveryState.SENT)
     return True
+
+
+def moment(at: str | None) -> datetime:
+    """The moment a sweep or send runs as of: `at` (ISO 8601, from a task's arguments)
+    when given, else now."""
+    if at is None:
+        return timezone.now()
+    when = datetime.fromisoformat(at)
+    return when if timezone.is_aware(when) else timezone.make_aware(when)
 
 
 def sending_day(now: datetime, zone: tzinfo, hour: int) -> date:

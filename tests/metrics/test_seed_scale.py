@@ -19,7 +19,8 @@ SMALL = {
     "MISSIONS": 4,
     "GOALS_PER_MISSION": 2,
     "MEMBERS": 12,
-    "STAFF": 6,
+    "CONTRIBUTORS": 6,
+    "ACTIVE_MISSIONS": 3,
     "TEAMS": 3,
     "STAKEHOLDERS": 5,
     "METRICS": 10,
@@ -50,6 +51,7 @@ def test_seed_scale_builds_the_organisation_once(small_scale):
         latest = metric.checkins.order_by("-for_date").first()
         assert (metric.latest_value, metric.latest_on) == (latest.value, latest.for_date)
         assert metric.next_due_on == metric.next_due_date()
+        assert latest.created_at.date() == latest.for_date  # recorded on its day
     reports = Report.objects.filter(organisation=org)
     assert reports.count() == 2 and not reports.filter(published_at=None).exists()
     assert ShareLink.objects.filter(organisation=org).count() == 3

@@ -4,18 +4,22 @@ One organisation: 30 missions, 120 goals, 400 metrics, two years of weekly check
 (about 40,000), 40 teams, 200 members, 100 stakeholders and 20 published monthly reports,
 with share links to its progress page, its first mission and its latest report.
 `--orgs N` builds N of them, to show that one organisation's pages do not slow down as
-others grow.
+others grow. `--size N` makes each N times as large (people, teams, missions, metrics),
+`--weeks` sets how much history, and `--prefix` names them: the email benchmark builds
+mail-1 to mail-5, each of 1,000 members and 2,000 metrics with 8 weeks of check-ins.
 """
 
 import random
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
+from django.db.models import DateTimeField, F
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from metrics.models import CheckIn, Confidence, Metric, MetricKind
@@ -35,6 +39,7 @@ from missions.models import (
 )
 from missions.reports import month_period, period_label, report_publish
 from orgs.models import (
+    DigestFrequency,
     Membership,
     Organisation,
     Role,
@@ -47,9 +52,12 @@ from orgs.models import (
 
 MISSIONS, GOALS_PER_MISSION, MEMBERS, TEAMS, STAKEHOLDERS = 30, 4, 200, 40, 100
 METRICS = 400
-# Members 2 to 151 do the work: they own goals, metrics and check-ins.
-STAFF = 150
+CONTRIBUTORS = 150  # members who own goals and metrics; the rest are viewers
+ACTIVE_MISSIONS = 25  # of each 30; the others are drafts
 REPORTS = 20
+# Readings are recorded on the day they are for, as people do: digests count what was
+# recorded in their week, and the seeding moment would put two years of readings in one.
+NOON = time(12)
 WEEKS = 104
 BENCH_PASSWORD = "bench-password"  # noqa: S105 -- a local benchmark account
 SUBJECTS = [
@@ -65,17 +73,26 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--orgs", type=int, default=1)
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--size", type=int, default=1, help="times the usual size")
+        parser.add_argument("--weeks", type=int, default=WEEKS, help="weeks of check-ins")
+        parser.add_argument("--prefix", default="scale", help="slugs are <prefix>-<n>")
 
     def handle(self, *args: Any, **options: Any) -> None:
         # Hashed once: PBKDF2 for each of 200 users would dominate the seeding.
         password = make_password(BENCH_PASSWORD)
         for n in range(1, options["orgs"] + 1):
-            slug = f"scale-{n}"
+            slug = f"{options['prefix']}-{n}"
             if Organisation.objects.filter(slug=slug).exists():
                 self.stdout.write(f"{slug} is already there")
                 continue
             started = timezone.now()
-            build_organisation(slug, random.Random(options["seed"] + n), password)  # noqa: S311
+            build_organisation(
+                slug,
+                random.Random(options["seed"] + n),  # noqa: S311
+                password,
+                size=options["size"],
+                weeks=options["weeks"],
+            )
             seconds = (timezone.now() - started).total_seconds()
             self.stdout.write(self.style.SUCCESS(f"Built {slug} in {seconds:.1f}s"))
         if connection.vendor == "postgresql":
@@ -83,29 +100,37 @@ class Command(BaseCommand):
             # planner guesses one row per table and picks plans no live database would.
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
-        self.stdout.write(f"Log in as bench-owner@scale-1.example, password {BENCH_PASSWORD!r}")
+        self.stdout.write(
+            f"Log in as bench-owner@{options['prefix']}-1.example, password {BENCH_PASSWORD!r}"
+        )
 
 
 @transaction.atomic
-def build_organisation(slug: str, rng: random.Random, password: str) -> Organisation:
+def build_organisation(
+    slug: str, rng: random.Random, password: str, *, size: int = 1, weeks: int = WEEKS
+) -> Organisation:
     today = timezone.localdate()
-    org = Organisation.objects.create(name=f"Scale Co {slug[-1]}", slug=slug)
+    members, teams_count, missions_count = MEMBERS * size, TEAMS * size, MISSIONS * size
+    contributors, stakeholders_count = CONTRIBUTORS * size, STAKEHOLDERS * size
+    prefix, n = slug.rsplit("-", 1)
+    org = Organisation.objects.create(name=f"{prefix.title()} Co {n}", slug=slug)
     users = User.objects.bulk_create(
         User(email=f"bench-{'owner' if i == 0 else i}@{slug}.example", name=f"Person {i}",
              password=password)
-        for i in range(MEMBERS)
+        for i in range(members)
     )  # fmt: skip
-    roles = [Role.OWNER, Role.ADMIN] + [Role.MEMBER] * STAFF + [Role.VIEWER] * (MEMBERS - STAFF - 2)
+    roles = [Role.OWNER, Role.ADMIN] + [Role.MEMBER] * contributors
+    roles += [Role.VIEWER] * (members - len(roles))
     Membership.objects.bulk_create(
         Membership(organisation=org, user=user, role=role)
         for user, role in zip(users, roles, strict=True)
     )
     teams = Team.objects.bulk_create(
         Team(organisation=org, name=f"Team {i}", slug=f"team-{i}", lead=users[i + 2])
-        for i in range(TEAMS)
+        for i in range(teams_count)
     )
     TeamMember.objects.bulk_create(
-        TeamMember(team=teams[i % TEAMS], user=user) for i, user in enumerate(users)
+        TeamMember(team=teams[i % teams_count], user=user) for i, user in enumerate(users)
     )
     stakeholders = Stakeholder.objects.bulk_create(
         Stakeholder(
@@ -114,8 +139,9 @@ def build_organisation(slug: str, rng: random.Random, password: str) -> Organisa
             kind=rng.choice(StakeholderKind.values),
             email=f"stakeholder{i}@{slug}.example",
             consent_to_email=i % 3 == 0,
+            digest_frequency=DigestFrequency.WEEKLY,
         )
-        for i in range(STAKEHOLDERS)
+        for i in range(stakeholders_count)
     )
     missions = Mission.objects.bulk_create(
         Mission(
@@ -127,14 +153,14 @@ def build_organisation(slug: str, rng: random.Random, password: str) -> Organisa
             starts_on=today - timedelta(weeks=WEEKS),
             ends_on=today + timedelta(days=365 * 3),
             owner=users[i % 10],
-            status=MissionStatus.ACTIVE if i < 25 else MissionStatus.DRAFT,
+            status=MissionStatus.ACTIVE if i % MISSIONS < ACTIVE_MISSIONS else MissionStatus.DRAFT,
             visibility=Visibility.SHAREABLE if i % 2 == 0 else Visibility.ORGANISATION,
         )
-        for i in range(MISSIONS)
+        for i in range(missions_count)
     )
     goals = Goal.objects.bulk_create(
         Goal(mission=m, title=f"Goal {g + 1} of {m.title}", weight=rng.randint(1, 5), position=g,
-             owner=users[rng.randrange(2, 2 + STAFF)])
+             owner=users[rng.randrange(2, 2 + contributors)])
         for m in missions
         for g in range(GOALS_PER_MISSION)
     )  # fmt: skip
@@ -146,7 +172,7 @@ def build_organisation(slug: str, rng: random.Random, password: str) -> Organisa
         for k in range(4)
     )  # fmt: skip
     Alignment.objects.bulk_create(
-        Alignment(mission=m, team=teams[(i * 3 + k) % TEAMS],
+        Alignment(mission=m, team=teams[(i * 3 + k) % teams_count],
                   role=AlignmentRole.LEAD if k == 0 else AlignmentRole.CONTRIBUTOR,
                   capacity=rng.choice([10, 20, 25, 40]))
         for i, m in enumerate(missions)
@@ -157,15 +183,15 @@ def build_organisation(slug: str, rng: random.Random, password: str) -> Organisa
         for m in missions
     )  # fmt: skip
     StakeholderLink.objects.bulk_create(
-        StakeholderLink(mission=m, stakeholder=stakeholders[(i * 7 + k) % STAKEHOLDERS],
+        StakeholderLink(mission=m, stakeholder=stakeholders[(i * 7 + k) % stakeholders_count],
                         interest="Wants it to work")
         for i, m in enumerate(missions)
         for k in range(3)
     )  # fmt: skip
 
-    baseline_on = today - timedelta(weeks=WEEKS)
+    baseline_on = today - timedelta(weeks=weeks)
     metrics = []
-    for i in range(METRICS):
+    for i in range(METRICS * size):
         goal = goals[i % len(goals)]
         baseline = Decimal(rng.randint(20, 200))
         rising = rng.random() < 0.5
@@ -182,7 +208,7 @@ def build_organisation(slug: str, rng: random.Random, password: str) -> Organisa
                 target_value=target.quantize(Decimal("0.1")),
                 target_on=today + timedelta(days=365 * 3),
                 cadence="weekly",
-                owner=users[2 + i % STAFF],
+                owner=users[2 + i % contributors],
                 position=i,
             )
         )
@@ -193,8 +219,8 @@ def build_organisation(slug: str, rng: random.Random, password: str) -> Organisa
         start, end = float(metric.baseline_value), float(metric.target_value)
         pace = rng.uniform(0.2, 0.7)
         confidence = Confidence.ON_TRACK if pace > 0.4 else Confidence.AT_RISK
-        for week in range(1, WEEKS + 1):
-            share = pace * week / WEEKS
+        for week in range(1, weeks + 1):
+            share = pace * week / weeks
             value = Decimal(f"{start + (end - start) * share * rng.uniform(0.9, 1.1):.2f}")
             readings.append(
                 (metric, value, baseline_on + timedelta(weeks=week), confidence,
@@ -203,7 +229,7 @@ def build_organisation(slug: str, rng: random.Random, password: str) -> Organisa
         # The last reading is the latest: what metric_refresh_latest would copy.
         metric.latest_value, metric.latest_on, metric.latest_confidence = (
             value,
-            baseline_on + timedelta(weeks=WEEKS),
+            baseline_on + timedelta(weeks=weeks),
             confidence,
         )
         metric.next_due_on = metric.next_due_date()
@@ -267,8 +293,10 @@ def _insert_checkins(readings: list[tuple[Metric, Decimal, date, str, str, int |
              for metric, value, on, confidence, note, author_id in readings),
             batch_size=2000,
         )  # fmt: skip
+        CheckIn.objects.filter(metric__in={metric for metric, *_ in readings}).update(
+            created_at=Cast(F("for_date"), DateTimeField()) + timedelta(hours=NOON.hour)
+        )
         return
-    now = timezone.now()
     columns = ["uid", "metric_id", "value", "confidence", "note", "for_date", "author_id",
                "created_at", "is_current"]  # fmt: skip
     with connection.cursor() as cursor:
@@ -276,4 +304,4 @@ def _insert_checkins(readings: list[tuple[Metric, Decimal, date, str, str, int |
         with cursor.cursor.copy(copy_sql) as copy:
             for metric, value, on, confidence, note, author_id in readings:
                 copy.write_row((uuid.uuid4(), metric.pk, value, confidence, note, on, author_id,
-                                now, True))  # fmt: skip
+                                datetime.combine(on, NOON, tzinfo=UTC), True))  # fmt: skip
