@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.tracking import AuditedModel, AuditedQuerySet
 from missions.health import HealthFacts, HealthIssue, mission_health
 from orgs.models import Membership, Organisation, Role, Stakeholder, Team
 
@@ -46,7 +47,7 @@ def count_per_mission(rows: models.QuerySet[Any], mission_field: str = "mission"
     return Coalesce(models.Subquery(counted), 0)
 
 
-class MissionQuerySet(models.QuerySet["Mission"]):
+class MissionQuerySet(AuditedQuerySet, models.QuerySet["Mission"]):
     def with_health_facts(self) -> "MissionQuerySet":
         """Annotate what `Mission.health()` needs, in the same single query."""
         from metrics.models import Metric, MetricKind
@@ -89,7 +90,7 @@ class MissionQuerySet(models.QuerySet["Mission"]):
         return missions.filter(~Q(visibility=Visibility.PRIVATE) | Q(owner_id=membership.user_id))
 
 
-class Mission(models.Model):
+class Mission(AuditedModel):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="missions"
     )
@@ -218,7 +219,11 @@ WEIGHT_VALIDATORS = [
 ]
 
 
-class Goal(models.Model):
+class GoalQuerySet(AuditedQuerySet, OrderedQuerySet):
+    pass
+
+
+class Goal(AuditedModel):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="goals")
     title = models.CharField(max_length=200, help_text="An ambitious target, stated as an outcome.")
@@ -239,7 +244,7 @@ class Goal(models.Model):
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = OrderedQuerySet.as_manager()
+    objects = GoalQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]
