@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from celery import shared_task
 from django.core.management import call_command
-from django.db import IntegrityError, connection
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -247,14 +247,22 @@ def test_a_queryset_delete_records_each_row(cast, mission):
     assert sorted(c.object_id for c in deleted) == sorted(g.pk for g in goals)
 
 
-def test_a_write_the_database_refuses_records_nothing(cast, mission):
-    goal = GoalFactory(mission=mission)
-    before = Change.objects.count()
+def test_a_change_that_cannot_be_recorded_is_not_made(cast, mission, monkeypatch):
+    saved = GoalFactory(mission=mission, title="Kept")
+    updated = GoalFactory(mission=mission, weight=1)
 
-    with pytest.raises(IntegrityError):
-        Goal.objects.filter(pk=goal.pk).update(weight=0)  # outside 1 to 100
+    def refuse(*args, **kwargs):
+        raise RuntimeError("the history table is unavailable")
 
-    assert Change.objects.count() == before
+    monkeypatch.setattr("audit.tracking._save", refuse)
+    saved.title = "Lost"
+    with pytest.raises(RuntimeError):
+        saved.save()
+    with pytest.raises(RuntimeError):
+        Goal.objects.filter(pk=updated.pk).update(weight=9)
+
+    assert Goal.objects.get(pk=saved.pk).title == "Kept"
+    assert Goal.objects.get(pk=updated.pk).weight == 1
 
 
 @pytest.mark.parametrize(
