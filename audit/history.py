@@ -153,7 +153,11 @@ def _label(field: Any, name: str) -> str:
 
 def _fields(change: Change, names: Names, metric: Metric | None) -> list[FieldChange]:
     model = MODELS[change.subject]
-    hidden = IN_THE_SENTENCE[Subject(change.subject)] if change.action != Action.UPDATE else set()
+    if change.action != Action.UPDATE:
+        hidden = IN_THE_SENTENCE[Subject(change.subject)]
+    else:
+        # "Replaced the value for 1 Feb" says all a flip of is_current would.
+        hidden = {"is_current"} if change.subject == Subject.CHECKIN else set()
     lines = []
     for name in dict.fromkeys([*change.before, *change.after]):
         if name in hidden:

@@ -315,9 +315,10 @@ class AuditedModel(models.Model):
             if not self._state.adding and self.pk is not None:
                 before = _read(model, rows.filter(pk=self.pk), lock=True).get(self.pk)
             super().save(*args, **kwargs)
-            after = _read(model, rows.filter(pk=self.pk))[self.pk]
-            action = Action.CREATE if before is None else Action.UPDATE
-            _save(db, _changes(model, action, [(before, after)]))
+            after = _read(model, rows.filter(pk=self.pk)).get(self.pk)
+            if after is not None:
+                action = Action.CREATE if before is None else Action.UPDATE
+                _save(db, _changes(model, action, [(before, after)]))
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         model = type(self)

@@ -96,6 +96,7 @@ def test_the_metric_history_shows_a_corrected_value_and_who_corrected_it(cast, l
         "Acme Owner</strong> corrected the value for 1 Feb 2026 from 12 tonnes to 14 tonnes" in page
     )
     assert "Acme Owner</strong> replaced the value for 1 Feb 2026" in page
+    assert "Current value" not in page  # the sentence says it
     assert "Acme Admin</strong> checked in 12 tonnes for 1 Feb 2026" in page
     assert "Target:</span>" in page
     assert "120 tonnes</ins>" in page
