@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "orgs",
     "missions",
     "metrics",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "orgs.access.OrgAccessMiddleware",
+    # Who the changes this request makes are recorded against (audit.tracking).
+    "audit.actors.ActorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last: it watches failed logins and answers a lockout.

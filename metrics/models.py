@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from audit.tracking import AuditedModel, AuditedQuerySet
 from metrics import progress as calc
 from metrics.progress import Status
 from missions.models import WEIGHT_VALIDATORS, Goal, Mission, Versioned
@@ -54,6 +55,10 @@ class Confidence(models.TextChoices):
     ON_TRACK = "on_track", "On track"
     AT_RISK = "at_risk", "At risk"
     OFF_TRACK = "off_track", "Off track"
+
+
+class MetricQuerySet(AuditedQuerySet, models.QuerySet["Metric"]):
+    pass
 
 
 class Metric(Versioned):
@@ -106,6 +111,8 @@ class Metric(Versioned):
     latest_confidence = models.CharField(max_length=10, choices=Confidence.choices, blank=True)
     # When the next check-in is due: reminders claim their send against this.
     next_due_on = models.DateField(null=True, blank=True, db_index=True)
+
+    objects = MetricQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]
@@ -204,7 +211,11 @@ class Metric(Versioned):
         return f"{number} {self.unit}".strip()
 
 
-class CheckIn(models.Model):
+class CheckInQuerySet(AuditedQuerySet, models.QuerySet["CheckIn"]):
+    pass
+
+
+class CheckIn(AuditedModel):
     """One reading of a metric. Rows are never changed: a correction is a new row.
 
     The corrected row stays, marked not current, and the correction points back at it,
@@ -229,6 +240,8 @@ class CheckIn(models.Model):
     corrects = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="correction"
     )
+
+    objects = CheckInQuerySet.as_manager()
 
     class Meta:
         ordering = ["for_date", "created_at"]

@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.tracking import AuditedModel, AuditedQuerySet
 from missions.health import HealthFacts, HealthIssue, mission_health
 from orgs.models import Membership, Organisation, Role, Stakeholder, Team, User
 
@@ -47,7 +48,7 @@ def count_per_mission(rows: models.QuerySet[Any], mission_field: str = "mission"
     return Coalesce(models.Subquery(counted), 0)
 
 
-class Versioned(models.Model):
+class Versioned(AuditedModel):
     """A row people edit in a form: the form carries the version it was loaded at, and a
     save from an out-of-date form is refused instead of overwriting someone else's edit.
 
@@ -95,7 +96,7 @@ class Versioned(models.Model):
         return True
 
 
-class MissionQuerySet(models.QuerySet["Mission"]):
+class MissionQuerySet(AuditedQuerySet, models.QuerySet["Mission"]):
     def with_health_facts(self) -> "MissionQuerySet":
         """Annotate what `Mission.health()` needs, in the same single query."""
         from metrics.models import Metric, MetricKind
@@ -292,6 +293,10 @@ WEIGHT_VALIDATORS = [
 ]
 
 
+class GoalQuerySet(AuditedQuerySet, OrderedQuerySet):
+    pass
+
+
 class Goal(Versioned):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="goals")
@@ -313,7 +318,7 @@ class Goal(Versioned):
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = OrderedQuerySet.as_manager()
+    objects = GoalQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]
