@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "orgs.access.OrgAccessMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "orgs.access.HtmxLoginRedirectMiddleware",
     # Last: it watches failed logins and answers a lockout.
     "axes.middleware.AxesMiddleware",
 ]
