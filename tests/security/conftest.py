@@ -71,6 +71,7 @@ PRIVATE_SECRETS = {
 class Victim:
     values: dict[str, str]  # URL argument -> value, for every pattern
     per_pattern: dict[str, dict[str, str]]  # the arguments that differ by pattern
+    private: dict[str, str]  # the arguments for the private mission and what is in it
 
 
 @pytest.fixture
@@ -157,11 +158,12 @@ def build_victim(cast: Cast) -> Victim:
         owner=cast.owner,
         visibility=Visibility.PRIVATE,
     )
+    private_goal = GoalFactory(mission=private, title=PRIVATE_SECRETS["private_goal"])
     private_metric = MetricFactory(
-        goal=GoalFactory(mission=private, title=PRIVATE_SECRETS["private_goal"]),
+        goal=private_goal,
         owner=cast.member,  # even a metric they own does not open a private mission
     )
-    checkin_record(
+    private_checkin = checkin_record(
         private_metric,
         value=Decimal(30),
         for_date=datetime.date(2026, 4, 1),
@@ -169,11 +171,29 @@ def build_victim(cast: Cast) -> Victim:
         note=PRIVATE_SECRETS["private_checkin_note"],
         author=cast.owner,
     )
-    StakeholderLinkFactory(
+    private_link = StakeholderLinkFactory(
         mission=private, stakeholder=stakeholder, commitment=PRIVATE_SECRETS["private_commitment"]
     )
-    IdeaFactory(mission=private, title=PRIVATE_SECRETS["private_idea"], author=cast.owner)
-    AlignmentFactory(mission=private, team=team, note="private alignment")
+    private_idea = IdeaFactory(
+        mission=private, title=PRIVATE_SECRETS["private_idea"], author=cast.owner
+    )
+    private_alignment = AlignmentFactory(mission=private, team=team, note="private alignment")
+    private_values = {
+        "mission_slug": private.slug,
+        "goal_uid": str(private_goal.uid),
+        "metric_uid": str(private_metric.uid),
+        "checkin_uid": str(private_checkin.uid),
+        "milestone_uid": str(MilestoneFactory(mission=private).uid),
+        "alignment_uid": str(private_alignment.uid),
+        "resource_uid": str(ResourceFactory(mission=private).uid),
+        "link_uid": str(private_link.uid),
+        "idea_uid": str(private_idea.uid),
+        "share_uid": str(
+            ShareLink.objects.create(
+                organisation=org, target=ShareTarget.MISSION, mission=private
+            ).uid
+        ),
+    }
 
     reader = StakeholderFactory(
         organisation=org, name="Reader", email="reader@partner.example", consent_to_email=True
@@ -221,7 +241,7 @@ def build_victim(cast: Cast) -> Victim:
         "share_page": {"token": open_link.token},
         "share_badge": {"token": open_link.token},
     }
-    return Victim(values, per_pattern)
+    return Victim(values, per_pattern, values | private_values)
 
 
 @pytest.fixture

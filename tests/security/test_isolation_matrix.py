@@ -6,7 +6,8 @@ organisation's viewer, member, admin and owner, with GET, POST and an htmx POST;
 each should get is the pattern's declared rule. Along the way: outsiders' 404s are the
 same page as for an organisation that does not exist, the victim's secret marker strings
 never reach anyone outside it (nor a private mission's, anyone who cannot see it), no GET
-changes a stored row, and neither does a refused POST.
+changes a stored row, and neither does a refused POST. A private mission's pages are, to
+the viewer and member who cannot see it, the same as a missing mission's.
 
 The size of the matrix: `pytest tests/security -q -rA -k matrix_size` prints it.
 """
@@ -62,11 +63,13 @@ def test_the_walk_finds_pages_of_every_kind():
 def test_matrix_size():
     org_scoped = sum(p.org_scoped for p in PATTERNS)
     cases = len(PATTERNS) * len(ACTORS) * len(METHODS)
+    private = len(PRIVATE_WALK) * 2 * len(METHODS)
     print(
         f"\nisolation matrix: {len(PATTERNS)} URL patterns ({org_scoped} org-scoped) "
         f"x {len(ACTORS)} actors x {len(METHODS)} methods = {cases} requests checked, "
-        f"plus {org_scoped * len(METHODS)} outsider requests to an organisation that does "
-        "not exist, compared with the real one's"
+        f"each outsider one ({org_scoped * len(METHODS)}) compared with the same request "
+        f"to an organisation that does not exist; and {len(PRIVATE_WALK)} patterns x "
+        f"2 actors x {len(METHODS)} methods = {private} requests for a private mission"
     )
     assert cases == len(PATTERNS) * 18
 
@@ -191,4 +194,38 @@ def test_every_actor_gets_what_the_rule_says(pattern, walked, db, quick_pdf):
         written = changes(before, snapshot())
         if written:
             problems.append(f"a refused POST to {path} changed stored rows: {written}")
+    assert not problems, "\n".join(problems)
+
+
+# Pages of a mission, and a row of My check-ins (the private mission's metric is the
+# member's own): walked with the private mission's objects.
+PRIVATE_WALK = [
+    p for p in PATTERNS if "mission_slug" in p.arguments or p.key == "metrics:my_checkin"
+]
+
+
+@pytest.mark.parametrize("pattern", PRIVATE_WALK, ids=[p.key for p in PRIVATE_WALK])
+def test_a_private_mission_is_like_a_missing_one_to_those_who_cannot_see_it(pattern, walked, db):
+    _, victim, clients = walked
+    path = pattern.path(victim.private)
+    missing = victim.private | {
+        "mission_slug": "no-such-mission",
+        "metric_uid": "00000000-0000-4000-8000-000000000000",
+    }
+    problems = []
+    for actor in ("viewer", "member"):
+        for method in METHODS:
+            response = send(clients[actor], method, path)
+            nowhere = send(clients[actor], method, pattern.path(missing))
+            text = body(response)
+            # Refused as a missing one is: 404, or the 405 or 403 that the method or the
+            # role gets before any mission is looked for.
+            if response.status_code not in (403, 404, 405):
+                problems.append(f"{actor} {method.upper()} {path}: {response.status_code}")
+            elif (response.status_code, same_page(text)) != (
+                nowhere.status_code,
+                same_page(body(nowhere)),
+            ):
+                problems.append(f"{actor} {method.upper()} {path}: unlike a missing mission's")
+            problems += [f"{actor} {method} {path}: shows {s!r}" for s in leaked(actor, text)]
     assert not problems, "\n".join(problems)
