@@ -153,6 +153,8 @@ def quick_pdf(monkeypatch):
 def test_every_actor_gets_what_the_rule_says(pattern, walked, db, quick_pdf):
     _, victim, clients = walked
     values = victim.values | victim.per_pattern.get(pattern.key, {})
+    unknown = [argument for argument in pattern.arguments if argument not in values]
+    assert not unknown, f"teach build_victim (tests/security/conftest.py) a value for {unknown}"
     path = pattern.path(values)
     rule = pattern.rule()
     problems = []

@@ -84,7 +84,8 @@ def login_only(get: bool = True, post: bool = True) -> Rule:
 
 
 def _exceptions(given: dict[str, str]) -> dict[tuple[str, str], str]:
-    return {tuple(key.rsplit("_", 1)): outcome for key, outcome in given.items()}  # type: ignore[misc]
+    pairs = (key.rsplit("_", 1) for key in given)
+    return {(actor, verb): given[f"{actor}_{verb}"] for actor, verb in pairs}
 
 
 V, M, A = Role.VIEWER, Role.MEMBER, Role.ADMIN
