@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "audit.actors.ActorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "orgs.access.HtmxLoginRedirectMiddleware",
     # Last: it watches failed logins and answers a lockout.
     "axes.middleware.AxesMiddleware",
 ]

@@ -7,10 +7,15 @@ member whose role is too low for the action gets 403.
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
 from django.utils import timezone
+from django_htmx.http import HttpResponseClientRedirect
 
 from orgs.models import Membership, Organisation, Role
 
@@ -71,3 +76,25 @@ class OrgAccessMiddleware:
             org, _ = get_org_for_user(request, org_slug)
             # "Today", "late" and "due" mean the organisation's day, not the server's.
             timezone.activate(org.zone())
+
+
+class HtmxLoginRedirectMiddleware:
+    """Send an htmx request that needs a login to the login page with HX-Redirect.
+
+    htmx would follow a plain redirect inside its request and swap the whole login page
+    into the fragment's place. HX-Redirect, with an empty body, makes the browser go
+    there instead, and comes back to the page the person was on, not to the fragment.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        htmx = getattr(request, "htmx", None)
+        if not htmx or response.status_code != 302:
+            return response
+        if urlsplit(response["Location"]).path != resolve_url(settings.LOGIN_URL):
+            return response
+        back_to = htmx.current_url_abs_path or request.get_full_path()
+        return HttpResponseClientRedirect(redirect_to_login(back_to)["Location"])

@@ -67,8 +67,7 @@ class Cast:
         return Membership.objects.get(organisation=self.org, user=user)
 
 
-@pytest.fixture
-def cast(db: None) -> Cast:
+def make_cast() -> Cast:
     org = OrganisationFactory(name="Acme Missions", slug="acme")
     people = {}
     for role in (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER):
@@ -86,6 +85,11 @@ def cast(db: None) -> Cast:
         outsider=outsider,
         other_org=other_org,
     )
+
+
+@pytest.fixture
+def cast(db: None) -> Cast:
+    return make_cast()
 
 
 @pytest.fixture(autouse=True)

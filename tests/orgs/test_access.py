@@ -63,3 +63,23 @@ def test_dates_on_org_pages_follow_the_organisations_time_zone(cast, login):
     with time_machine.travel("2026-12-31 23:30Z"):
         response = login(cast.member).get(mission.get_absolute_url())
     assert '<span class="late">Late</span>' in response.text
+
+
+def test_an_htmx_request_that_needs_a_login_is_sent_there_from_the_page_it_came_from(client):
+    response = client.post(
+        "/o/acme/missions/walked/goals/",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/o/acme/missions/m/"},
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/accounts/login/?next=/o/acme/missions/m/"
+    assert "Location" not in response
+    assert response.content == b""
+
+
+def test_a_plain_request_that_needs_a_login_is_redirected(client):
+    response = client.get("/o/acme/missions/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/o/acme/missions/"
+    assert "HX-Redirect" not in response

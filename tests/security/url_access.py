@@ -1,0 +1,259 @@
+"""Every URL pattern, found from the URL configuration, and who may do what with it.
+
+`ACCESS` is the declared rule for each pattern. A pattern the table does not name fails
+the suite (tests/security/test_isolation_matrix.py), and so does an entry for a pattern
+that no longer exists: nobody adds a page without saying who may use it.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from orgs.models import Role
+
+ACTORS = ("anonymous", "outsider", "viewer", "member", "admin", "owner")
+METHODS = ("get", "post", "htmx")  # htmx: a POST with the HX-Request header
+
+# What an actor should get back.
+OK = "ok"  # served: not refused for access (no 401/403/404/405), and never a 5xx
+LOGIN = "login"  # sent to log in (htmx: told to go there with HX-Redirect)
+NOT_FOUND = "404"  # as if it did not exist
+FORBIDDEN = "403"  # a member, but below the role the action needs
+NOT_ALLOWED = "405"  # the page does not take this method
+ADMIN_LOGIN = "admin-login"  # the Django admin's own login: nobody in the cast is staff
+
+RANK = {Role.VIEWER: 1, Role.MEMBER: 2, Role.ADMIN: 3, Role.OWNER: 4}
+
+# The cast's victim mission belongs to the organisation's owner and its metric to the
+# member (tests/security/conftest.py). So "admins and the mission's owner" is admin and
+# up here, and "admins, the mission's owner and the metric's owner" is member and up.
+EDITOR = Role.ADMIN
+CHECKER = Role.MEMBER
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who gets what: `expect(actor, method)` is one of the outcomes above."""
+
+    kind: str
+    read: str | None = None  # org pages: the least role that may GET; None: no GET
+    write: str | None = None  # org pages: the least role that may POST; None: no POST
+    exceptions: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def expect(self, actor: str, method: str) -> str:
+        verb = "get" if method == "get" else "post"
+        if (actor, verb) in self.exceptions:
+            return self.exceptions[(actor, verb)]
+        if self.kind == "org":
+            if actor == "anonymous":
+                return LOGIN
+            if actor == "outsider":
+                return NOT_FOUND
+            least = self.read if verb == "get" else self.write
+            if least is None:
+                return NOT_ALLOWED
+            return OK if RANK[Role(actor)] >= RANK[Role(least)] else FORBIDDEN
+        if self.kind == "public":
+            allowed = self.read if verb == "get" else self.write
+            return OK if allowed else NOT_ALLOWED
+        if self.kind == "login":
+            if actor == "anonymous":
+                return LOGIN
+            allowed = self.read if verb == "get" else self.write
+            return OK if allowed else NOT_ALLOWED
+        if self.kind == "staff":
+            return ADMIN_LOGIN
+        raise AssertionError(self.kind)
+
+
+def org(read: str | None = None, write: str | None = None, **exceptions: str) -> Rule:
+    """An org-scoped page: anonymous visitors log in, outsiders get 404, members below
+    the role get 403. `exceptions` as actor_verb=outcome, e.g. member_get=OK."""
+    return Rule("org", read, write, _exceptions(exceptions))
+
+
+def public(get: bool = True, post: bool = False, **exceptions: str) -> Rule:
+    """Anyone at all, no account needed (what it shows is the token's or the page's)."""
+    return Rule("public", "yes" if get else None, "yes" if post else None, _exceptions(exceptions))
+
+
+def login_only(get: bool = True, post: bool = True) -> Rule:
+    """Anyone logged in; about their own account, so no organisation decides."""
+    return Rule("login", "yes" if get else None, "yes" if post else None)
+
+
+def _exceptions(given: dict[str, str]) -> dict[tuple[str, str], str]:
+    pairs = (key.rsplit("_", 1) for key in given)
+    return {(actor, verb): given[f"{actor}_{verb}"] for actor, verb in pairs}
+
+
+V, M, A = Role.VIEWER, Role.MEMBER, Role.ADMIN
+
+ACCESS: dict[str, Rule] = {
+    # --- Outside any organisation ---
+    "home": public(),  # the landing page, or a redirect to the person's organisation
+    "healthz": public(),
+    "signup": public(post=True),  # logged-in people are sent home
+    "account_profile": login_only(),
+    "email_preferences": login_only(),
+    "org_create": login_only(),
+    # The token is the authority; accepting checks the invitation's email (orgs.services).
+    "invitation_accept": public(post=True),
+    # The signed token is the authority, and mail clients' one-click POSTs have no CSRF token.
+    "unsubscribe": public(post=True),
+    "share_page": public(),
+    "share_badge": public(),
+    "public_page": public(),
+    "login": public(post=True),
+    # Logging out ends at the login page, for everyone (htmx: with HX-Redirect).
+    "logout": public(get=False, **{f"{actor}_post": LOGIN for actor in ACTORS}),
+    "password_change": login_only(),
+    "password_change_done": login_only(post=False),
+    "password_reset": public(post=True),
+    "password_reset_done": public(),
+    "password_reset_confirm": public(post=True),  # the test's token is not a valid one
+    "password_reset_complete": public(),
+    # Django's admin decides for itself (is_staff); nobody in the cast is staff.
+    "admin:*": Rule("staff"),
+    "admin:login": public(post=True),
+    "admin:logout": public(post=True, **{f"{actor}_get": ADMIN_LOGIN for actor in ACTORS}),
+    # --- orgs ---
+    "orgs:settings": org(V, A),
+    "orgs:members": org(V),
+    "orgs:member_invite": org(write=A),
+    "orgs:member_role": org(write=A),
+    "orgs:member_remove": org(write=A),
+    # The walked membership is the member's: people preview their own digest, admins anyone's.
+    "orgs:member_digest": org(A, member_get=OK),
+    "orgs:member_digest_html": org(A, member_get=OK),
+    "orgs:invitation_revoke": org(write=A),
+    "orgs:teams": org(V, A),
+    "orgs:team_detail": org(V, A),
+    "orgs:team_member_add": org(write=A),
+    "orgs:team_member_remove": org(write=A),
+    "orgs:stakeholders": org(V, A),
+    "orgs:stakeholder_edit": org(A, A),
+    # --- missions ---
+    "missions:map": org(V),
+    "missions:list": org(V),
+    "missions:create": org(A, A),
+    "missions:templates": org(V),
+    "missions:template_use": org(V, A),
+    "missions:detail": org(V),
+    "missions:edit": org(EDITOR, EDITOR),
+    "missions:archive": org(write=EDITOR),
+    "missions:goal_add": org(write=EDITOR),
+    "missions:goal_edit": org(EDITOR, EDITOR),
+    "missions:goal_move": org(write=EDITOR),
+    "missions:milestone_add": org(write=EDITOR),
+    "missions:milestone_edit": org(EDITOR, EDITOR),
+    "missions:milestone_move": org(write=EDITOR),
+    "missions:milestone_done": org(write=EDITOR),
+    "missions:alignment_overview": org(V),
+    "missions:alignment": org(V),
+    "missions:alignment_add": org(write=EDITOR),
+    "missions:alignment_edit": org(EDITOR, EDITOR),
+    "missions:alignment_remove": org(write=EDITOR),
+    "missions:resource_add": org(write=EDITOR),
+    "missions:resource_edit": org(EDITOR, EDITOR),
+    "missions:resource_remove": org(write=EDITOR),
+    "missions:stakeholders": org(V, EDITOR),
+    "missions:stakeholder_link_edit": org(EDITOR, EDITOR),
+    "missions:stakeholder_link_remove": org(write=EDITOR),
+    "missions:stakeholder_link_met": org(write=EDITOR),
+    "missions:ideas": org(V, M),
+    "missions:idea_support": org(write=M),
+    "missions:idea_accept": org(write=EDITOR),
+    "missions:idea_decline": org(write=EDITOR),
+    "missions:share": org(EDITOR, EDITOR),
+    "missions:share_revoke": org(write=EDITOR),
+    "missions:org_share": org(A, A),
+    "missions:org_share_revoke": org(write=A),
+    "missions:reports": org(V),
+    # Admins, and members who own a live mission (the cast's member owns none).
+    "missions:report_create": org(A, A),
+    # The walked report is the member's draft: a draft is for admins and its author, and
+    # to anyone else it does not exist.
+    "missions:report_detail": org(M, viewer_get=NOT_FOUND),
+    "missions:report_edit": org(M, M, viewer_get=NOT_FOUND, viewer_post=NOT_FOUND),
+    "missions:report_pdf": org(M, viewer_get=NOT_FOUND),
+    "missions:report_publish": org(write=M, viewer_post=NOT_FOUND),
+    "missions:report_supersede": org(write=M, viewer_post=NOT_FOUND),
+    # --- metrics ---
+    "metrics:dashboard": org(V),
+    "metrics:add": org(EDITOR, EDITOR),
+    "metrics:add_to_mission": org(EDITOR, EDITOR),
+    "metrics:detail": org(V),
+    "metrics:edit": org(EDITOR, EDITOR),
+    "metrics:check_in": org(CHECKER, CHECKER),
+    "metrics:correct": org(CHECKER, CHECKER),
+    "metrics:import": org(CHECKER, CHECKER),
+    "metrics:export": org(V),
+    "metrics:mission_export": org(V),
+    "metrics:my_checkins": org(V),
+    # A row of the person's own My check-ins: the walked metric is the member's, and to
+    # anyone else it is not one of theirs (404), as the view says.
+    "metrics:my_checkin": org(
+        write=M, viewer_post=NOT_FOUND, admin_post=NOT_FOUND, owner_post=NOT_FOUND
+    ),
+}
+
+# Patterns that take a POST without a CSRF token, and why. Each is still walked above.
+CSRF_EXEMPT = {
+    # Mail clients' one-click unsubscribe (RFC 8058) POSTs without one; the signed token
+    # in the address is what authorises it (orgs/preferences.py).
+    "unsubscribe",
+}
+
+
+@dataclass(frozen=True)
+class Pattern:
+    key: str  # the name for reverse (namespaced), or the route for an unnamed pattern
+    route: str  # the whole route, e.g. "o/<slug:org_slug>/members/"
+    arguments: tuple[str, ...]
+    is_regex: bool
+
+    @property
+    def org_scoped(self) -> bool:
+        return "org_slug" in self.arguments
+
+    def rule(self) -> Rule:
+        if self.key in ACCESS:
+            return ACCESS[self.key]
+        namespace = self.key.split(":")[0] + ":*"
+        return ACCESS[namespace]
+
+    def path(self, values: dict[str, str]) -> str:
+        """The URL with each argument filled from `values`."""
+        if self.is_regex:
+            filled = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: values[m.group(1)], self.route)
+            return "/" + filled.replace("^", "").replace("$", "")
+        return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), self.route)
+
+
+def all_patterns() -> list[Pattern]:
+    found: list[Pattern] = []
+
+    def walk(patterns: list, namespace: str, prefix: str) -> None:
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                walk(pattern.url_patterns, ns, route)
+            elif isinstance(pattern, URLPattern):
+                is_regex = "(?P<" in route
+                arguments = tuple(
+                    re.findall(r"\(\?P<(\w+)>", route)
+                    if is_regex
+                    else re.findall(r"<(?:\w+:)?(\w+)>", route)
+                )
+                key = namespace + pattern.name if pattern.name else f"{namespace}/{route}"
+                found.append(Pattern(key, route, arguments, is_regex))
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+def covered(key: str, keys: set[str]) -> bool:
+    return key in keys or any(k.endswith(":*") and key.startswith(k[:-1]) for k in keys)
