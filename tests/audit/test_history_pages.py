@@ -53,6 +53,7 @@ def edit_metric(client, metric, **change):
         "target_on": "2028-01-01",
         "cadence": "monthly",
         "weight": "1",
+        "version": str(metric.version),
     } | change
     url = reverse("metrics:edit", args=["acme", metric.mission.slug, metric.uid])
     assert client.post(url, form).status_code == 302
@@ -65,7 +66,7 @@ def test_an_admin_sees_who_changed_the_mission_and_its_goals_field_by_field(
     client = login(cast.admin)
     client.post(
         reverse("missions:goal_edit", args=["acme", mission.slug, metric.goal.uid]),
-        {"title": "No landfill", "weight": "3"},
+        {"title": "No landfill", "weight": "3", "version": str(metric.goal.version)},
     )
     Mission.objects.filter(pk=mission.pk).update(status="paused")
 

@@ -66,7 +66,9 @@ def record(metric, user, value, on="2026-02-01"):
 def test_editing_a_mission_through_its_form_records_who_and_what_changed(cast, login, mission):
     url = reverse("missions:edit", args=["acme", mission.slug])
 
-    login(cast.admin).post(url, MISSION_FORM | {"title": "Less waste", "status": "paused"})
+    login(cast.admin).post(
+        url, MISSION_FORM | {"title": "Less waste", "status": "paused", "version": mission.version}
+    )
 
     [change] = changes_to(mission, Action.UPDATE)
     assert change.actor == cast.admin
@@ -112,6 +114,7 @@ def test_editing_a_metric_records_the_target_but_not_the_bookkeeping_that_follow
         "target_on": "2028-01-01",
         "cadence": "weekly",  # moves next_due_on, which is not recorded
         "weight": "1",
+        "version": metric.version,
     }
 
     response = login(cast.admin).post(url, form)

@@ -228,9 +228,9 @@ CASES = [
         "mission edit",
         "owner",
         o(M + "edit/"),
-        lambda c, v: {"title": "Edited", **MISSION, "owner": c.owner.email},
+        lambda c, v: {"title": "Edited", **MISSION, "owner": c.owner.email, "version": "1"},
         mission_edited,
-        offered=("owner",),
+        offered=("owner", "version"),  # the version is offered: the optimistic check
     ),
     Case(
         "goal add",
@@ -245,9 +245,9 @@ CASES = [
         "goal edit",
         "admin",
         o(M + "goals/{goal_uid}/"),
-        lambda c, v: {"title": "Edited goal", "weight": "1"},
+        lambda c, v: {"title": "Edited goal", "weight": "1", "version": "1"},
         goal_in_mission("Edited goal"),
-        offered=("owner",),
+        offered=("owner", "version"),  # the version is offered: the optimistic check
     ),
     Case(
         "milestone add",
@@ -283,9 +283,10 @@ CASES = [
             "direction": "increase",
             "cadence": "monthly",
             "weight": "1",
+            "version": "1",
         },
         metric_in_mission("Edited metric"),
-        offered=("owner",),
+        offered=("owner", "version"),  # the version is offered: the optimistic check
     ),
     Case(
         "check-in",

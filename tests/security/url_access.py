@@ -120,6 +120,10 @@ ACCESS: dict[str, Rule] = {
     "admin:logout": public(post=True, **{f"{actor}_get": ADMIN_LOGIN for actor in ACTORS}),
     # --- orgs ---
     "orgs:settings": org(V, A),
+    "orgs:export": org(A),  # everything the organisation holds, as a zip
+    # --- Change history: admins read it; nobody writes it ---
+    "audit:mission_history": org(A),
+    "audit:metric_history": org(A),
     "orgs:members": org(V),
     "orgs:member_invite": org(write=A),
     "orgs:member_role": org(write=A),
@@ -143,10 +147,10 @@ ACCESS: dict[str, Rule] = {
     "missions:detail": org(V),
     "missions:edit": org(EDITOR, EDITOR),
     "missions:archive": org(write=EDITOR),
-    "missions:goal_add": org(write=EDITOR),
+    "missions:goal_add": org(EDITOR, EDITOR),  # GET: the form, fetched when wanted
     "missions:goal_edit": org(EDITOR, EDITOR),
     "missions:goal_move": org(write=EDITOR),
-    "missions:milestone_add": org(write=EDITOR),
+    "missions:milestone_add": org(EDITOR, EDITOR),
     "missions:milestone_edit": org(EDITOR, EDITOR),
     "missions:milestone_move": org(write=EDITOR),
     "missions:milestone_done": org(write=EDITOR),
