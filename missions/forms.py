@@ -91,6 +91,12 @@ class MissionForm(OwnerChoiceMixin, forms.ModelForm):
         return data
 
 
+class TemplateUseForm(forms.Form):
+    """The title a mission drafted from a template gets; empty keeps the template's."""
+
+    title = forms.CharField(max_length=160, required=False)
+
+
 class GoalForm(OwnerChoiceMixin, forms.ModelForm):
     class Meta:
         model = Goal
