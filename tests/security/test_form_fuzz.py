@@ -118,6 +118,7 @@ class Tally:
     payload_fields: int = 0
     garbage_posts: int = 0
     hypothesis_examples: int = 0
+    payloads: set[str] = field(default_factory=set)  # those posted to at least one form
     pages: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
@@ -335,7 +336,7 @@ def garbage_for(f: Field) -> list[object]:
         ]
     if f.kind == "hidden":
         return [BREAKOUTS[0], "", "\x00", "9" * 40, XSS[0]]
-    return ["\x00", "zqx@", "a" * 400, "https://x", "-"]  # text-like fields
+    return ["\x00", f"{MARKER}@", "a" * 400, "https://x", "-"]  # text-like fields
 
 
 class Poster:
@@ -394,6 +395,7 @@ class Poster:
         for n, payload in enumerate(ALWAYS + turn if text else []):
             data = baseline(form, serial * 1000 + n) | {f.name: f"{payload} {n}" for f in text}
             self.tally.payload_fields += len(text)
+            self.tally.payloads.add(payload)
             response = self.post(client, form, data, f"payload {n}", htmx=n % 2 == 1)
             refused = invalid_fields(response)
             if response.status_code in (400, 422) and refused:
@@ -485,6 +487,7 @@ def test_every_form_takes_hostile_input_without_breaking_or_injecting(world, cli
         f"pages scanned: {tally.pages}, statuses: {sorted(tally.statuses.items())}"
     )
     assert tally.forms >= 40, [f.action for _, f in forms]
+    assert tally.payloads == set(FORM_PAYLOADS), "some payloads reached no form"
     assert not tally.problems, "\n".join(tally.problems[:80])
 
 
