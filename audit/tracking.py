@@ -48,9 +48,7 @@ TRACKING = {
         mission="id",
         metric=None,
         name="title",
-        untracked=frozenset(
-            {"id", "organisation", "created_at", "updated_at", *VERSIONING}
-        ),
+        untracked=frozenset({"id", "organisation", "created_at", "updated_at", *VERSIONING}),
     ),
     "missions.goal": Tracking(
         Subject.GOAL,

@@ -1,9 +1,11 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from missions.views import public as public_views
 from orgs import preferences
 from orgs import views as org_views
+from orgs.forms import LoginForm
 
 urlpatterns = [
     path("", org_views.home, name="home"),
@@ -13,6 +15,9 @@ urlpatterns = [
     path("orgs/new/", org_views.org_create, name="org_create"),
     path("invitations/<str:token>/", org_views.invitation_detail, name="invitation_accept"),
     path("accounts/emails/", preferences.email_preferences, name="email_preferences"),
+    path(
+        "accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     # Signed and login-free: the link at the bottom of every reminder and digest.
     path("unsubscribe/<str:token>/", preferences.unsubscribe, name="unsubscribe"),

@@ -219,6 +219,12 @@ class MissionForm(OwnerChoiceMixin, VersionedForm):
         return data
 
 
+class TemplateUseForm(forms.Form):
+    """The title a mission drafted from a template gets; empty keeps the template's."""
+
+    title = forms.CharField(max_length=160, required=False)
+
+
 class GoalForm(OwnerChoiceMixin, VersionedForm):
     class Meta:
         model = Goal

@@ -1,7 +1,8 @@
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import BaseUserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+from django.core.validators import MaxLengthValidator
 from django.forms.renderers import DjangoTemplates, Jinja2
 from django.forms.utils import flatatt
 from django.template import TemplateDoesNotExist
@@ -31,6 +32,21 @@ class SignupForm(BaseUserCreationForm):
                 "An account with this email already exists. Log in, or reset your password."
             )
         return email
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, refusing an over-long email before anyone tries it.
+
+    AuthenticationForm sets the field's max_length after the validators are made, so
+    without this a 10,000-character "email" reaches authenticate(), and the lockout
+    records (axes, 255 characters) fail to save it: a 500 on PostgreSQL.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        assert isinstance(username, forms.CharField) and username.max_length is not None
+        username.validators.append(MaxLengthValidator(username.max_length))
 
 
 class InvitedSignupForm(SignupForm):

@@ -15,7 +15,7 @@ from metrics.models import Metric
 from metrics.rollups import mission_progress
 from missions import catalogue
 from missions.access import get_mission_for_user
-from missions.forms import GoalForm, MilestoneForm, MissionForm
+from missions.forms import GoalForm, MilestoneForm, MissionForm, TemplateUseForm
 from missions.models import Goal, Milestone, Mission, MissionStatus
 from missions.services import mission_create_from_template, unique_mission_slug
 from missions.sharing import share_pages_changed
@@ -374,8 +374,11 @@ def template_use(request: HttpRequest, org_slug: str, template_key: str) -> Http
         raise Http404
     error = ""
     if request.method == "POST":
-        title = request.POST.get("title", "").strip() or template.title
-        if Mission.objects.title_taken(org, title):
+        form = TemplateUseForm(request.POST)
+        title = (form.cleaned_data["title"] if form.is_valid() else "") or template.title
+        if form.errors:
+            error = " ".join(str(message) for message in form.errors["title"])
+        elif Mission.objects.title_taken(org, title):
             error = "Another mission already has this title. Choose a different one."
         else:
             assert isinstance(request.user, User)

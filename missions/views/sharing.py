@@ -46,6 +46,12 @@ class ShareLinkForm(forms.Form):
         expires_on: date | None = self.cleaned_data["expires_on"]
         if expires_on is not None and expires_on < timezone.localdate():
             raise forms.ValidationError("Choose today or a later day.")
+        # The link's end is the next midnight, which must be a date Python can hold.
+        if expires_on is not None and expires_on.year > timezone.localdate().year + 100:
+            raise forms.ValidationError(
+                "Choose a day in the next hundred years, or leave it empty to keep the link "
+                "until you revoke it."
+            )
         return expires_on
 
     def expires_at(self) -> datetime | None:

