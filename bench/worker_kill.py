@@ -23,6 +23,7 @@ import logging
 import os
 import random
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -46,6 +47,14 @@ def create_database(url: str) -> None:
             admin.execute(f'CREATE DATABASE "{name}"')
 
 
+class StoppedEarly(Exception):
+    pass
+
+
+def stop_early(signum: int, frame: object) -> None:
+    raise StoppedEarly
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trials", type=int, default=100)
@@ -54,6 +63,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
+    # Stopped early (Ctrl-C, kill): stop the worker, beat and redis-server, print totals.
+    signal.signal(signal.SIGTERM, stop_early)
+    signal.signal(signal.SIGINT, stop_early)
     create_database(os.environ["DATABASE_URL"])
     import django
 
@@ -100,6 +112,7 @@ def main() -> int:
     totals = {"expected": 0, "received": 0, "duplicates": 0, "missing": 0}
     mid_send = retaken = 0
     began = time.monotonic()
+    done = 0
     scratch = tempfile.mkdtemp()
     try:
         if True:
@@ -112,6 +125,7 @@ def main() -> int:
 
             worker = restart()
             for number in range(1, args.trials + 1):
+                done = number
                 trial, worker = run_trial(
                     smtp.inbox, worker, restart, people=args.people, zone=zone, rng=rng
                 )
@@ -129,6 +143,9 @@ def main() -> int:
                     f"({trial.seconds:.1f} s)",
                     flush=True,
                 )
+    except StoppedEarly:
+        print(f"Stopped early, during trial {done}")
+        args.trials = done - 1
     finally:
         stop(processes)
         smtp.stop()
