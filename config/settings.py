@@ -161,9 +161,31 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A worker process that dies mid-task hands its message back to the queue.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request that enqueues while Redis is down must not hang: connecting and publishing
+# give up within about a second, and orgs.enqueue logs it (the next sweep does the work).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 2,
+    # Opening a channel tries twice, not again and again until the connection timeout.
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
+# How long a claimed email belongs to the worker sending it (see orgs.emails.claim_lease).
+EMAIL_CLAIM_LEASE_SECONDS = int(env_str("EMAIL_CLAIM_LEASE_SECONDS", "600"))
 
 # Beat only starts sweeps: what is due lives on database rows, each send is claimed there
 # first, so a missed run loses nothing and two beats send nothing twice. A sweep left
@@ -189,12 +211,14 @@ CELERY_BEAT_SCHEDULE = {
 
 # The cache share pages are served from: Redis when REDIS_URL is set, so every web
 # process sees the same pages and the same invalidations; process memory otherwise.
+# With Redis down, every read is a miss and every write a no-op (config.cache), fast.
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.FaultTolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "waymark",
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}

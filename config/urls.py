@@ -32,3 +32,6 @@ urlpatterns = [
     path("p/<slug:public_slug>/", public_views.public_page, name="public_page"),
     path("admin/", admin.site.urls),
 ]
+
+# A lost database connection answers 503 "back in a moment", anything else 500.
+handler500 = "config.views.server_error"

@@ -276,7 +276,9 @@ def share_version(organisation_id: int) -> int:
     if version is None:
         cache.add(key, _fresh_version(), VERSION_TIMEOUT)
         version = cache.get(key)
-    return int(version)
+    # Still none: the cache is unreachable (config.cache). A number no page is stored
+    # under, so the page is rendered.
+    return _fresh_version() if version is None else int(version)
 
 
 def share_pages_changed(organisation_id: int) -> None:

@@ -1,5 +1,6 @@
 """Emails about people and organisations, and the claim that makes every email go once."""
 
+import hashlib
 import logging
 import smtplib
 from collections.abc import Callable, Iterable, Sequence
@@ -11,7 +12,7 @@ from operator import or_
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -29,6 +30,23 @@ logger = logging.getLogger(__name__)
 RETRY_FOR = timedelta(days=1)
 # The List-Unsubscribe-Post value that asks mail clients for one-click unsubscribe.
 ONE_CLICK = "List-Unsubscribe=One-Click"
+
+
+def claim_lease() -> timedelta:
+    """How long a claim in "sending" belongs to the worker that took it. A worker killed
+    mid-send never settles its claim; once the lease has run out, a sweep sends it again.
+    Far longer than any live send takes (each SMTP step times out after 10 s)."""
+    return timedelta(seconds=settings.EMAIL_CLAIM_LEASE_SECONDS)
+
+
+def _retakable() -> Q:
+    """Claims another sender may take: a recent failure, or a send whose worker died."""
+    now = timezone.now()
+    return Q(state=DeliveryState.FAILED, created_at__gt=now - RETRY_FOR) | Q(
+        state=DeliveryState.SENDING,
+        claimed_at__lt=now - claim_lease(),
+        created_at__gt=now - RETRY_FOR,
+    )
 
 
 def invitation_email_send(invitation_id: int) -> bool:
@@ -86,8 +104,11 @@ LOOKUP_BATCH = 300
 
 def deliveries_settled(claims: Sequence[Claim]) -> set[Claim]:
     """The claims a sender should leave alone: sent, being sent, bounced, skipped, or failed
-    for too long. A send that failed recently is not settled: a sweep tries it again."""
-    retry_since = timezone.now() - RETRY_FOR
+    for too long. A send that failed recently is not settled, nor one whose worker died
+    (its lease ran out): a sweep tries it again."""
+    now = timezone.now()
+    retry_since = now - RETRY_FOR
+    lease_since = now - claim_lease()
     settled: set[Claim] = set()
     wanted = set(claims)
     for start in range(0, len(claims), LOOKUP_BATCH):
@@ -96,10 +117,11 @@ def deliveries_settled(claims: Sequence[Claim]) -> set[Claim]:
             kind__in={c.kind for c in batch},
             recipient__in={c.recipient for c in batch},
             period_key__in={c.period_key for c in batch},
-        ).values_list("kind", "recipient", "period_key", "state", "created_at")
-        for kind, recipient, period_key, state, created_at in rows:
+        ).values_list("kind", "recipient", "period_key", "state", "created_at", "claimed_at")
+        for kind, recipient, period_key, state, created_at, claimed_at in rows:
             claim = Claim(kind, recipient, period_key)
-            retryable = state == DeliveryState.FAILED and created_at > retry_since
+            abandoned = state == DeliveryState.SENDING and claimed_at < lease_since
+            retryable = (state == DeliveryState.FAILED or abandoned) and created_at > retry_since
             if claim in wanted and not retryable:
                 settled.add(claim)
     return settled
@@ -119,14 +141,11 @@ def deliveries_claim(organisation_id: int, claims: Iterable[Claim]) -> list[Clai
                     period_key=claim.period_key,
                 )
         except IntegrityError:
-            # Someone has it. Only a send that failed and gave its claim back can be
-            # taken again, and only by one of those who try: the UPDATE is conditional.
+            # Someone has it. Only a send that failed and gave its claim back, or one
+            # whose worker died (its lease ran out), can be taken again, and only by one
+            # of those who try: the UPDATE is conditional.
             taken = (
-                EmailDelivery.objects.filter(
-                    claim.rows(),
-                    state=DeliveryState.FAILED,
-                    created_at__gt=timezone.now() - RETRY_FOR,
-                ).update(
+                EmailDelivery.objects.filter(claim.rows(), _retakable()).update(
                     state=DeliveryState.SENDING,
                     attempts=F("attempts") + 1,
                     claimed_at=timezone.now(),
@@ -163,6 +182,40 @@ def _settle(claims: Sequence[Claim], state: str, error: str = "") -> None:
     )
 
 
+def message_id(claims: Sequence[Claim]) -> str:
+    """The same Message-ID every time these claims are sent: should a worker die between
+    the server's reply and recording it, the copy sent again is the same message, which
+    mail systems that collapse duplicates by Message-ID show once."""
+    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    domain = address.rpartition("@")[2] or "waymark"
+    keys = sorted(f"{c.kind}|{c.recipient}|{c.period_key}" for c in claims)
+    digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:32]
+    return f"<{digest}@{domain}>"
+
+
+def _send_then_record_sent(
+    message: EmailMultiAlternatives, claims: Sequence[Claim], mailer: BaseEmailBackend | None
+) -> None:
+    """Send, and record "sent" the moment the server has accepted the message: before
+    saying goodbye to it (QUIT), so a worker that dies leaves the smallest window in
+    which an email went out but its claim still says "sending". A batch's open `mailer`
+    stays open for the next message."""
+    if mailer is not None:
+        if mailer.send_messages([message]):
+            _settle(claims, DeliveryState.SENT)
+        return
+    connection = get_connection()
+    connection.open()
+    try:
+        if connection.send_messages([message]):
+            _settle(claims, DeliveryState.SENT)
+    finally:
+        try:
+            connection.close()
+        except Exception:  # the message is sent; a failed goodbye changes nothing
+            logger.warning("Closing the mail connection failed", exc_info=True)
+
+
 def claimed_send(
     claims: Sequence[Claim],
     build: Callable[[], EmailMultiAlternatives],
@@ -174,15 +227,14 @@ def claimed_send(
     A recipient the server refuses for good (5xx at RCPT) is logged and marked bounced;
     nothing is raised, so the rest of a batch goes on. Anything else (the server is down,
     a temporary refusal, a bug in the template) gives the claims back and is raised for
-    the task to retry.
+    the task to retry. A worker killed mid-send settles nothing: its claims are sent again
+    once their lease runs out.
     """
     message: EmailMultiAlternatives | None = None
     try:
         message = build()
-        if mailer is None:
-            message.send()
-        else:
-            mailer.send_messages([message])
+        message.extra_headers["Message-ID"] = message_id(claims)
+        _send_then_record_sent(message, claims, mailer)
     except smtplib.SMTPRecipientsRefused as refused:
         codes = [code for code, _ in refused.recipients.values()]
         if codes and all(code >= 500 for code in codes):
@@ -196,7 +248,6 @@ def claimed_send(
         to = message.to if message else [claim.recipient for claim in claims]
         logger.warning("Sending to %s failed: %r; it will be tried again", to, error)
         raise
-    _settle(claims, DeliveryState.SENT)
     return True
 
 

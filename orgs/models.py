@@ -490,9 +490,10 @@ class EmailDelivery(models.Model):
 
     A sender inserts the row before it sends; the unique constraint lets only one
     worker, task run or beat win. A failed send gives its claim back (state "failed")
-    for a retry to take, for a day, with a conditional UPDATE; a row left "sending" by a
-    worker that died mid-send is never taken again, because sending twice is the worse
-    failure.
+    for a retry to take, for a day, with a conditional UPDATE. A row left "sending" by a
+    worker that died mid-send is taken again the same way once its lease
+    (EMAIL_CLAIM_LEASE_SECONDS after claimed_at) has run out; "sent" is recorded the moment
+    the mail server accepts the message, so only a death in that instant sends twice.
     """
 
     organisation = models.ForeignKey(

@@ -2,22 +2,16 @@
 reminders and digests due now to a real SMTP server: each exactly once, however many
 sweeps run, with a bouncing address in the batch."""
 
-import os
-import socket
 import subprocess
-import sys
 import time
-import zoneinfo
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 import pytest
 import redis
-from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.test import Client
 
@@ -36,51 +30,21 @@ from tests.factories import (
     StakeholderLinkFactory,
     UserFactory,
 )
+from tests.integration.machinery import (
+    BOUNCE,
+    Inbox,
+    SmtpServer,
+    celery_env,
+    daytime_zone,
+    start_beat,
+    start_worker,
+    stop,
+    today_in,
+    wait_for,
+)
 
 SITE = "https://waymark.example"
-BOUNCE = "bounce@acme.example"
 SWEEP_SECONDS = 2
-
-
-class Inbox:
-    """An SMTP server's handler: keeps what it accepts, refuses BOUNCE at RCPT."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.raw: list[bytes] = []
-        self.refused: list[str] = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address == BOUNCE:
-            self.refused.append(address)
-            return "550 5.1.1 No such user here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.raw.append(envelope.content)
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted for delivery"
-
-
-class SmtpServer:
-    """A real SMTP server on a fixed port, which a test can start late (to be down)."""
-
-    def __init__(self) -> None:
-        self.inbox = Inbox()
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
 
 
 @pytest.fixture
@@ -88,12 +52,6 @@ def smtp_server():
     server = SmtpServer()
     yield server
     server.stop()
-
-
-def database_url() -> str:
-    db = settings.DATABASES["default"]
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 @pytest.fixture
@@ -106,84 +64,22 @@ def start_celery(transactional_db, smtp_server, tmp_path):
     redis.Redis.from_url(settings.REDIS_URL).delete(
         "celery", "unacked", "unacked_index", "unacked_mutex"
     )
-    env = os.environ | {
-        "DEBUG": "1",
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(smtp_server.port),
-        "SITE_URL": SITE,
-        "SWEEP_SECONDS": str(SWEEP_SECONDS),
-    }
+    env = celery_env(
+        redis_url=settings.REDIS_URL,
+        smtp_port=smtp_server.port,
+        SITE_URL=SITE,
+        SWEEP_SECONDS=str(SWEEP_SECONDS),
+    )
     processes: list[subprocess.Popen] = []
 
     def start() -> None:
-        # Our own Celery, with arguments this test builds: nothing untrusted (S603).
         for n in (1, 2):
-            worker = subprocess.Popen(  # noqa: S603
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "--pool=solo",
-                    "-n",
-                    f"emails{n}@%h",
-                    "-l",
-                    "warning",
-                ],
-                env=env,
-                cwd=settings.BASE_DIR,
-            )
-            beat = subprocess.Popen(  # noqa: S603
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "beat",
-                    "-s",
-                    str(tmp_path / f"beat{n}"),
-                    "-l",
-                    "warning",
-                ],
-                env=env,
-                cwd=settings.BASE_DIR,
-            )
-            processes.extend([worker, beat])
+            processes.append(start_worker(env, f"emails{n}"))
+            processes.append(start_beat(env, tmp_path / f"beat{n}"))
         celery_app.conf.task_always_eager = False
 
     yield start, processes
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.wait(timeout=20)
-
-
-def wait_for(condition, seconds: float = 60.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.25)
-    return False
-
-
-def daytime_zone() -> str:
-    """A zone where it is now between 10:00 and 20:00: everything is due today, and the
-    day will not change while the test runs."""
-    now = datetime.now(UTC)
-    for offset in range(-12, 15):
-        if 10 <= (now.hour + offset) % 24 <= 20:
-            return f"Etc/GMT{-offset:+d}" if offset else "UTC"
-    raise AssertionError("unreachable")
-
-
-def today_in(zone: str):
-    return datetime.now(zoneinfo.ZoneInfo(zone)).date()
+    stop(processes)
 
 
 @pytest.fixture
