@@ -39,7 +39,9 @@ class MissionCard:
 
 
 def _card(mission: Mission, today: date) -> MissionCard:
-    progress = mission_progress(mission.goals.all(), mission.loose_metrics, today)
+    # Prefetched into a list by _body.
+    loose: list[Metric] = mission.loose_metrics  # type: ignore[attr-defined]
+    progress = mission_progress(mission.goals.all(), loose, today)
     metrics = progress.metrics
     return MissionCard(
         mission=mission,

@@ -199,7 +199,12 @@ def _add_form(
     """An empty quick-add form: swapped into the mission page under htmx, with the cursor
     in its first field, or on a page of its own without JavaScript."""
     kind = "goal" if isinstance(form, GoalForm) else "milestone"
-    context = {"org": org, "membership": membership, "mission": mission, "form": form}
+    context: dict[str, Any] = {
+        "org": org,
+        "membership": membership,
+        "mission": mission,
+        "form": form,
+    }
     if request.htmx:  # type: ignore[attr-defined]
         form.fields["title"].widget.attrs["autofocus"] = True
         context |= {"can_edit": True, f"{kind}_form": form}

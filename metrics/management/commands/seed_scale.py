@@ -11,6 +11,7 @@ mail-1 to mail-5, each of 1,000 members and 2,000 metrics with 8 weeks of check-
 
 import random
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -246,13 +247,13 @@ def build_organisation(
     reports = []
     for back in range(REPORTS, 0, -1):
         year, index = divmod(month.year * 12 + month.month - 1 - back, 12)
-        start, end = month_period(year, index + 1)
+        first, last = month_period(year, index + 1)
         reports.append(
             Report.objects.create(
                 organisation=org,
-                title=f"Progress report, {period_label(start, end)}",
-                period_start=start,
-                period_end=end,
+                title=f"Progress report, {period_label(first, last)}",
+                period_start=first,
+                period_end=last,
                 narrative="A steady month. **Energy use** fell again; supplier audits slipped.",
                 author=owner,
             )
@@ -283,7 +284,9 @@ def build_organisation(
     return org
 
 
-def _insert_checkins(readings: list[tuple[Metric, Decimal, date, str, str, int | None]]) -> None:
+def _insert_checkins(
+    readings: Sequence[tuple[Metric, Decimal, date, str, str, int | None]],
+) -> None:
     """Two years of readings: by COPY on PostgreSQL, where 41,600 INSERTed rows took most
     of an organisation's seeding time and `--orgs 51` builds two million."""
     if connection.vendor != "postgresql":
