@@ -53,7 +53,9 @@ def metric_edit(
     org, membership, mission, metric = get_metric_for_user(
         request, org_slug, mission_slug, metric_uid, edit=True
     )
-    form = MetricForm(request.POST or None, instance=metric, organisation=org)
+    form = MetricForm(
+        request.POST if request.method == "POST" else None, instance=metric, organisation=org
+    )
     if request.method == "POST":
         assert isinstance(request.user, User)
         # One transaction: the edit's row lock keeps a check-in from slipping between

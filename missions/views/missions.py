@@ -123,7 +123,9 @@ def mission_detail(request: HttpRequest, org_slug: str, mission_slug: str) -> Ht
 @require_http_methods(["GET", "POST"])
 def mission_edit(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
-    form = MissionForm(request.POST or None, instance=mission, organisation=org)
+    form = MissionForm(
+        request.POST if request.method == "POST" else None, instance=mission, organisation=org
+    )
     if request.method == "POST":
         assert isinstance(request.user, User)
         if form.save_edit(by=request.user):
@@ -242,7 +244,9 @@ def goal_edit(
 ) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
     goal = _goal(mission, goal_uid)
-    form = GoalForm(request.POST or None, instance=goal, organisation=org)
+    form = GoalForm(
+        request.POST if request.method == "POST" else None, instance=goal, organisation=org
+    )
     if request.method == "POST":
         assert isinstance(request.user, User)
         if form.save_edit(by=request.user):

@@ -86,7 +86,7 @@ def test_with_health_checks_a_cut_connection_costs_no_request_an_error(app_serve
     assert get(page, signed_in)[0] == 200
 
     for _ in range(3):
-        assert cut_app_connections() == 1  # the server's kept connection
+        assert cut_app_connections() >= 1  # the server's, and any a test before left open
         statuses = [get(page, signed_in)[0] for _ in range(3)]
         assert statuses == [200, 200, 200]
 
@@ -98,7 +98,7 @@ def test_without_health_checks_one_request_gets_a_friendly_503_and_the_next_reco
     page = f"{app_server}/o/acme/missions/net-zero/"
     assert get(page, signed_in)[0] == 200
 
-    assert cut_app_connections() == 1
+    assert cut_app_connections() >= 1
     status, body, headers = get(page, signed_in)
     assert status == 503
     assert "Waymark is back in a moment" in body

@@ -32,6 +32,7 @@ MISSION = {
     "owner": "owner@acme.example",
     "status": "active",
     "visibility": "shareable",
+    "version": "1",  # the optimistic check: the mission as created
 }
 
 

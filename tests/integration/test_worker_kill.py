@@ -1,7 +1,13 @@
-"""A Celery worker killed with SIGKILL while it sends leaves no email unsent and sends
-none twice once a new worker has started: a few trials of tests/integration/worker_kill.py
-against real PostgreSQL, a redis-server of our own and an SMTP sink. bench/worker_kill.py
-runs many more."""
+"""A Celery worker killed with SIGKILL while it sends leaves no email unsent once a new
+worker has started: a few trials of tests/integration/worker_kill.py against real
+PostgreSQL, a redis-server of our own and an SMTP sink. bench/worker_kill.py runs many more.
+
+SMTP cannot promise "never twice": if the worker dies after the server has taken the
+message but before it hears the server's 250 (the sink here waits 0.4 s before replying,
+so kills often land there), the message is sent again. What the code does promise, and
+this checks, is that nothing is lost and that a copy sent again is the same message, with
+the same Message-ID, which mail systems that drop duplicates show once. The duplicate
+counts are reported by bench/worker_kill.py."""
 
 import random
 
@@ -46,7 +52,7 @@ def servers(transactional_db, tmp_path):
     broker.kill()
 
 
-def test_a_worker_killed_mid_send_leaves_every_reminder_sent_exactly_once(servers):
+def test_a_worker_killed_mid_send_loses_no_reminder_and_resends_the_same_message(servers):
     env, smtp, processes = servers
     zone = daytime_zone()
     rng = random.Random(8)
@@ -62,7 +68,9 @@ def test_a_worker_killed_mid_send_leaves_every_reminder_sent_exactly_once(server
         trial, worker = run_trial(smtp.inbox, worker, restart, people=PEOPLE, zone=zone, rng=rng)
         trials.append(trial)
 
-    assert [(t.received, t.missing, t.duplicates) for t in trials] == [(PEOPLE, 0, 0)] * TRIALS
+    assert [t.missing for t in trials] == [0] * TRIALS
+    assert all(t.same_message_id for t in trials)
+    assert all(t.received - t.duplicates == PEOPLE for t in trials)
     # The kills did land mid-send, and the lease did its work.
     assert any(t.killed_mid_send for t in trials)
     assert sum(t.retaken for t in trials) >= 1

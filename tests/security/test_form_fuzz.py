@@ -74,6 +74,9 @@ ALWAYS = [XSS[0], BREAKOUTS[0], ODD_TEXT[0], ODD_TEXT[6]]
 ROTATING = [p for p in FORM_PAYLOADS if p not in ALWAYS]
 PER_FORM = 4
 WRITE = re.compile(r'^(INSERT|UPDATE|DELETE)\b.*"(orgs|missions|metrics)_', re.DOTALL)
+# An edit's optimistic claim (missions.models.Versioned.save_edit): a conditional UPDATE
+# that matches no row when the form is out of date, which is why it was refused.
+VERSION_CLAIM = re.compile(r'^UPDATE "\w+" SET "version" = \("\w+"\."version" \+ 1\)')
 
 GARBAGE_PER_FIELD = 3  # and a post without the field; the garbage lists take turns
 GARBAGE_NUMBERS = [
@@ -364,7 +367,11 @@ class Poster:
             self.tally.problems.append(f"{where} answered {response.status_code}")
             return response
         if response.status_code in REFUSALS:
-            writes = [q["sql"][:120] for q in queries if WRITE.match(q["sql"])]
+            writes = [
+                q["sql"][:120]
+                for q in queries
+                if WRITE.match(q["sql"]) and not VERSION_CLAIM.match(q["sql"])
+            ]
             # A service that claims a row and then refuses rolls its savepoint back.
             undone = any(q["sql"].startswith("ROLLBACK TO SAVEPOINT") for q in queries)
             if writes and not undone:
