@@ -102,8 +102,9 @@ class Chart:
     actual_path: str  # "" when there are no check-ins
     dots: tuple[Dot, ...]
     dot_radius: float
-    # Too many check-ins for dots to read as dots: they stay, for their hover titles,
-    # but only the latest is painted.
+    # Too many check-ins for dots to read as dots, or to hover one by one: only the
+    # latest is drawn. (Every reading is listed on the metric's page; a report's chart
+    # with a dot and hover title per reading weighed 40 KB.)
     dots_quiet: bool
     target_path: str  # baseline to target, "" without both
     baseline_dot: Dot | None
@@ -426,6 +427,7 @@ def metric_chart(
     if forecast_path:
         legend_entries.append(("forecast", "Forecast"))
 
+    quiet = len(dots) * 12 > plot.width
     return Chart(
         width=width,
         height=height,
@@ -436,9 +438,9 @@ def metric_chart(
         y_ticks=y_ticks,
         x_ticks=x_ticks,
         actual_path=actual_path,
-        dots=dots,
+        dots=dots[-1:] if quiet else dots,
         dot_radius=4.0,
-        dots_quiet=len(dots) * 12 > plot.width,
+        dots_quiet=quiet,
         target_path=target_path,
         baseline_dot=baseline_dot,
         target_dot=target_dot,

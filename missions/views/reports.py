@@ -211,6 +211,9 @@ def _report_for_user(
         Report.objects.filter(organisation=org, uid=report_uid)
         .select_related("supersedes", "superseded_by", "author", "published_by")
         .defer(
+            # A published report is drawn from its cached document; its snapshot, the
+            # largest column, is read only when that is not there.
+            "snapshot",
             "supersedes__snapshot",
             "supersedes__narrative",
             "superseded_by__snapshot",

@@ -345,7 +345,9 @@ def test_many_check_ins_quieten_the_dots():
     points = [(date(2024, 1, 1) + timedelta(weeks=i), float(i)) for i in range(150)]
     chart = metric_chart(points, baseline=None, target=None, forecast=None, today=TODAY)
     assert chart.dots_quiet
+    assert [dot.title for dot in chart.dots] == ["9 Nov 2026: 149"]  # only the latest
     assert not emissions_chart().dots_quiet
+    assert len(emissions_chart().dots) > 1
 
 
 # The description

@@ -496,7 +496,9 @@ def test_a_published_report_pdf_reads_only_its_snapshot(cast, login, zero_waste)
     assert pdf_text(client.get(url("report_pdf", report.uid)).content) == before
 
 
-def test_the_published_page_makes_no_metric_queries_and_a_fixed_number(cast, login, zero_waste):
+def test_the_published_page_makes_no_metric_queries_and_a_fixed_number(
+    cast, login, zero_waste, uncached
+):
     report = published(cast, zero_waste)
     client = login(cast.admin)
     page = url("report_detail", report.uid)
