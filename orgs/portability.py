@@ -15,6 +15,11 @@ The zip holds:
   ``id`` column is the ``pk`` above; a column naming another model holds that row's
   ``id`` in that model's file. Cells a spreadsheet would run as a formula start with
   an apostrophe.
+- Ids kept without a foreign key (a change in the history names its row, mission and
+  metric, and the people and goals in its before and after, by plain id, so that it
+  outlives them; see `SoftReferences`) are renumbered the same way. One naming a row
+  that is gone is numbered -1, -2 … for each model, the same number wherever the file
+  names that row; an import keeps it, so it never meets a real row.
 - ``README.txt``: the above, for whoever opens the zip.
 
 Left out on purpose, so the file opens nothing and carries no credentials: people's
@@ -36,10 +41,11 @@ import io
 import json
 import zipfile
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from decimal import Decimal
-from functools import cache
+from functools import cache, partial
 from typing import IO, Any
 
 from django.apps import apps
@@ -98,6 +104,38 @@ class ImportRefused(Exception):
 # ---- Which models belong to an organisation ----------------------------------------------
 
 
+Number = Callable[[type[models.Model], Any], Any]
+
+
+@dataclass(frozen=True)
+class SoftReferences:
+    """Ids of other rows that a model keeps in plain fields or inside JSON rather than in
+    foreign keys, so that they outlive the row they name. An app declares them in its
+    AppConfig's `soft_references()`, {model: SoftReferences}, and the export and the import
+    renumber them as they do foreign keys."""
+
+    # Every model they may name: rows of these load first.
+    targets: frozenset[type[models.Model]]
+    # A row's fields (by name) with each such id replaced by number(model it names, id),
+    # the others as they were. A field it can't read raises ValueError.
+    renumber: Callable[[dict[str, Any], Number], dict[str, Any]]
+
+
+@cache
+def soft_references() -> dict[type[models.Model], SoftReferences]:
+    found: dict[type[models.Model], SoftReferences] = {}
+    for config in apps.get_app_configs():
+        declared = getattr(config, "soft_references", None)
+        if declared is not None:
+            found |= declared()
+    return found
+
+
+def _soft_targets(model: type[models.Model]) -> frozenset[type[models.Model]]:
+    declared = soft_references().get(model)
+    return declared.targets if declared is not None else frozenset()
+
+
 def _relations(model: type[models.Model]) -> list[models.ForeignKey[Any, Any]]:
     """The model's foreign keys and one-to-ones, the ones that hold another row's id."""
     return [field for field in model._meta.concrete_fields if isinstance(field, models.ForeignKey)]
@@ -141,8 +179,8 @@ def _lookup_to_organisation(
 @cache
 def organisation_models() -> dict[type[models.Model], str]:
     """Every installed model whose rows belong to one organisation, in an order that
-    loads (each after the models it refers to), with the lookup from it to its
-    organisation ("" for Organisation itself).
+    loads (each after the models it refers to, by foreign key or soft reference), with
+    the lookup from it to its organisation ("" for Organisation itself).
 
     Found from the app registry, so a new model that refers to an organisation, or to
     a row that does, is exported without anyone remembering to add it here.
@@ -159,9 +197,12 @@ def organisation_models() -> dict[type[models.Model], str]:
             for model in found
             if model not in ordered
             and all(
-                field.related_model in ordered or field.related_model is model
-                for field in _relations(model)
-                if field.related_model in found
+                target in ordered or target is model
+                for target in [
+                    *(field.related_model for field in _relations(model)),
+                    *_soft_targets(model),
+                ]
+                if target in found
             )
         ]
         if not ready:
@@ -232,6 +273,16 @@ def _rows(organisation: Organisation) -> dict[type[models.Model], list[Record]]:
         for record in records
         if record["fields"].get(field.name) is not None
     }
+
+    # People the history names (an owner before a change) who are named nowhere else.
+    def note(target: type[models.Model], old: Any) -> Any:
+        if target is User:
+            named.add(old)
+        return old
+
+    for model, declared in soft_references().items():
+        for record in rows.get(model, []):
+            declared.renumber(record["fields"], note)
     people = User._base_manager.filter(pk__in=named).order_by("pk")
     return {
         Organisation: rows.pop(Organisation),
@@ -258,12 +309,23 @@ def _renumbered(
                 f"which is not part of {organisation.slug}."
             ) from None
 
+    gone: dict[type[models.Model], dict[Any, int]] = defaultdict(dict)
+
+    def soft_number(target: type[models.Model], old: Any) -> int:
+        """A row that is gone (or was never the organisation's) keeps being one row, under
+        a number no row has."""
+        found = numbers.get(target, {}).get(old)
+        if found is not None:
+            return found
+        return gone[target].setdefault(old, -len(gone[target]) - 1)
+
     objects = []
     for model, records in rows.items():
         relations = (
             [f for f in _relations(model) if f.name in records[0]["fields"]] if records else []
         )
         m2m = [f for f in _m2m_fields(model) if records and f.name in records[0]["fields"]]
+        soft = soft_references().get(model)
         for record in records:
             fields = dict(record["fields"])
             for field in relations:
@@ -277,6 +339,8 @@ def _renumbered(
                 fields[many.name] = sorted(
                     number_of(record, target, pk) for pk in fields[many.name]
                 )
+            if soft is not None:
+                fields = soft.renumber(fields, soft_number)
             objects.append(
                 {"model": record["model"], "pk": numbers[model][record["pk"]], "fields": fields}
             )
@@ -324,7 +388,10 @@ organisation.json  Every row, in Django's serialisation format, in an order that
                    `manage.py import_org <this zip>` loads it into another Waymark.
 csv/               The same rows, one file per kind of thing, for spreadsheets. The id
                    column numbers the rows of one file; a column naming another file
-                   (mission, goal, author …) holds the id of a row there.
+                   (mission, goal, author …) holds the id of a row there. In the
+                   history (audit_change.csv) so do object_id (a row of the file its
+                   subject names), mission_ref, metric_ref and the ids in before and
+                   after; a negative one names a row deleted before the export.
 
 Left out on purpose: passwords, and the secret part of share links and invitations.
 Share links made after an import have new addresses; people who are imported choose
@@ -434,6 +501,14 @@ class _Loader:
                 "which is not in the file."
             ) from None
 
+    def soft_id(self, record: Record, target: type[models.Model], old: Any) -> Any:
+        if not isinstance(old, int) or isinstance(old, bool):
+            raise ImportRefused(
+                f"{record['model']} {record['pk']} refers to {_label(target)} {old!r}, "
+                "which is not an id."
+            )
+        return old if old < 0 else self.new_id(record, target, old)  # < 0: it was gone
+
     def values(self, model: type[models.Model], record: Record) -> dict[str, Any]:
         """The row's fields as Python values, each checked by its field."""
         values = {}
@@ -482,12 +557,19 @@ class _Loader:
     def load(self, model: type[models.Model], records: list[Record]) -> None:
         secret = SECRET_FIELDS.get(_label(model), ())
         relations = _relations(model)
+        soft = soft_references().get(model)
         later: list[tuple[Any, str, Any, Record]] = []
         m2m: list[tuple[models.Model, models.ManyToManyField[Any, Any], list[Any], Record]] = []
         for record in sorted(records, key=lambda r: r["pk"]):
             values = self.values(model, record)
             for name in secret:
                 values.pop(name, None)  # a fresh one, from the field's default
+            if soft is not None:
+                try:
+                    # Its fields are plain (name and attribute alike): none is a relation.
+                    values = soft.renumber(values, partial(self.soft_id, record))
+                except ValueError as error:
+                    raise ImportRefused(f"{record['model']} {record['pk']}: {error}") from None
             fields = record["fields"]
             for field in relations:
                 old = fields.get(field.name)
@@ -500,7 +582,9 @@ class _Loader:
                     continue
                 values[field.attname] = self.new_id(record, target, old)
             row = model(**values)
-            # Raw, as loaddata saves: created_at and updated_at keep the file's values.
+            # Raw, as loaddata saves: created_at and updated_at keep the file's values. And
+            # past AuditedModel.save, so the import records no history of its own: the
+            # history is the file's (the update below is the plain base manager's, too).
             row.save_base(raw=True, force_insert=True)
             self.ids[model][record["pk"]] = row.pk
             self.rows += 1

@@ -8,11 +8,17 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.forms.models import model_to_dict
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import Action, Change, Subject
+from metrics.forms import MetricForm
 from metrics.models import CheckIn, Metric
 from metrics.services import checkin_correct
-from missions.models import Mission, Report, ShareLink, ShareTarget
+from missions.forms import GoalForm
+from missions.models import Goal, Mission, Report, ShareLink, ShareTarget
 from missions.reports import report_publish, report_supersede
 from orgs.models import EmailDelivery, Membership, Organisation, Role, User
 from orgs.portability import (
@@ -21,6 +27,7 @@ from orgs.portability import (
     USER_FIELDS_LEFT_OUT,
     organisation_export,
     organisation_models,
+    soft_references,
 )
 from tests.factories import (
     PASSWORD,
@@ -85,11 +92,86 @@ def rich_organisation() -> Organisation:
     checkin_correct(first, value=Decimal("3.5"), author=leaver, confidence="at_risk", note="Oops")
     Membership.objects.filter(organisation=org, user=leaver).delete()
 
+    add_history(org, owner)
+
     # Another organisation on the same server, sharing a person, must not come along.
     other = OrganisationFactory(name="Other Co", slug="other-co")
     MembershipFactory(organisation=other, user=owner, role=Role.OWNER)
     MetricFactory(goal__mission=MissionFactory(organisation=other, title="Other mission"))
     return org
+
+
+def form_data(form_class, row, **change) -> dict:
+    """The edit form as its page fills it in, with `change` made."""
+    data = model_to_dict(row, fields=form_class.Meta.fields)
+    data["owner"] = row.owner.email if row.owner else None  # the form names people by email
+    return (
+        {name: "" if value is None else value for name, value in data.items()}
+        | {"version": row.version}
+        | change
+    )
+
+
+def add_history(org: Organisation, owner: User) -> None:
+    """History that names rows and people by id: form edits, a correction (above), a
+    metric moved to a goal that is then deleted, and a goal owner who has since left."""
+    client = Client()
+    client.force_login(owner)
+    mission = org.missions.order_by("pk").first()
+    goal = mission.goals.order_by("pk").first()
+    metric = Metric.objects.filter(goal=goal).order_by("pk").first()
+    # Fay owned the goal until the owner took it over; the history is all that names her.
+    former = UserFactory(email="fay.former@example.com", name="Fay Former")
+    MembershipFactory(organisation=org, user=former, role=Role.MEMBER)
+    Goal.objects.filter(pk=goal.pk).update(owner=former)
+    goal.refresh_from_db()
+    edit_goal = reverse("missions:goal_edit", args=[org.slug, mission.slug, goal.uid])
+    form = form_data(GoalForm, goal, title="Bake greener bread", owner=owner.email)
+    response = client.post(edit_goal, form)
+    assert response.status_code == 302, response.context["form"].errors
+    Membership.objects.filter(organisation=org, user=former).delete()
+
+    edit_metric = reverse("metrics:edit", args=[org.slug, mission.slug, metric.uid])
+    form = form_data(MetricForm, metric, target_value="99.5", source_note="The oven's meter")
+    assert client.post(edit_metric, form).status_code == 302
+
+    interim = Goal.objects.create(mission=mission, title="Interim plan", position=99)
+    Metric.objects.filter(pk=metric.pk).update(goal=interim)
+    Metric.objects.filter(pk=metric.pk).update(goal=goal)
+    interim.delete()
+
+    changes = Change.objects.filter(organisation=org)
+    assert changes.filter(subject=Subject.GOAL, action=Action.DELETE).exists()
+    assert changes.filter(after__corrects__isnull=False).exists()
+    assert changes.filter(before__owner=former.pk).exists()
+
+
+def history_pages(slug: str) -> dict[str, list[tuple]]:
+    """Every entry of every mission's and metric's history page, as an admin reads it."""
+    org = Organisation.objects.get(slug=slug)
+    client = Client()
+    client.force_login(User.objects.get(email="owner@demo.waymark.example"))
+    urls = [
+        reverse("audit:mission_history", args=[slug, mission.slug])
+        for mission in org.missions.order_by("slug")
+    ] + [
+        reverse("audit:metric_history", args=[slug, metric.mission.slug, metric.uid])
+        for metric in Metric.objects.filter(mission__organisation=org).order_by("uid")
+    ]
+    pages = {}
+    for url in urls:
+        entries, number, last = [], 1, 1
+        while number <= last:
+            response = client.get(url, {"page": number})
+            assert response.status_code == 200
+            last = response.context["page"].paginator.num_pages
+            entries += [
+                (entry.change.at, entry.actor, entry.summary, entry.fields)
+                for entry in response.context["entries"]
+            ]
+            number += 1
+        pages[url] = entries
+    return pages
 
 
 def snapshot(slug: str) -> dict[str, list[dict]]:
@@ -109,6 +191,20 @@ def snapshot(slug: str) -> dict[str, list[dict]]:
         if field.related_model is User:
             return people[value].email
         return place[field.related_model][value]
+
+    # Ids kept without a foreign key: a row of the organisation by its place, a person by
+    # their email, a row that is gone by the order it is first named in.
+    gone: dict = {}
+
+    softly_named: set = set()
+
+    def soft(target, value):
+        if target is User and value in people:
+            softly_named.add(people[value].email)
+            return people[value].email
+        if value in place.get(target, {}):
+            return place[target][value]
+        return "gone", target._meta.label, gone.setdefault((target, value), len(gone))
 
     result = {}
     for model, found in rows.items():
@@ -131,13 +227,18 @@ def snapshot(slug: str) -> dict[str, list[dict]]:
             }
             for row in found
         ]
+        declared = soft_references().get(model)
+        if declared is not None:
+            result[model._meta.label] = [
+                declared.renumber(fields, soft) for fields in result[model._meta.label]
+            ]
     named = {
         reference(field, getattr(row, field.attname))
         for model, found in rows.items()
         for field in model._meta.concrete_fields
         if field.related_model is User
         for row in found
-    } - {None}
+    } - {None} | softly_named
     result["orgs.User"] = [
         {name: getattr(user, name) for name in USER_FIELDS}
         for user in User.objects.filter(email__in=named).order_by("email")
@@ -179,6 +280,7 @@ def test_user_fields_are_either_exported_or_left_out_on_purpose():
 def test_an_export_imported_into_an_empty_database_has_every_row_intact(tmp_path):
     org = rich_organisation()
     before = snapshot(SLUG)
+    pages = history_pages(SLUG)
     tokens = set(ShareLink.objects.values_list("token", flat=True))
     for label, found in before.items():
         assert found, f"the rich organisation has no {label} row, so the round trip proves nothing"
@@ -191,6 +293,15 @@ def test_an_export_imported_into_an_empty_database_has_every_row_intact(tmp_path
     call_command("import_org", str(zip_path), stdout=out)
 
     assert snapshot(SLUG) == before
+    assert history_pages(SLUG) == pages
+    shown = repr(pages)
+    for words in (
+        "label='Owner', before='Fay Former', after='Priya Shah'",  # named only in history
+        "label='Goal', before='a deleted goal', after='“Bake greener bread”'",
+        "corrected the value for 1 Jan 2020 from 3.25 tonnes CO₂e to 3.5 tonnes CO₂e",
+    ):
+        assert words in shown
+    assert Change.objects.count() == len(before["audit.Change"])
     assert "Imported Riverside Bakery at /o/riverside-bakery/" in out.getvalue()
     again = document_of(Organisation.objects.get(slug=SLUG))
     assert again["objects"] == first["objects"]
@@ -203,6 +314,7 @@ def test_an_export_imported_into_an_empty_database_has_every_row_intact(tmp_path
 def test_an_import_beside_other_organisations_gets_new_ids_and_finds_existing_people(tmp_path):
     org = rich_organisation()
     before = snapshot(SLUG)
+    pages = history_pages(SLUG)
     zip_path = export_to(tmp_path / "bakery.zip", org)
     call_command("flush", interactive=False, verbosity=0)
     # The new server already has an organisation, with ids the file's rows also had, and
@@ -212,6 +324,8 @@ def test_an_import_beside_other_organisations_gets_new_ids_and_finds_existing_pe
     MembershipFactory(organisation=here, user=owner, role=Role.OWNER)
     MetricFactory(goal__mission=MissionFactory(organisation=here))
 
+    # Ids the history names now belong to the other organisation's rows, or to nobody.
+    Change.objects.all().delete()
     call_command("import_org", str(zip_path), stdout=io.StringIO())
 
     after = snapshot(SLUG)
@@ -223,6 +337,9 @@ def test_an_import_beside_other_organisations_gets_new_ids_and_finds_existing_pe
     owner.refresh_from_db()
     assert owner.check_password(PASSWORD)  # their account is left as it was
     assert Mission.objects.filter(organisation=here).count() == 1
+    # The history pages read as they did, and the import itself added nothing to them.
+    assert history_pages(SLUG) == pages
+    assert Change.objects.count() == len(before["audit.Change"])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -347,3 +464,55 @@ def test_a_row_that_refers_to_a_later_row_of_its_own_kind_is_loaded(cast, tmp_pa
     call_command("import_org", str(path), stdout=io.StringIO())
 
     assert CheckIn.objects.get(uid=current.uid).corrects.uid == replaced.uid
+
+
+def test_the_history_of_a_deleted_goal_names_it_by_a_number_no_row_has(cast, tmp_path):
+    mission = MissionFactory(organisation=cast.org)
+    goal = Goal.objects.create(mission=mission, title="Short-lived")
+    Goal.objects.filter(pk=goal.pk).update(title="Shorter-lived")
+    goal.delete()
+    changes = [
+        record["fields"]
+        for record in document_of(cast.org)["objects"]
+        if record["model"] == "audit.change" and record["fields"]["subject"] == "goal"
+    ]
+    assert [c["action"] for c in changes] == ["create", "update", "delete"]
+    assert {c["object_id"] for c in changes} == {-1}  # one goal, gone, and no row's id
+    assert {c["mission_ref"] for c in changes} == {1}
+    path = export_to(tmp_path / "acme.zip", cast.org)
+    cast.org.delete()
+
+    call_command("import_org", str(path), stdout=io.StringIO())
+
+    imported = Change.objects.filter(subject=Subject.GOAL)
+    assert set(imported.values_list("object_id", flat=True)) == {-1}
+    assert set(imported.values_list("mission_ref", flat=True)) == {
+        Mission.objects.get(slug=mission.slug).pk
+    }
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        ({"subject": "report"}, "audit.change 1: subject 'report' is not one of"),
+        ({"object_id": 7}, "audit.change 1 refers to missions.mission 7, which is not in the file"),
+        (
+            {"after": {"owner": "ada"}},
+            "audit.change 1 refers to orgs.user 'ada', which is not an id",
+        ),
+    ],
+)
+def test_a_change_naming_what_the_file_does_not_hold_is_refused(cast, tmp_path, edit, message):
+    MissionFactory(organisation=cast.org)
+
+    def change_first_change(document):
+        change = next(r for r in document["objects"] if r["model"] == "audit.change")
+        change["fields"] |= edit
+
+    path = edited_export(tmp_path, cast.org, change_first_change)
+    cast.org.delete()
+
+    with pytest.raises(CommandError, match=message):
+        call_command("import_org", path)
+
+    assert not Organisation.objects.filter(slug="acme").exists()
