@@ -20,7 +20,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 
 from missions import sharing
-from missions.models import ShareLink, ShareTarget
+from missions.models import Report, ShareLink, ShareTarget
 from missions.reports import ReportRefused
 from orgs.models import Organisation
 
@@ -45,12 +45,14 @@ def link_gone() -> HttpResponse:
 
 
 def active_link(token: str) -> ShareLink | None:
-    """The link, if it still shows something: one query, whatever the target."""
+    """The link, if it still shows something: one query, and one more for a report."""
     if not TOKEN_SHAPE.fullmatch(token):
         return None
+    # The organisation and the mission come along; a report is read on its own, without
+    # its snapshot (joining it cost more to build than to run, and read the snapshot).
     link = (
         ShareLink.objects.active()
-        .select_related("organisation", "mission", "report")
+        .select_related("organisation", "mission")
         .filter(token=token)
         .first()
     )
@@ -66,7 +68,9 @@ def active_link(token: str) -> ShareLink | None:
         ):
             return None
     elif link.target == ShareTarget.REPORT:
-        report = link.report
+        # Its snapshot is read only when the cached page is not there (sharing.report_page).
+        report = Report.objects.defer("snapshot").filter(pk=link.report_id).first()
+        link.report = report
         if (
             report is None
             or report.organisation_id != link.organisation_id
