@@ -69,7 +69,11 @@ def active_link(token: str) -> ShareLink | None:
             return None
     elif link.target == ShareTarget.REPORT:
         # Its snapshot is read only when the cached page is not there (sharing.report_page).
-        report = Report.objects.defer("snapshot").filter(pk=link.report_id).first()
+        report = (
+            Report.objects.defer("snapshot").filter(pk=link.report_id).first()
+            if link.report_id is not None
+            else None
+        )
         link.report = report
         if (
             report is None
