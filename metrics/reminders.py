@@ -11,7 +11,7 @@ while it is late; once it is a whole cadence late the mission's owner is told as
 import logging
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -21,13 +21,13 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from metrics.models import CADENCE_DAYS, Cadence, Metric
 from metrics.progress import Status
-from missions.models import Mission, MissionStatus, Visibility
+from missions.models import MissionStatus, Visibility
 from orgs.emails import (
     Bar,
     Claim,
@@ -141,11 +141,7 @@ class Reminder:
 
     @property
     def claim(self) -> Claim:
-        return Claim(
-            self.kind,
-            self.recipient.email.lower(),
-            f"{self.metric.uid}:{self.due_on.isoformat()}:{self.step.key}",
-        )
+        return reminder_claim(self.kind, self.recipient, self.metric.uid, self.due_on, self.step)
 
     @property
     def when(self) -> str:
@@ -237,12 +233,40 @@ def _can_check_in(user_field: str) -> ExpressionWrapper:
 
 
 _PERSON = ("email", "is_active", "receive_reminders", "time_zone", "reminder_hour")
-SWEEP_FIELDS = ("uid", "name", "cadence", "next_due_on", "created_at", "owner", "mission")
+# What deciding reads of each metric: a tuple per metric, in one pass. Building a model
+# instance for each of thousands of metrics (and fetching its owner, mission and
+# organisation as more instances) was most of a sweep's time.
+_DECIDING = (
+    "pk",
+    "uid",
+    "cadence",
+    "next_due_on",
+    "created_at",
+    "owner_id",
+    "mission__owner_id",
+    "mission__organisation_id",
+    "owner_can_check_in",
+    "mission_owner_can_check_in",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Decision:
+    """A reminder the schedule says is due, before its metric is read in full."""
+
+    kind: EmailKind
+    metric_id: int
+    recipient: User
+    organisation: Organisation
+    step: Step
+    day: date
+    days_late: int
+    claim: Claim
 
 
 def _candidates(
     now: datetime, user_id: int | None, organisation_id: int | None
-) -> Iterator[Metric]:
+) -> QuerySet[Metric]:
     today_utc = now.astimezone(UTC).date()
     windows = reduce(
         or_,
@@ -260,77 +284,107 @@ def _candidates(
         .order_by("next_due_on", "pk")
     )
     if user_id is not None:
-        # One person's email reads it all.
         metrics = metrics.filter(Q(owner_id=user_id) | Q(mission__owner_id=user_id))
-        metrics = metrics.select_related("owner", "mission__owner", "mission__organisation")
-    else:
-        # A sweep reads only what deciding takes, and each person, mission and
-        # organisation once, not again for each of their metrics: building thousands of
-        # full rows, then the same owners and organisation over and over, was most of
-        # its time.
-        people = User.objects.only(*_PERSON)
-        metrics = metrics.only(*SWEEP_FIELDS).prefetch_related(
-            Prefetch("owner", queryset=people),
-            Prefetch("mission", queryset=Mission.objects.only("owner", "organisation")),
-            Prefetch("mission__owner", queryset=people),
-            Prefetch(
-                "mission__organisation",
-                queryset=Organisation.objects.only("name", "slug", "time_zone"),
-            ),
-        )
     if organisation_id is not None:
         metrics = metrics.filter(mission__organisation_id=organisation_id)
-    return metrics.iterator(chunk_size=2000)
+    return metrics
 
 
 def _wants_reminders(user: User | None, can_check_in: bool) -> bool:
     return user is not None and user.is_active and user.receive_reminders and can_check_in
 
 
-def _reminder_for(
-    kind: EmailKind, metric: Metric, recipient: User, now: datetime
-) -> Reminder | None:
-    organisation = metric.mission.organisation
-    assert metric.next_due_on is not None
+def reminder_claim(
+    kind: str, recipient: User, metric_uid: object, due_on: date, step: Step
+) -> Claim:
+    return Claim(kind, recipient.email.lower(), f"{metric_uid}:{due_on.isoformat()}:{step.key}")
+
+
+def _decide(
+    kind: EmailKind,
+    row: tuple,
+    recipient: User,
+    organisation: Organisation,
+    now: datetime,
+) -> _Decision | None:
+    metric_id, uid, cadence, due_on, created_at = row[:5]
     zone = recipient.zone_in(organisation)
     day = sending_day(now, zone, recipient.reminder_hour)
-    step = step_on(metric.cadence, metric.next_due_on, day)
-    days_late = (day - metric.next_due_on).days
+    step = step_on(cadence, due_on, day)
+    days_late = (day - due_on).days
     if step is None or days_late - step.starts > CATCH_UP_DAYS:
         return None
     if kind == EmailKind.ESCALATION:
         # A whole cadence late, and the owner has had the metric that long.
-        cadence_days = CADENCE_DAYS[Cadence(metric.cadence)]
-        existed = (day - timezone.localdate(metric.created_at, zone)).days
+        cadence_days = CADENCE_DAYS[Cadence(cadence)]
+        existed = (day - timezone.localdate(created_at, zone)).days
         if days_late < cadence_days or existed < cadence_days:
             return None
-    return Reminder(kind, metric, recipient, organisation, step, day, days_late)
+    claim = reminder_claim(kind, recipient, uid, due_on, step)
+    return _Decision(kind, metric_id, recipient, organisation, step, day, days_late, claim)
 
 
-def due_reminders(
-    now: datetime, *, user_id: int | None = None, organisation_id: int | None = None
-) -> list[Reminder]:
-    """What the schedule says should be sent now, sent already or not."""
+def _decisions(
+    now: datetime, user_id: int | None = None, organisation_id: int | None = None
+) -> list[_Decision]:
+    """What the schedule says should be sent now, sent already or not: a pass over one
+    row per candidate metric, with each person and organisation read once."""
+    rows = list(_candidates(now, user_id, organisation_id).values_list(*_DECIDING))
+    people = User.objects.only(*_PERSON).in_bulk({r[i] for r in rows for i in (5, 6)} - {None})
+    organisations = Organisation.objects.only("name", "slug", "time_zone").in_bulk(
+        {row[7] for row in rows}
+    )
     found = []
-    for metric in _candidates(now, user_id, organisation_id):
-        owner, mission_owner = metric.owner, metric.mission.owner
+    for row in rows:
+        owner, mission_owner = people.get(row[5]), people.get(row[6])
+        organisation = organisations[row[7]]
+        owner_can, mission_owner_can = row[8], row[9]
         # A metric nobody owns is its mission owner's to check in on.
-        owner_can = metric.owner_can_check_in  # type: ignore[attr-defined]
-        mission_owner_can = metric.mission_owner_can_check_in  # type: ignore[attr-defined]
         reminded = owner or mission_owner
         if _wants_reminders(reminded, owner_can if owner else mission_owner_can):
             assert reminded is not None
-            reminder = _reminder_for(EmailKind.REMINDER, metric, reminded, now)
+            reminder = _decide(EmailKind.REMINDER, row, reminded, organisation, now)
             if reminder:
                 found.append(reminder)
         escalate = owner is not None and mission_owner is not None and owner != mission_owner
         if escalate and _wants_reminders(mission_owner, mission_owner_can):
             assert mission_owner is not None
-            escalation = _reminder_for(EmailKind.ESCALATION, metric, mission_owner, now)
+            escalation = _decide(EmailKind.ESCALATION, row, mission_owner, organisation, now)
             if escalation:
                 found.append(escalation)
     if user_id is not None:
-        found = [reminder for reminder in found if reminder.recipient.pk == user_id]
+        found = [decision for decision in found if decision.recipient.pk == user_id]
+    return found
+
+
+def due_reminders(
+    now: datetime, *, user_id: int | None = None, organisation_id: int | None = None
+) -> list[Reminder]:
+    """What the schedule says should be sent now, sent already or not, with each
+    metric read in full (what an email says of it)."""
+    decisions = _decisions(now, user_id, organisation_id)
+    metrics = Metric.objects.select_related(
+        "owner", "mission__owner", "mission__organisation"
+    ).in_bulk({decision.metric_id for decision in decisions})
+    found = []
+    for decision in decisions:
+        metric = metrics.get(decision.metric_id)
+        if metric is None:
+            continue  # deleted since
+        recipient = metric.owner if metric.owner_id == decision.recipient.pk else None
+        recipient = recipient or metric.mission.owner
+        assert recipient is not None and recipient.pk == decision.recipient.pk
+        found.append(
+            Reminder(
+                decision.kind,
+                metric,
+                recipient,
+                metric.mission.organisation,
+                decision.step,
+                decision.day,
+                decision.days_late,
+            )
+        )
     return found
 
 
@@ -346,16 +400,19 @@ def pending_reminders(
 
 def reminder_batches(
     now: datetime, organisation_id: int | None = None
-) -> dict[tuple[int, int], list[Reminder]]:
-    """The pending reminders grouped into emails: one per recipient and organisation
-    (of one organisation, if given).
+) -> dict[tuple[int, int], list[Claim]]:
+    """The pending reminders grouped into emails, by their claims: one email per recipient
+    and organisation (of one organisation, if given).
 
     The sweep also gives new metrics their first due date here.
     """
     _fill_missing_due_dates()
-    batches: dict[tuple[int, int], list[Reminder]] = defaultdict(list)
-    for reminder in pending_reminders(now, organisation_id=organisation_id):
-        batches[(reminder.recipient.pk, reminder.organisation.pk)].append(reminder)
+    due = _decisions(now, organisation_id=organisation_id)
+    settled = deliveries_settled([decision.claim for decision in due])
+    batches: dict[tuple[int, int], list[Claim]] = defaultdict(list)
+    for decision in due:
+        if decision.claim not in settled:
+            batches[(decision.recipient.pk, decision.organisation.pk)].append(decision.claim)
     return dict(batches)
 
 

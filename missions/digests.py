@@ -9,7 +9,7 @@ skipped, so later sweeps don't build it again).
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from copy import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import cached_property, partial
 from zoneinfo import ZoneInfo
@@ -550,14 +550,19 @@ class StakeholderDigest:
         return any(n.has_news for n in self.news)
 
 
-def shared_missions(stakeholder: Stakeholder) -> QuerySet[Mission]:
-    """What a stakeholder may be told about: shareable, live missions they are linked to."""
+def _shareable(organisation_id: int) -> QuerySet[Mission]:
     return Mission.objects.filter(
-        organisation_id=stakeholder.organisation_id,
+        organisation_id=organisation_id,
         visibility=Visibility.SHAREABLE,
         status__in=[MissionStatus.ACTIVE, MissionStatus.ACHIEVED],
         archived_at__isnull=True,
-        stakeholder_links__stakeholder=stakeholder,
+    )
+
+
+def shared_missions(stakeholder: Stakeholder) -> QuerySet[Mission]:
+    """What a stakeholder may be told about: shareable, live missions they are linked to."""
+    return _shareable(stakeholder.organisation_id).filter(
+        stakeholder_links__stakeholder=stakeholder
     )
 
 
@@ -567,38 +572,71 @@ def stakeholder_digest(
     """Only what is shareable: each mission's public fields, progress and status, how
     many check-ins were recorded (never their notes or authors), milestones reached,
     and the stakeholder's own commitment."""
-    organisation = stakeholder.organisation
-    zone = organisation.zone()
-    today = timezone.localdate(now or timezone.now(), zone)
-    missions = _with_progress(shared_missions(stakeholder), period)
-    news = _news(missions, period, today)
-    ids = [mission.pk for mission in missions]
-    start, end = period.bounds(zone)
-    counts = dict(
-        CheckIn.objects.filter(
-            metric__mission__in=ids, is_current=True, created_at__gte=start, created_at__lt=end
+    return stakeholders_digests([(stakeholder, period)], now)[stakeholder.pk]
+
+
+def stakeholders_digests(
+    due: Sequence[tuple[Stakeholder, Period]], now: datetime | None = None
+) -> dict[int, StakeholderDigest]:
+    """Stakeholders' digests (see stakeholder_digest), by stakeholder: a mission is read
+    once for everyone in the organisation following it over the same period, in a fixed
+    number of queries however many stakeholders and missions."""
+    now = now or timezone.now()
+    # Each stakeholder's period has a key of their own; what it covers is shared.
+    groups: dict[tuple[int, date, date], list[tuple[Stakeholder, Period]]] = defaultdict(list)
+    for stakeholder, period in due:
+        groups[(stakeholder.organisation_id, period.first, period.last)].append(
+            (stakeholder, period)
         )
-        .values_list("metric__mission_id")
-        .annotate(n=Count("pk"))
-        .values_list("metric__mission_id", "n")
-    )
-    done = _by_mission(
-        Milestone.objects.filter(
-            mission__in=ids, done_on__gte=period.first, done_on__lte=period.last
-        ).order_by("done_on"),
-        lambda milestone: milestone.mission_id,
-    )
-    commitments = {
-        link.mission_id: link
-        for link in StakeholderLink.objects.filter(stakeholder=stakeholder, mission__in=ids)
-    }
-    for item in news:
-        item.include_late = False  # late check-ins are the team's business
-        item.include_inputs = False
-        item.checkin_count = counts.get(item.mission.pk, 0)
-        item.milestones_done = done[item.mission.pk]
-        item.commitment = commitments.get(item.mission.pk)
-    return StakeholderDigest(stakeholder, period, news)
+    found = {}
+    for (organisation_id, _, _), group in groups.items():
+        stakeholders = [stakeholder for stakeholder, _ in group]
+        period = group[0][1]
+        zone = stakeholders[0].organisation.zone()
+        today = timezone.localdate(now, zone)
+        links: dict[int, dict[int, StakeholderLink]] = defaultdict(dict)
+        for link in StakeholderLink.objects.filter(
+            stakeholder__in=stakeholders, mission__in=_shareable(organisation_id)
+        ):
+            links[link.stakeholder_id][link.mission_id] = link
+        ids = {mission_id for theirs in links.values() for mission_id in theirs}
+        missions = _with_progress(Mission.objects.filter(pk__in=ids), period)
+        news = _news(missions, period, today)
+        start, end = period.bounds(zone)
+        counts = dict(
+            CheckIn.objects.filter(
+                metric__mission__in=ids,
+                is_current=True,
+                created_at__gte=start,
+                created_at__lt=end,
+            )
+            .values_list("metric__mission_id")
+            .annotate(n=Count("pk"))
+            .values_list("metric__mission_id", "n")
+        )
+        done = _by_mission(
+            Milestone.objects.filter(
+                mission__in=ids, done_on__gte=period.first, done_on__lte=period.last
+            ).order_by("done_on"),
+            lambda milestone: milestone.mission_id,
+        )
+        for item in news:
+            item.include_late = False  # late check-ins are the team's business
+            item.include_inputs = False
+            item.checkin_count = counts.get(item.mission.pk, 0)
+            item.milestones_done = done[item.mission.pk]
+        for stakeholder, their_period in group:
+            theirs = links[stakeholder.pk]
+            found[stakeholder.pk] = StakeholderDigest(
+                stakeholder,
+                their_period,
+                [
+                    replace(item, commitment=theirs[item.mission.pk])
+                    for item in news
+                    if item.mission.pk in theirs
+                ],
+            )
+    return found
 
 
 def _stakeholder_claim(stakeholder: Stakeholder, period: Period) -> Claim:
@@ -651,8 +689,8 @@ def stakeholder_digests_send(stakeholder_ids: Sequence[int], now: datetime | Non
     """Send these stakeholders' digests for the current period, each once, over one
     connection to the mail server. Returns how many were sent. Safe to run twice.
 
-    Each is read on its own: what a stakeholder is told depends on their links and
-    commitments, and stakeholders are few beside members.
+    A mission's news is read once for everyone in the batch following it; each
+    stakeholder's own links and commitments pick what their digest says.
     """
     now = now or timezone.now()
     # Consent withdrawn, unsubscribed or gone since the sweep: not among these.
@@ -662,11 +700,12 @@ def stakeholder_digests_send(stakeholder_ids: Sequence[int], now: datetime | Non
     due = [(s, period) for s, period in due if _stakeholder_claim(s, period) not in settled]
     if not due:
         return 0
+    digests = stakeholders_digests(due, now)
     sent = 0
     with mailers.default as mailer:
         for stakeholder, period in due:
             claim = _stakeholder_claim(stakeholder, period)
-            digest = stakeholder_digest(stakeholder, period, now)
+            digest = digests[stakeholder.pk]
             if not digest.worth_sending:
                 delivery_skip(stakeholder.organisation_id, claim)
             elif deliveries_claim(stakeholder.organisation_id, [claim]):

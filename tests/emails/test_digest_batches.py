@@ -153,3 +153,31 @@ def test_a_sweep_for_another_organisation_sends_nothing_here(cast, busy_week):
     subjects = [m.subject for m in mail.outbox]
     assert any("your missions’ week" in subject for subject in subjects)
     assert any("Fleet miles" in subject for subject in subjects)  # late: a reminder
+
+
+def test_a_batch_of_stakeholders_reads_each_mission_once(cast, busy_week, supplier):
+    """Stakeholders following the same missions over the same period share one reading
+    of them: only the claim and its settling come with each email."""
+    others = [
+        StakeholderLinkFactory(
+            mission=busy_week.mission,
+            stakeholder__name=f"Partner {i}",
+            stakeholder__email=f"partner{i}@example.org",
+            stakeholder__consent_to_email=True,
+            stakeholder__digest_frequency="weekly",
+            commitment=f"Commitment {i}",
+        ).stakeholder
+        for i in range(4)
+    ]
+    with time_machine.travel(at(MONDAY, 9), tick=False):
+        with CaptureQueriesContext(connection) as one:
+            assert stakeholder_digests_send([supplier.pk]) == 1
+        with CaptureQueriesContext(connection) as five:
+            assert stakeholder_digests_send([other.pk for other in others]) == 4
+    assert len(five) - len(one) == 3 * QUERIES_PER_EMAIL
+    # Each still hears of their own commitment, and only of their own.
+    for i, other in enumerate(others):
+        (email,) = [m for m in mail.outbox if m.to == [other.email]]
+        assert f"Commitment {i}" in email.body
+        assert "Recyclable packaging" not in email.body
+        assert sum(f"Commitment {j}" in email.body for j in range(4)) == 1

@@ -3,6 +3,7 @@ what they never say, and that each goes once."""
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from email.policy import SMTP
 
 import time_machine
 from django.core import mail
@@ -19,6 +20,7 @@ from missions.digests import (
     stakeholder_digest_send,
 )
 from missions.tasks import send_member_digest, sweep_digests
+from orgs.emails import transfer_encoding
 from orgs.models import DeliveryState, EmailDelivery, EmailKind, Membership, Stakeholder, User
 from tests.emails.conftest import MONDAY, at
 from tests.factories import GoalFactory, IdeaFactory, MetricFactory, MissionFactory
@@ -193,3 +195,28 @@ def test_a_digest_missed_for_days_is_not_sent_late(cast, supplier):
     with time_machine.travel(datetime(2026, 4, 4, 9, tzinfo=UTC), tick=False):
         sweep_digests()
     assert "dev@greenfold.example" not in [m.to[0] for m in mail.outbox]
+
+
+def test_a_digest_with_many_check_ins_goes_unquoted_line_by_line(cast, busy_week):
+    """Each row of a mission's lists is a line of its own, so no line passes SMTP's limit
+    and both parts go as they are, not quoted-printable (which cost more than rendering)."""
+    for i in range(40):
+        MetricFactory(goal=busy_week.metric.goal, name=f"Metric {i}", owner=cast.member)
+    late = Metric.objects.filter(goal=busy_week.metric.goal).exclude(pk=busy_week.metric.pk)
+    late.update(next_due_on=date(2026, 3, 1))
+    with time_machine.travel(at(MONDAY, 9), tick=False):
+        member_digest_send(cast.membership(cast.member).pk)
+    (email,) = mail.outbox
+    parts = {part.get_content_type(): part for part in email.message(policy=SMTP).walk()}
+    assert parts["text/html"]["Content-Transfer-Encoding"] == "8bit"
+    assert parts["text/plain"]["Content-Transfer-Encoding"] == "8bit"
+    html = parts["text/html"].get_content()
+    assert html == email.alternatives[0][0]
+    assert html.count("Metric 39") == 1 and "At risk → On track" in html
+
+
+def test_a_line_too_long_for_smtp_is_quoted_printable():
+    assert transfer_encoding("short\nlines") == "7bit"
+    assert transfer_encoding("short → lines") == "8bit"
+    assert transfer_encoding("x" * 998) == "7bit"
+    assert transfer_encoding("→" * 333) is None  # 999 bytes in UTF-8

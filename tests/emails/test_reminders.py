@@ -12,10 +12,12 @@ from urllib.parse import urlsplit
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from metrics.models import Cadence, Metric
-from metrics.reminders import reminders_send
+from metrics.reminders import pending_reminders, reminder_batches, reminders_send
 from metrics.services import checkin_record
 from metrics.tasks import send_reminders, sweep_reminders
 from orgs.models import DeliveryState, EmailDelivery, EmailKind, Role, User
@@ -307,3 +309,37 @@ def test_no_reminder_names_a_private_mission_to_someone_who_cannot_see_it(cast, 
         sweep_reminders()
 
     assert cast.member.email not in [to for m in mail.outbox for to in m.to]
+
+
+def more_owners_due(cast, scene, n: int) -> None:
+    for i in range(n):
+        owner = person(cast, f"owner{i}@acme.example", zone=ZONES[i % 2])
+        metric = MetricFactory(goal=scene.metric.goal, owner=owner, name=f"Metric {i}")
+        Metric.objects.filter(pk=metric.pk).update(next_due_on=DUE - timedelta(days=8))
+
+
+def test_the_sweep_selects_in_a_fixed_number_of_queries_however_many_metrics_and_people(
+    cast, scene
+):
+    Metric.objects.filter(pk=scene.metric.pk).update(next_due_on=DUE - timedelta(days=8))
+    now = datetime(2026, 3, 10, 21, tzinfo=UTC)
+    with CaptureQueriesContext(connection) as few:
+        assert len(reminder_batches(now)) == 1
+    more_owners_due(cast, scene, 6)
+    with CaptureQueriesContext(connection) as many:
+        assert len(reminder_batches(now)) == 7
+    assert len(many) == len(few)
+
+
+def test_the_sweep_batches_the_claims_its_emails_will_make(cast, scene):
+    """What the sweep selects from rows is what each email, reading its metrics in full,
+    claims: the same recipients, organisations and claims."""
+    more_owners_due(cast, scene, 4)
+    Metric.objects.filter(pk=scene.metric.pk).update(next_due_on=DUE)
+    now = datetime(2026, 3, 10, 21, tzinfo=UTC)
+    expected: dict[tuple[int, int], list] = {}
+    for reminder in pending_reminders(now):
+        key = (reminder.recipient.pk, reminder.organisation.pk)
+        expected.setdefault(key, []).append(reminder.claim)
+    assert len(expected) == 5
+    assert reminder_batches(now) == expected
