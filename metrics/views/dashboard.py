@@ -108,6 +108,7 @@ def _body(org: Organisation, membership: Membership, today: date) -> str:
             "cards": cards,
             "overdue": overdue,
             "latest": latest,
-            "other_missions": visible.exclude(status=MissionStatus.ACTIVE).count(),
+            # Counted only by the empty state, which the template renders without cards.
+            "other_missions": visible.exclude(status=MissionStatus.ACTIVE).count,
         },
     )

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -82,6 +82,7 @@ def mission_create(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 
 def _detail_context(org: Organisation, membership: Membership, mission: Mission) -> dict[str, Any]:
+    """Needs a mission from `Mission.objects.with_page_counts()`."""
     today = timezone.localdate()
     goals = list(
         mission.goals.select_related("owner").prefetch_related(
@@ -95,16 +96,12 @@ def _detail_context(org: Organisation, membership: Membership, mission: Mission)
         "membership": membership,
         "mission": mission,
         "can_edit": mission.can_edit(membership),
-        "health": mission.health_from_rows(
-            goals, loose, alignments, mission.stakeholder_links.count()
-        ),
+        "health": mission.health_from_rows(goals, loose, alignments, mission.stakeholder_count),
         "progress": mission_progress(goals, loose, today),
         "milestones": mission.milestones.all(),
         "alignments": alignments,
         "resources": mission.resources.all(),
-        "idea_counts": mission.ideas.aggregate(
-            open=Count("pk", filter=Q(state="open")), total=Count("pk")
-        ),
+        "idea_counts": {"open": mission.open_idea_count, "total": mission.idea_count},
         # The quick-add forms come when asked for (see _add_form); a refused one is put back.
         "goal_form": None,
         "milestone_form": None,
@@ -115,7 +112,9 @@ def _detail_context(org: Organisation, membership: Membership, mission: Mission)
 @login_required
 @require_GET
 def mission_detail(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
-    org, membership, mission = get_mission_for_user(request, org_slug, mission_slug)
+    org, membership, mission = get_mission_for_user(
+        request, org_slug, mission_slug, queryset=Mission.objects.with_page_counts()
+    )
     return render(request, "missions/detail.html", _detail_context(org, membership, mission))
 
 
@@ -179,6 +178,8 @@ def _section_response(
     the whole page with the errors."""
     if refused is None and not request.htmx:  # type: ignore[attr-defined]
         return redirect(mission.get_absolute_url() + f"#{section}")
+    mission = Mission.objects.with_page_counts().select_related("owner").get(pk=mission.pk)
+    mission.organisation = org
     context = _detail_context(org, membership, mission) | {"oob": True}
     status = 200
     if refused is not None:

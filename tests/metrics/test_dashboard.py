@@ -3,6 +3,8 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from metrics.progress import Status
@@ -135,3 +137,17 @@ def test_the_dashboard_is_cached_until_a_check_in_changes_it(
             confidence="on_track",
         )
     assert "64" in client.get(url).text
+
+
+def test_with_no_active_mission_the_dashboard_counts_the_others_once(cast, login, uncached):
+    client = login(cast.member)
+    url = reverse("metrics:dashboard", args=["acme"])
+    MissionFactory(organisation=cast.org, status="draft")
+    one = queries_for(client, url)
+    MissionFactory(organisation=cast.org, status="paused")
+
+    with CaptureQueriesContext(connection) as captured:
+        assert "2 missions are in draft or paused." in client.get(url).text
+    counts = [q for q in captured if "COUNT(" in q["sql"] and "missions_mission" in q["sql"]]
+    assert len(counts) == 1
+    assert queries_for(client, url) == one
