@@ -382,11 +382,6 @@ def missions_by_member(memberships: Sequence[Membership]) -> dict[int, list[int]
     return found
 
 
-def members_missions(membership: Membership) -> QuerySet[Mission]:
-    """The active missions a person's digest covers (see missions_by_member)."""
-    return Mission.objects.filter(pk__in=missions_by_member([membership])[membership.pk])
-
-
 def _member_news(
     mission_ids: Iterable[int], period: Period, zone: ZoneInfo, today: date
 ) -> dict[int, MissionNews]:
@@ -556,13 +551,6 @@ def _shareable(organisation_id: int) -> QuerySet[Mission]:
         visibility=Visibility.SHAREABLE,
         status__in=[MissionStatus.ACTIVE, MissionStatus.ACHIEVED],
         archived_at__isnull=True,
-    )
-
-
-def shared_missions(stakeholder: Stakeholder) -> QuerySet[Mission]:
-    """What a stakeholder may be told about: shareable, live missions they are linked to."""
-    return _shareable(stakeholder.organisation_id).filter(
-        stakeholder_links__stakeholder=stakeholder
     )
 
 
