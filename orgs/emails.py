@@ -1,5 +1,6 @@
 """Emails about people and organisations, and the claim that makes every email go once."""
 
+import copy
 import email.generator
 import email.message
 import email.policy
@@ -294,6 +295,8 @@ def _built(
 ) -> EmailMultiAlternatives:
     message = build()
     message.extra_headers["Message-ID"] = message_id(claims)
+    if isinstance(message, OrganisationEmail):
+        message.prepare()
     return message
 
 
@@ -351,7 +354,8 @@ def claimed_sends(outgoing: Sequence[Outgoing], mailer: BaseEmailBackend) -> int
     email another sender holds, or has sent, is left out. Returns how many were sent.
 
     A thread of its own hands the emails to the server, one after the other, while this
-    one builds the next: most of a send is waiting for the server's four replies.
+    one builds and writes out the next: most of a send is waiting for the server's four
+    replies.
 
     A recipient the server refuses for good (5xx at RCPT) is logged and marked bounced,
     and the rest go on. Anything else (the server is down, a temporary refusal, a bug in a
@@ -567,9 +571,14 @@ class _BytesGenerator(email.generator.BytesGenerator):
 
 
 class OrganisationMessage(email.message.EmailMessage):
-    """The MIME message of an OrganisationEmail: written out by _BytesGenerator."""
+    """The MIME message of an OrganisationEmail: written out by _BytesGenerator, or as it
+    was when prepared (see OrganisationEmail.prepare)."""
+
+    written: bytes | None = None
 
     def as_bytes(self, unixfrom: bool = False, policy: Policy | None = None) -> bytes:
+        if self.written is not None and not unixfrom and policy is None:
+            return self.written
         out = BytesIO()
         generator = _BytesGenerator(out, mangle_from_=False, policy=policy or self.policy)
         generator.flatten(self, unixfrom=unixfrom)
@@ -582,9 +591,32 @@ class OrganisationMessage(email.message.EmailMessage):
 class OrganisationEmail(EmailMultiAlternatives):
     """A plain-text body and its HTML twin, each sent unquoted when its lines allow."""
 
+    _prepared: OrganisationMessage | None = None
+
+    def prepare(self) -> None:
+        """Make the message the SMTP backend sends, and write it out, now rather than when
+        it is sent: a batch does this while its thread that talks to the server waits for
+        the server (see claimed_sends). Nothing may change the email after this."""
+        message = self.message(policy=email.policy.SMTP)
+        assert isinstance(message, OrganisationMessage)
+        message.written = message.as_bytes()
+        self._prepared = message
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "OrganisationEmail":
+        # A copy (the test outbox keeps copies) leaves out the message made to send: its
+        # policy's header registry is shared, and a batch adds to it as the copy is made.
+        copied = type(self).__new__(type(self))
+        memo[id(self)] = copied
+        for name, value in self.__dict__.items():
+            if name != "_prepared":
+                setattr(copied, name, copy.deepcopy(value, memo))
+        return copied
+
     def message(
         self, *, policy: Policy | None = email.policy.default
     ) -> email.message.EmailMessage:
+        if self._prepared is not None and policy is email.policy.SMTP:
+            return self._prepared
         policy = policy or email.policy.default
         if policy not in _POLICIES:
             # typeshed has clone() take only what every policy has.
