@@ -492,8 +492,10 @@ class EmailDelivery(models.Model):
     worker, task run or beat win. A failed send gives its claim back (state "failed")
     for a retry to take, for a day, with a conditional UPDATE. A row left "sending" by a
     worker that died mid-send is taken again the same way once its lease
-    (EMAIL_CLAIM_LEASE_SECONDS after claimed_at) has run out; "sent" is recorded the moment
-    the mail server accepts the message, so only a death in that instant sends twice.
+    (EMAIL_CLAIM_LEASE_SECONDS after claimed_at) has run out. A single email is recorded
+    "sent" the moment the mail server accepts it, so only a death in that instant sends it
+    twice; a batch of digests claims and records a chunk at a time (EMAIL_SEND_CHUNK), so a
+    death mid-chunk may send that chunk's emails twice (orgs.emails.claimed_sends).
     """
 
     organisation = models.ForeignKey(
