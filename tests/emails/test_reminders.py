@@ -343,3 +343,43 @@ def test_the_sweep_batches_the_claims_its_emails_will_make(cast, scene):
         expected.setdefault(key, []).append(reminder.claim)
     assert len(expected) == 5
     assert reminder_batches(now) == expected
+
+
+def test_an_owner_who_belongs_to_another_organisation_only_is_not_reminded(cast, scene):
+    """The owner's membership is looked up in the metric's own organisation: an owner of
+    another one (who has left this one, say) may not check in here."""
+    with time_machine.travel(datetime(2026, 3, 10, 9, tzinfo=UTC), tick=False):
+        Metric.objects.filter(pk=scene.metric.pk).update(next_due_on=DUE, owner=cast.outsider)
+        sweep_reminders()
+        assert mail.outbox == []
+        Metric.objects.filter(pk=scene.metric.pk).update(owner=cast.admin)
+        sweep_reminders()
+    assert [m.to for m in mail.outbox] == [[cast.admin.email]]
+
+
+def test_the_sweep_reads_memberships_by_join_not_a_subquery_for_each_metric(cast, scene):
+    """A subquery for each metric made PostgreSQL estimate a sweep over some thousands of
+    metrics costly enough to compile it first (JIT), which took most of a second."""
+    Metric.objects.filter(pk=scene.metric.pk).update(next_due_on=DUE)
+    with CaptureQueriesContext(connection) as queries:
+        assert len(reminder_batches(datetime(2026, 3, 10, 9, tzinfo=UTC))) == 1
+    (selection,) = [q["sql"] for q in queries if 'FROM "metrics_metric"' in q["sql"]][-1:]
+    assert "EXISTS" not in selection.upper()
+    assert selection.count('"orgs_membership"') == 2  # the owner's and the mission owner's
+
+
+def test_a_sweep_of_some_organisations_selects_theirs_only(cast, scene):
+    Metric.objects.filter(pk=scene.metric.pk).update(next_due_on=DUE)
+    elsewhere = MetricFactory(goal__mission__organisation=cast.other_org, owner=cast.outsider)
+    Metric.objects.filter(pk=elsewhere.pk).update(next_due_on=DUE)
+    now = datetime(2026, 3, 10, 9, tzinfo=UTC)
+    assert set(reminder_batches(now)) == {
+        (cast.member.pk, cast.org.pk),
+        (cast.outsider.pk, cast.other_org.pk),
+    }
+    assert set(reminder_batches(now, [cast.other_org.pk])) == {
+        (cast.outsider.pk, cast.other_org.pk)
+    }
+    assert set(reminder_batches(now, [cast.org.pk, cast.other_org.pk])) == set(
+        reminder_batches(now)
+    )
