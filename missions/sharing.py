@@ -15,6 +15,10 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.utils.crypto import salted_hmac
+from django.utils.safestring import SafeString, mark_safe
 
 from metrics import charts
 from metrics.forecast import forecast
@@ -313,6 +317,17 @@ def cached_page(
         logger.exception("The share page cache is unavailable; rendering without it")
         return render()
     return cached(f"share:page:{organisation.pk}:{created}:{version}:{today}:{what}", render)
+
+
+# A cached page part is shared by everyone with the same view of it, so its forms carry
+# this instead of one reader's CSRF token, and `with_csrf_token` puts each reader's own in.
+# Derived from the secret key: nobody can type it into a title to have it replaced.
+CSRF_STAND_IN = salted_hmac("missions.sharing.csrf", "stand-in", algorithm="sha256").hexdigest()
+
+
+def with_csrf_token(request: HttpRequest, part: str) -> SafeString:
+    """A page part rendered with `{"csrf_token": CSRF_STAND_IN}`, for this request."""
+    return mark_safe(part.replace(CSRF_STAND_IN, get_token(request)))  # noqa: S308 -- our own template's output
 
 
 def cached(key: str, render: Callable[[], str]) -> str:
