@@ -258,6 +258,11 @@ def badge(mission: Mission, today: date) -> dict[str, Any]:
 # Anything that changes what its pages show bumps the number (missions/signals.py), so
 # stale pages are never looked up again and simply expire. The version lives in the cache
 # itself, so every web process sees the same one.
+#
+# Parts about one mission (the mission page, a dashboard card) are keyed on that mission's
+# own number instead, and on the organisation's "wide" number, which only changes with
+# what every mission shows (people's names, teams, the organisation): a check-in on one
+# mission leaves the others' parts cached.
 
 # Any lifetime longer than a page's will do: a version that expires is replaced by a fresh
 # random one, under which no page was ever stored.
@@ -268,33 +273,57 @@ def _version_key(organisation_id: int) -> str:
     return f"share:version:{organisation_id}"
 
 
+def _wide_version_key(organisation_id: int) -> str:
+    return f"share:version:{organisation_id}:wide"
+
+
+def _mission_version_key(mission_id: int) -> str:
+    return f"share:version:mission:{mission_id}"
+
+
 def _fresh_version() -> int:
     # A random start, not 1: if the version is evicted, counting again from 1 would find
     # the pages cached under the old numbers.
     return secrets.randbits(48)
 
 
-def share_version(organisation_id: int) -> int:
-    key = _version_key(organisation_id)
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, _fresh_version(), VERSION_TIMEOUT)
-        version = cache.get(key)
+def _versions(keys: list[str]) -> list[int]:
+    """The numbers under `keys`, starting any that are missing, in one round trip when
+    all are there."""
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, _fresh_version(), VERSION_TIMEOUT)
+            found[key] = cache.get(key)
     # Still none: the cache is unreachable (config.cache). A number no page is stored
     # under, so the page is rendered.
-    return _fresh_version() if version is None else int(version)
+    return [_fresh_version() if found[key] is None else int(found[key]) for key in keys]
 
 
-def share_pages_changed(organisation_id: int) -> None:
-    """Invalidate every cached share page, public page and badge of the organisation."""
-    try:
-        cache.incr(_version_key(organisation_id))
-    except ValueError:  # no version yet, or evicted: any new number will do
-        cache.add(_version_key(organisation_id), _fresh_version(), VERSION_TIMEOUT)
-    except Exception:
-        # A cache outage must not fail the check-in that triggered this; pages expire
-        # within settings.PAGE_CACHE_SECONDS anyway.
-        logger.exception("Could not invalidate the share pages of organisation %s", organisation_id)
+def share_version(organisation_id: int) -> int:
+    return _versions([_version_key(organisation_id)])[0]
+
+
+def share_pages_changed(
+    organisation_id: int, mission_id: int | None = None, *, wide: bool = False
+) -> None:
+    """Invalidate every cached page of the organisation: its share pages, public page,
+    badges and dashboard; and the parts about `mission_id`, or with `wide` (a change every
+    mission's parts show) about all its missions."""
+    keys = [_version_key(organisation_id)]
+    if mission_id is not None:
+        keys.append(_mission_version_key(mission_id))
+    if wide:
+        keys.append(_wide_version_key(organisation_id))
+    for key in keys:
+        try:
+            cache.incr(key)
+        except ValueError:  # no version yet, or evicted: any new number will do
+            cache.add(key, _fresh_version(), VERSION_TIMEOUT)
+        except Exception:
+            # A cache outage must not fail the check-in that triggered this; pages expire
+            # within settings.PAGE_CACHE_SECONDS anyway.
+            logger.exception("Could not invalidate the cached pages under %s", key)
 
 
 def cached_page(
@@ -310,13 +339,52 @@ def cached_page(
     """
     if not settings.PAGE_CACHE_SECONDS:
         return render()
-    created = int(organisation.created_at.timestamp() * 1_000_000)
     try:
         version = share_version(organisation.pk)
     except Exception:
         logger.exception("The share page cache is unavailable; rendering without it")
         return render()
-    return cached(f"share:page:{organisation.pk}:{created}:{version}:{today}:{what}", render)
+    return cached(f"share:page:{_stamp(organisation)}:{version}:{today}:{what}", render)
+
+
+def _stamp(organisation: Organisation) -> str:
+    return f"{organisation.pk}:{int(organisation.created_at.timestamp() * 1_000_000)}"
+
+
+def cached_mission_parts(
+    organisation: Organisation,
+    mission_ids: list[int],
+    today: date,
+    what: str,
+    render: Callable[[list[int]], dict[int, str]],
+) -> dict[int, str]:
+    """The part `what` of each mission: from the cache, or `render(missing_ids)` for those
+    changed since (see cached_page for `today` and the organisation's stamp)."""
+    if not settings.PAGE_CACHE_SECONDS:
+        return render(mission_ids)
+    try:
+        wide, *versions = _versions(
+            [_wide_version_key(organisation.pk), *map(_mission_version_key, mission_ids)]
+        )
+        prefix = f"share:part:{_stamp(organisation)}:{wide}"
+        keys = {
+            mission_id: f"{prefix}:{mission_id}:{version}:{today}:{what}"
+            for mission_id, version in zip(mission_ids, versions, strict=True)
+        }
+        found = cache.get_many(list(keys.values()))
+    except Exception:
+        logger.exception("The page cache is unavailable; rendering without it")
+        return render(mission_ids)
+    missing = [mission_id for mission_id, key in keys.items() if key not in found]
+    rendered = render(missing) if missing else {}
+    try:
+        cache.set_many(
+            {keys[mission_id]: part for mission_id, part in rendered.items()},
+            settings.PAGE_CACHE_SECONDS,
+        )
+    except Exception:
+        logger.exception("Could not store page parts in the cache")
+    return {m: rendered[m] if m in rendered else found[keys[m]] for m in mission_ids}
 
 
 # A cached page part is shared by everyone with the same view of it, so its forms carry

@@ -30,11 +30,13 @@ from missions.sharing import share_pages_changed
 from orgs.models import Membership, Organisation, Team, User
 
 
-def _changed_after_commit(organisation_id: int | None) -> None:
+def _changed_after_commit(
+    organisation_id: int | None, mission_id: int | None = None, *, wide: bool = False
+) -> None:
     # After the commit: a page rendered between the bump and the commit would read the
     # old rows and be cached under the new version.
     if organisation_id is not None:
-        transaction.on_commit(lambda: share_pages_changed(organisation_id))
+        transaction.on_commit(lambda: share_pages_changed(organisation_id, mission_id, wide=wide))
 
 
 MissionPart = Goal | Milestone | Metric | Alignment | Resource | StakeholderLink | Idea
@@ -53,18 +55,20 @@ def _organisation_of(part: MissionPart) -> int | None:
 @receiver(post_save, sender=Organisation)
 @receiver(post_delete, sender=Organisation)
 def organisation_changed(sender: Any, instance: Organisation, **kwargs: Any) -> None:
-    _changed_after_commit(instance.pk)
+    _changed_after_commit(instance.pk, wide=True)
 
 
 @receiver(post_save, sender=Mission)
 @receiver(post_delete, sender=Mission)
+def mission_changed(sender: Any, instance: Mission, **kwargs: Any) -> None:
+    _changed_after_commit(instance.organisation_id, instance.pk)
+
+
 @receiver(post_save, sender=Report)
 @receiver(post_delete, sender=Report)
 @receiver(post_save, sender=ShareLink)
 @receiver(post_delete, sender=ShareLink)
-def organisation_row_changed(
-    sender: Any, instance: Mission | Report | ShareLink, **kwargs: Any
-) -> None:
+def organisation_row_changed(sender: Any, instance: Report | ShareLink, **kwargs: Any) -> None:
     _changed_after_commit(instance.organisation_id)
 
 
@@ -84,13 +88,13 @@ def organisation_row_changed(
 @receiver(post_save, sender=Idea)
 @receiver(post_delete, sender=Idea)
 def mission_part_changed(sender: Any, instance: MissionPart, **kwargs: Any) -> None:
-    _changed_after_commit(_organisation_of(instance))
+    _changed_after_commit(_organisation_of(instance), instance.mission_id)
 
 
 @receiver(post_save, sender=Team)
 @receiver(post_delete, sender=Team)
 def team_changed(sender: Any, instance: Team, **kwargs: Any) -> None:
-    _changed_after_commit(instance.organisation_id)
+    _changed_after_commit(instance.organisation_id, wide=True)
 
 
 @receiver(post_save, sender=User)
@@ -104,14 +108,15 @@ def person_changed(
     for organisation_id in Membership.objects.filter(user=instance).values_list(
         "organisation_id", flat=True
     ):
-        _changed_after_commit(organisation_id)
+        _changed_after_commit(organisation_id, wide=True)
 
 
 @receiver(post_save, sender=CheckIn)
 def checkin_saved(sender: Any, instance: CheckIn, **kwargs: Any) -> None:
-    organisation_id = (
+    mission = (
         Metric.objects.filter(pk=instance.metric_id)
-        .values_list("mission__organisation_id", flat=True)
+        .values_list("mission__organisation_id", "mission_id")
         .first()
     )
-    _changed_after_commit(organisation_id)
+    if mission is not None:
+        _changed_after_commit(*mission)

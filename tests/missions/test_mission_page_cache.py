@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from metrics.services import checkin_record
 from missions.ideas import idea_decline
+from missions.models import Goal
 from tests.factories import (
     AlignmentFactory,
     GoalFactory,
@@ -173,3 +174,33 @@ def test_rights_are_part_of_what_is_cached(cast, login, mission):
     assert "Edit mission" not in viewer_page
     assert "Mark done" not in viewer_page
     assert "csrfmiddlewaretoken" not in viewer_page.split('id="milestones"')[1]
+
+
+def _check_in(metric, member) -> None:
+    checkin_record(
+        metric,
+        value=Decimal("12"),
+        for_date=datetime.date.today(),
+        author=member,
+        confidence="on_track",
+    )
+
+
+def test_a_check_in_elsewhere_leaves_the_page_cached_and_a_rename_does_not(
+    cast, login, mission, django_capture_on_commit_callbacks
+):
+    goal = GoalFactory(mission=mission, title="Retrofit 500 homes")
+    elsewhere = MetricFactory(goal__mission=MissionFactory(organisation=cast.org))
+    client = login(cast.admin)
+    client.get(mission.get_absolute_url())
+    # A change no signal reports shows how long the cached page lives.
+    Goal.objects.filter(pk=goal.pk).update(title="Retrofit 800 homes")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _check_in(elsewhere, cast.member)
+    assert "Retrofit 500 homes" in client.get(mission.get_absolute_url()).text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cast.admin.name = "Ada Admin"
+        cast.admin.save(update_fields=["name"])
+    assert "Retrofit 800 homes" in client.get(mission.get_absolute_url()).text
