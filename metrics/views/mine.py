@@ -131,6 +131,11 @@ class CheckInRow:
     done_value: str = ""
     done_on: date | None = None
 
+    @property
+    def done(self) -> bool:
+        """Checked in, and not just refused: the row says so and tucks its form away."""
+        return self.done_on is not None and not (self.form and self.form.errors)
+
 
 @dataclass
 class DueSummary:
