@@ -25,6 +25,7 @@ from metrics.models import CheckIn, Metric
 from metrics.progress import Status
 from metrics.services import CheckInConflict, checkin_record
 from missions.models import Mission
+from missions.sharing import CSRF_STAND_IN, cached_page, with_csrf_token
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation, User
 from orgs.responses import refused_status
@@ -191,6 +192,27 @@ def _page(
     refused: RowCheckInForm | None = None,
 ) -> HttpResponse:
     today = timezone.localdate()
+
+    def body() -> str:
+        context = _body_context(org, membership, today, refused)
+        return render_to_string(
+            "metrics/my_checkins.html#body", context | {"csrf_token": CSRF_STAND_IN}
+        )
+
+    # Their rights decide which rows have a form; a refused form is theirs alone.
+    mine = f"my-checkins:{membership.user_id}:{membership.role}"
+    part = body() if refused else cached_page(org, today, mine, body)
+    return render(
+        request,
+        "metrics/my_checkins.html",
+        {"org": org, "membership": membership, "body": with_csrf_token(request, part)},
+        status=refused_status(request) if refused else 200,
+    )
+
+
+def _body_context(
+    org: Organisation, membership: Membership, today: date, refused: RowCheckInForm | None
+) -> dict[str, Any]:
     refused_uid = refused.metric.uid if refused else None
     metrics = list(row_metrics(membership))
     recent = recent_values(metric.pk for metric in metrics) if metrics else {}
@@ -217,18 +239,12 @@ def _page(
         {"due": due, "heading": due.heading, "rows": [row for row in rows if row.due == due]}
         for due in Due
     ]
-    return render(
-        request,
-        "metrics/my_checkins.html",
-        {
-            "org": org,
-            "membership": membership,
-            "today": today,
-            "groups": [group for group in groups if group["rows"]],
-            "summary": _summary([row.due for row in rows]),
-        },
-        status=refused_status(request) if refused else 200,
-    )
+    return {
+        "org": org,
+        "today": today,
+        "groups": [group for group in groups if group["rows"]],
+        "summary": _summary([row.due for row in rows]),
+    }
 
 
 @login_required

@@ -8,12 +8,13 @@ from html import unescape
 import pytest
 import time_machine
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from metrics.models import CheckIn
 from metrics.services import checkin_record
-from tests.factories import GoalFactory, MetricFactory, MissionFactory
+from tests.factories import GoalFactory, MembershipFactory, MetricFactory, MissionFactory
 from tests.orgs.test_query_counts import queries_for
 
 # Friday 4 December 2026, mid-morning in London (the organisation's time zone).
@@ -383,7 +384,7 @@ def grow(cast, n: int) -> list:
     return metrics
 
 
-def test_the_page_query_count_does_not_grow_with_metrics(cast, login):
+def test_the_page_query_count_does_not_grow_with_metrics(cast, login, uncached):
     client = login(cast.member)
     grow(cast, 2)
     before = queries_for(client, page_url())
@@ -511,3 +512,71 @@ def test_a_rows_form_reads_as_djangos_own_rendering_of_it(cast, mission, case):
     assert ("aria-invalid" in written) == bool(form.first_wrong)
     assert ('role="alert"' in written) == (None in added_errors)
     assert ("<select" in written) == (kwargs is YES_NO)
+
+
+# --- Served from the cache -------------------------------------------------------------------
+
+
+def test_a_second_visit_reads_none_of_their_metrics(
+    cast, login, mission, django_assert_num_queries
+):
+    owned(cast, mission, "Waste", due_in=-3)
+    client = login(cast.member)
+    client.get(page_url())
+    with django_assert_num_queries(4):  # session, user, membership, the organisation menu
+        assert "Waste" in text(client.get(page_url()))
+
+
+def test_a_check_in_from_the_cached_page_shows_at_once(
+    cast, login, mission, django_capture_on_commit_callbacks
+):
+    metric = owned(cast, mission, "Waste", due_in=-3)
+    client = login(cast.member)
+    client.get(page_url())  # cached now
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            row_url(metric), {"value": "42", "confidence": "on_track", "for_date": "2026-12-04"}
+        )
+
+    assert "Checked in 42 today" in text(client.get(page_url()))
+
+
+def test_a_cached_page_is_theirs_with_a_token_of_their_own(cast, mission, client):
+    metric = owned(cast, mission, "Waste", due_in=-3)
+    client.force_login(cast.member)
+    client.get(page_url())
+
+    # Another session of the same person: their page from the cache, with a token that
+    # works in this session.
+    phone = Client(enforce_csrf_checks=True)
+    phone.force_login(cast.member)
+    page = text(phone.get(page_url())).split('id="main"')[1]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response = phone.post(
+        row_url(metric),
+        {"csrfmiddlewaretoken": token, "value": "42", "confidence": "on_track",
+         "for_date": "2026-12-04"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert CheckIn.objects.get().value == Decimal("42")
+
+    colleague = MembershipFactory(organisation=cast.org, role=cast.membership(cast.member).role)
+    owned(cast, mission, "Their own", user=colleague.user)
+    other = Client()
+    other.force_login(colleague.user)
+    theirs = text(other.get(page_url())).split('id="main"')[1]
+    assert "Their own" in theirs
+    assert "Waste" not in theirs
+
+
+def test_a_refused_form_is_never_cached(cast, login, mission):
+    metric = owned(cast, mission, "Waste", due_in=-3)
+    client = login(cast.member)
+    client.get(page_url())
+
+    refused = client.post(
+        row_url(metric), {"value": "lots", "confidence": "on_track", "for_date": "2026-12-04"}
+    )
+    assert "Enter a number." in text(refused)
+    assert "Enter a number." not in text(client.get(page_url()))
