@@ -30,7 +30,7 @@ from metrics.rollups import (
 )
 from metrics.templatetags.metric_charts import metric_chart, percent
 from missions.models import Goal, Milestone, Mission, MissionQuerySet, Report, Visibility
-from missions.reports import published_document
+from missions.reports import chart_image, published_document
 from orgs.models import Organisation
 
 logger = logging.getLogger(__name__)
@@ -250,13 +250,13 @@ def badge(mission: Mission, today: date) -> dict[str, Any]:
 
 
 # --- The cache ------------------------------------------------------------------------------
-# Every cached page of an organisation is keyed on that organisation's version number.
-# Anything that changes what its pages show bumps the number (missions/signals.py), so
-# stale pages are never looked up again and simply expire. The version lives in the cache
-# itself, so every web process sees the same one.
+# Every cached page of an organisation is stored with that organisation's version number.
+# Anything that changes what its pages show bumps the number (missions/signals.py), so a
+# stale page is never served again: it is rendered afresh and replaced. The version lives
+# in the cache itself, so every web process sees the same one.
 
 # Any lifetime longer than a page's will do: a version that expires is replaced by a fresh
-# random one, under which no page was ever stored.
+# random one, with which no page was ever stored.
 VERSION_TIMEOUT = max(24 * 60 * 60, 2 * settings.PAGE_CACHE_SECONDS)
 
 
@@ -303,16 +303,34 @@ def cached_page(
     organisation was created: ids start again when a database is recreated (a test run,
     a fresh development database) while the cache may live on, and another
     organisation's page must never be found under a reused id.
+
+    The page is stored with the version it was rendered under, not under a key naming
+    it, so the version and the page come back in one round trip to the cache.
     """
     if not settings.PAGE_CACHE_SECONDS:
         return render()
     created = int(organisation.created_at.timestamp() * 1_000_000)
+    version_key = _version_key(organisation.pk)
+    page_key = f"share:page:{organisation.pk}:{created}:{today}:{what}"
     try:
-        version = share_version(organisation.pk)
+        found = cache.get_many([version_key, page_key])
+        version = found.get(version_key)
+        if version is None:
+            version = share_version(organisation.pk)
     except Exception:
         logger.exception("The share page cache is unavailable; rendering without it")
         return render()
-    return cached(f"share:page:{organisation.pk}:{created}:{version}:{today}:{what}", render)
+    stored = found.get(page_key)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == version:
+        return str(stored[1])
+    # Rendered after the version was read: a change in between bumps the version, and the
+    # next request renders again rather than trust this page.
+    page = render()
+    try:
+        cache.set(page_key, (version, page), settings.PAGE_CACHE_SECONDS)
+    except Exception:
+        logger.exception("Could not store a page in the cache")
+    return page
 
 
 def cached(key: str, render: Callable[[], str]) -> str:
@@ -350,7 +368,38 @@ def report_page(report: Report) -> dict[str, Any]:
         "org_name": doc.get("organisation", ""),
         "doc": public,
         "narrative_html": narrative_html,
+        # Drawn by the link's own address (share_chart), through the same cache.
+        "chart_images": True,
     }
+
+
+class _NoSuchChart(Exception):
+    pass
+
+
+def report_chart(report: Report, key: str) -> str | None:
+    """A published report's chart of that key as an SVG image (None if it has none), for
+    its page inside the organisation and its share links alike.
+
+    Drawn from the snapshot once, then served from the cache: like the report, it never
+    changes, so the moment it was frozen in the key is all the invalidation it needs.
+    """
+    if not report.is_published:
+        return None
+    assert report.published_at is not None
+
+    def draw() -> str:
+        snapshot = report.snapshot  # deferred where reports are looked up: read only now
+        svg = chart_image(snapshot, key) if isinstance(snapshot, dict) else None
+        if svg is None:
+            # Not cached: only what exists is kept.
+            raise _NoSuchChart
+        return svg
+
+    try:
+        return cached(f"report:chart:{report.uid}:{report.published_at.timestamp()}:{key}", draw)
+    except _NoSuchChart:
+        return None
 
 
 # --- The badge ------------------------------------------------------------------------------
