@@ -368,8 +368,9 @@ def report_page(report: Report) -> dict[str, Any]:
         "org_name": doc.get("organisation", ""),
         "doc": public,
         "narrative_html": narrative_html,
-        # Drawn by the link's own address (share_chart), through the same cache.
-        "chart_images": True,
+        # Beside the page, at the link's own address (share_chart): relative, so the page
+        # cached for one link serves every link to the report, and names no token.
+        "charts_at": "charts/",
     }
 
 

@@ -3,7 +3,7 @@
 {% load report_document %}
 {% report_chart chart doc.as_of %}          one drawing per container width (pages)
 {% report_chart chart doc.as_of single=True %}  one drawing at print width (the PDF)
-{% report_chart_image chart %}              a published report's chart, as an image
+{% report_chart_image chart "charts/" %}    a published report's chart, as an image
 {{ milestone.due_on|iso_date }}              12 Mar 2026 ("long": 12 March 2026)
 """
 
@@ -44,22 +44,22 @@ def report_chart(chart: dict[str, Any], as_of: str, single: bool = False) -> dic
 
 
 @register.simple_tag
-def report_chart_image(chart: dict[str, Any]) -> SafeString:
-    """A published report's chart as an image loaded when it scrolls near, its words as
-    the text alternative (the heading above names it). The page stays small, and the
-    images are drawn and cached one by one (missions.sharing.report_chart).
+def report_chart_image(chart: dict[str, Any], charts_at: str) -> SafeString:
+    """A published report's chart as an image at `charts_at` + its key + ".svg", loaded
+    when it scrolls near, its words as the text alternative (the heading above names it).
+    The page stays small, and the images are drawn and cached one by one
+    (missions.sharing.report_chart).
 
-    The address is relative, so one rendering of the document serves its page in the
-    organisation (reports/<uid>/charts/…) and every share link to it (s/<token>/charts/…).
     The stylesheet sets the box's shape for the drawing the image will show, so nothing
     moves when it arrives; width and height here are the smallest drawing's.
     """
     _, width, height = CHART_SIZES[0]
     empty = chart_is_empty(chart)
     return format_html(
-        '<figure class="chart-frame"><img class="chart-image{}" src="charts/{}.svg" '
+        '<figure class="chart-frame"><img class="chart-image{}" src="{}{}.svg" '
         'width="{}" height="{}" alt="{}" loading="lazy" decoding="async"></figure>',
         " chart-image-empty" if empty else "",
+        charts_at,
         chart["key"],
         width,
         charts.EMPTY_HEIGHT if empty else height,

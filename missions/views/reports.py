@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
@@ -280,12 +281,10 @@ def _refuse(
     )
 
 
-def _document_html(
-    doc: dict[str, Any], narrative_html: SafeString, *, chart_images: bool = False
-) -> str:
+def _document_html(doc: dict[str, Any], narrative_html: SafeString, *, charts_at: str = "") -> str:
     return render_to_string(
         "missions/report_document.html",
-        {"doc": doc, "narrative_html": narrative_html, "chart_images": chart_images},
+        {"doc": doc, "narrative_html": narrative_html, "charts_at": charts_at},
     )
 
 
@@ -302,11 +301,13 @@ def _detail(
     doc = None
     if report.is_published:
         # A snapshot never changes, so its rendering is kept under the moment it was frozen
-        # and needs no invalidation. Its charts are images, drawn when asked for.
+        # and needs no invalidation. Its charts are images, drawn when asked for; their
+        # address is absolute, as refusals show this page at other addresses (…/edit/).
         assert report.published_at is not None
+        charts_at = reverse("missions:report_detail", args=[org.slug, report.uid]) + "charts/"
         document = cached(
-            f"report:document:{report.uid}:{report.published_at.timestamp()}:images",
-            lambda: _document_html(*published_document(report), chart_images=True),
+            f"report:document:{report.published_at.timestamp()}:{charts_at}",
+            lambda: _document_html(*published_document(report), charts_at=charts_at),
         )
     else:
         doc, narrative_html = draft_document(report)

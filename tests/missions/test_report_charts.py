@@ -121,11 +121,19 @@ def test_a_published_report_shows_its_charts_as_lazy_images_described_in_words(
 
     assert '<svg class="chart' not in doc
     (image,) = images_in(doc)
-    assert image["src"] == "charts/chart-1.svg"  # beside the page: /reports/<uid>/charts/…
+    assert image["src"] == chart_url(report)
     assert image["loading"] == "lazy"
     assert (image["width"], image["height"]) == ("360", "260")  # no shift when it arrives
     assert image["alt"].startswith(LANDFILL)
     assert image["class"] == "chart-image"
+
+
+def test_a_refusal_shown_at_another_address_still_finds_the_charts(cast, login, zero_waste):
+    report = published(cast, zero_waste)
+    refused = login(cast.admin).get(url("report_edit", report.uid))  # published: not editable
+    assert refused.status_code == 409
+    (image,) = images_in(document_html(refused))
+    assert image["src"] == chart_url(report)
 
 
 def test_a_chart_with_nothing_to_draw_keeps_the_short_box_and_says_so(cast, login, zero_waste):
