@@ -11,17 +11,18 @@ while it is late; once it is a whole cadence late the mission's owner is told as
 import logging
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import reduce
 from operator import or_
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -61,6 +62,7 @@ CATCH_UP_DAYS = 2
 ZONE_SLACK_BEFORE, ZONE_SLACK_AFTER = 2, 1
 
 CONTRIBUTOR_ROLES = (Role.MEMBER, Role.ADMIN, Role.OWNER)
+MANAGER_ROLES = (Role.ADMIN, Role.OWNER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +82,11 @@ def late_steps(cadence: str) -> list[int]:
 
 def step_on(cadence: str, due_on: date, day: date) -> Step | None:
     """The step of the schedule `day` falls in for a check-in due on `due_on`, if any."""
-    days = (day - due_on).days
+    return step_after(cadence, (day - due_on).days)
+
+
+def step_after(cadence: str, days: int) -> Step | None:
+    """The step of the schedule `days` days after the due date (before, if negative)."""
     heads_up = HEADS_UP_DAYS[Cadence(cadence)]
     if days < -heads_up:
         return None
@@ -215,20 +221,22 @@ def _fill_missing_due_dates() -> None:
             )
 
 
-def _can_check_in(user_field: str) -> ExpressionWrapper:
-    """Whether that person may check in, and may see the mission: a private mission is
-    for admins and its owner, and its name must not reach anyone else's inbox."""
-    member = Membership.objects.filter(
-        organisation_id=OuterRef("mission__organisation_id"),
-        user_id=OuterRef(user_field),
-        role__in=CONTRIBUTOR_ROLES,
+def _membership_of(user_field: str) -> FilteredRelation:
+    """That person's membership of the metric's organisation, joined to the metric's row
+    (a LEFT JOIN on the one membership per person and organisation). As EXISTS subqueries
+    for each row, these made PostgreSQL plan the sweep as costly enough to compile (JIT),
+    which took most of a second, longer than running it."""
+    return FilteredRelation(
+        "mission__organisation__memberships",
+        condition=Q(mission__organisation__memberships__user_id=F(user_field)),
     )
-    sees_private = member.filter(
-        Q(role__in=(Role.ADMIN, Role.OWNER)) | Q(user_id=OuterRef("mission__owner_id"))
-    )
-    return ExpressionWrapper(
-        Q(Exists(member)) & (~Q(mission__visibility=Visibility.PRIVATE) | Q(Exists(sees_private))),
-        output_field=BooleanField(),
+
+
+def _may_check_in(role: str | None, visibility: str, owns_mission: bool) -> bool:
+    """Whether someone with this role may check in, and may see the mission: a private
+    mission is for admins and its owner, and its name must not reach anyone else's inbox."""
+    return role in CONTRIBUTOR_ROLES and (
+        visibility != Visibility.PRIVATE or role in MANAGER_ROLES or owns_mission
     )
 
 
@@ -245,8 +253,9 @@ _DECIDING = (
     "owner_id",
     "mission__owner_id",
     "mission__organisation_id",
-    "owner_can_check_in",
-    "mission_owner_can_check_in",
+    "mission__visibility",
+    "owner_membership__role",
+    "mission_owner_membership__role",
 )
 
 
@@ -265,7 +274,7 @@ class _Decision:
 
 
 def _candidates(
-    now: datetime, user_id: int | None, organisation_id: int | None
+    now: datetime, user_id: int | None, organisation_ids: Collection[int] | None
 ) -> QuerySet[Metric]:
     today_utc = now.astimezone(UTC).date()
     windows = reduce(
@@ -278,15 +287,15 @@ def _candidates(
         )
         .filter(Q(owner__isnull=False) | Q(mission__owner__isnull=False))
         .annotate(
-            owner_can_check_in=_can_check_in("owner_id"),
-            mission_owner_can_check_in=_can_check_in("mission__owner_id"),
+            owner_membership=_membership_of("owner_id"),
+            mission_owner_membership=_membership_of("mission__owner_id"),
         )
         .order_by("next_due_on", "pk")
     )
     if user_id is not None:
         metrics = metrics.filter(Q(owner_id=user_id) | Q(mission__owner_id=user_id))
-    if organisation_id is not None:
-        metrics = metrics.filter(mission__organisation_id=organisation_id)
+    if organisation_ids is not None:
+        metrics = metrics.filter(mission__organisation_id__in=organisation_ids)
     return metrics
 
 
@@ -300,56 +309,78 @@ def reminder_claim(
     return Claim(kind, recipient.email.lower(), f"{metric_uid}:{due_on.isoformat()}:{step.key}")
 
 
-def _decide(
-    kind: EmailKind,
-    row: tuple,
-    recipient: User,
-    organisation: Organisation,
-    now: datetime,
-) -> _Decision | None:
-    metric_id, uid, cadence, due_on, created_at = row[:5]
-    zone = recipient.zone_in(organisation)
-    day = sending_day(now, zone, recipient.reminder_hour)
-    step = step_on(cadence, due_on, day)
-    days_late = (day - due_on).days
-    if step is None or days_late - step.starts > CATCH_UP_DAYS:
-        return None
-    if kind == EmailKind.ESCALATION:
-        # A whole cadence late, and the owner has had the metric that long.
-        cadence_days = CADENCE_DAYS[Cadence(cadence)]
-        existed = (day - timezone.localdate(created_at, zone)).days
-        if days_late < cadence_days or existed < cadence_days:
+class _Schedule:
+    """The schedule's answers for one sweep, each worked out once: a sweep asks the same
+    few questions (this person's day, that many days from the due date on this cadence)
+    for thousands of metrics."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._days: dict[tuple[int, int], tuple[ZoneInfo, date]] = {}
+        self._steps: dict[tuple[str, int], Step | None] = {}
+
+    def day(self, recipient: User, organisation: Organisation) -> tuple[ZoneInfo, date]:
+        """The recipient's zone, and their day a reminder sent now counts for."""
+        key = (recipient.pk, organisation.pk)
+        if key not in self._days:
+            zone = recipient.zone_in(organisation)
+            self._days[key] = (zone, sending_day(self.now, zone, recipient.reminder_hour))
+        return self._days[key]
+
+    def step(self, cadence: str, days_late: int) -> Step | None:
+        key = (cadence, days_late)
+        if key not in self._steps:
+            self._steps[key] = step_after(cadence, days_late)
+        return self._steps[key]
+
+    def decide(
+        self, kind: EmailKind, row: tuple, recipient: User, organisation: Organisation
+    ) -> _Decision | None:
+        metric_id, uid, cadence, due_on, created_at = row[:5]
+        zone, day = self.day(recipient, organisation)
+        days_late = (day - due_on).days
+        step = self.step(cadence, days_late)
+        if step is None or days_late - step.starts > CATCH_UP_DAYS:
             return None
-    claim = reminder_claim(kind, recipient, uid, due_on, step)
-    return _Decision(kind, metric_id, recipient, organisation, step, day, days_late, claim)
+        if kind == EmailKind.ESCALATION:
+            # A whole cadence late, and the owner has had the metric that long.
+            cadence_days = CADENCE_DAYS[Cadence(cadence)]
+            if days_late < cadence_days:
+                return None
+            if (day - created_at.astimezone(zone).date()).days < cadence_days:
+                return None
+        claim = reminder_claim(kind, recipient, uid, due_on, step)
+        return _Decision(kind, metric_id, recipient, organisation, step, day, days_late, claim)
 
 
 def _decisions(
-    now: datetime, user_id: int | None = None, organisation_id: int | None = None
+    now: datetime, user_id: int | None = None, organisation_ids: Collection[int] | None = None
 ) -> list[_Decision]:
     """What the schedule says should be sent now, sent already or not: a pass over one
     row per candidate metric, with each person and organisation read once."""
-    rows = list(_candidates(now, user_id, organisation_id).values_list(*_DECIDING))
+    rows = list(_candidates(now, user_id, organisation_ids).values_list(*_DECIDING))
     people = User.objects.only(*_PERSON).in_bulk({r[i] for r in rows for i in (5, 6)} - {None})
     organisations = Organisation.objects.only("name", "slug", "time_zone").in_bulk(
         {row[7] for row in rows}
     )
+    schedule = _Schedule(now)
     found = []
     for row in rows:
         owner, mission_owner = people.get(row[5]), people.get(row[6])
         organisation = organisations[row[7]]
-        owner_can, mission_owner_can = row[8], row[9]
+        owner_can = _may_check_in(row[9], row[8], row[5] == row[6])
+        mission_owner_can = _may_check_in(row[10], row[8], True)
         # A metric nobody owns is its mission owner's to check in on.
         reminded = owner or mission_owner
         if _wants_reminders(reminded, owner_can if owner else mission_owner_can):
             assert reminded is not None
-            reminder = _decide(EmailKind.REMINDER, row, reminded, organisation, now)
+            reminder = schedule.decide(EmailKind.REMINDER, row, reminded, organisation)
             if reminder:
                 found.append(reminder)
         escalate = owner is not None and mission_owner is not None and owner != mission_owner
         if escalate and _wants_reminders(mission_owner, mission_owner_can):
             assert mission_owner is not None
-            escalation = _decide(EmailKind.ESCALATION, row, mission_owner, organisation, now)
+            escalation = schedule.decide(EmailKind.ESCALATION, row, mission_owner, organisation)
             if escalation:
                 found.append(escalation)
     if user_id is not None:
@@ -362,7 +393,7 @@ def due_reminders(
 ) -> list[Reminder]:
     """What the schedule says should be sent now, sent already or not, with each
     metric read in full (what an email says of it)."""
-    decisions = _decisions(now, user_id, organisation_id)
+    decisions = _decisions(now, user_id, None if organisation_id is None else [organisation_id])
     metrics = Metric.objects.select_related(
         "owner", "mission__owner", "mission__organisation"
     ).in_bulk({decision.metric_id for decision in decisions})
@@ -399,15 +430,15 @@ def pending_reminders(
 
 
 def reminder_batches(
-    now: datetime, organisation_id: int | None = None
+    now: datetime, organisation_ids: Collection[int] | None = None
 ) -> dict[tuple[int, int], list[Claim]]:
     """The pending reminders grouped into emails, by their claims: one email per recipient
-    and organisation (of one organisation, if given).
+    and organisation (of these organisations, if given).
 
     The sweep also gives new metrics their first due date here.
     """
     _fill_missing_due_dates()
-    due = _decisions(now, organisation_id=organisation_id)
+    due = _decisions(now, organisation_ids=organisation_ids)
     settled = deliveries_settled([decision.claim for decision in due])
     batches: dict[tuple[int, int], list[Claim]] = defaultdict(list)
     for decision in due:

@@ -23,5 +23,6 @@ def send_reminders(user_id: int, organisation_id: int, at: str | None = None) ->
 def sweep_reminders(at: str | None = None, organisation_id: int | None = None) -> int:
     """Enqueue an email for everyone with reminders due now (from one organisation, if
     given). Returns how many."""
-    batches = reminders.reminder_batches(moment(at), organisation_id)
+    only = None if organisation_id is None else [organisation_id]
+    batches = reminders.reminder_batches(moment(at), only)
     return sum(enqueue(send_reminders, user_id, org_id, at) for user_id, org_id in batches)

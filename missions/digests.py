@@ -37,10 +37,10 @@ from missions.sharing import PUBLIC_METRIC_KINDS
 from orgs.emails import (
     Bar,
     Claim,
-    claimed_send,
-    deliveries_claim,
+    Outgoing,
+    claimed_sends,
     deliveries_settled,
-    delivery_skip,
+    deliveries_skip,
     organisation_email,
     sending_day,
 )
@@ -370,15 +370,14 @@ def missions_by_member(memberships: Sequence[Membership]) -> dict[int, list[int]
                 involved[user_id].add(mission_id)
         missions = list(live.order_by("pk").values_list("pk", "visibility", "owner_id"))
         for membership in members:
+            manages, user_id = membership.can_manage, membership.user_id
             visible = [
                 pk
                 for pk, visibility, owner_id in missions
-                if membership.can_manage
-                or visibility != Visibility.PRIVATE
-                or owner_id == membership.user_id
+                if manages or visibility != Visibility.PRIVATE or owner_id == user_id
             ]
-            theirs = [pk for pk in visible if pk in involved[membership.user_id]]
-            found[membership.pk] = visible if membership.can_manage and not theirs else theirs
+            theirs = [pk for pk in visible if pk in involved[user_id]]
+            found[membership.pk] = visible if manages and not theirs else theirs
     return found
 
 
@@ -491,9 +490,9 @@ def member_digests_send(membership_ids: Sequence[int], now: datetime | None = No
     """Send these members' digests for the current period, each once, over one connection
     to the mail server. Returns how many were sent. Safe to run twice.
 
-    A mission's news is read and rendered once for everyone whose digest it is in, so a
-    batch costs a fixed number of queries and renders, plus a claim and its settling per
-    email.
+    A mission's news is read and rendered once for everyone whose digest it is in, and the
+    emails are claimed and recorded sent in chunks (orgs.emails.claimed_sends), so a batch
+    costs a fixed number of queries and renders, plus two queries a chunk.
     """
     now = now or timezone.now()
     memberships = Membership.objects.select_related("user", "organisation").filter(
@@ -515,16 +514,18 @@ def member_digests_send(membership_ids: Sequence[int], now: datetime | None = No
         groups[key].update(mission_ids[membership.pk])
         keys.append(key)
     news = {key: _member_news(ids, key[1], key[2], key[3]) for key, ids in groups.items()}
-    sent = 0
+    outgoing, quiet = [], []
+    for (membership, period), key in zip(due, keys, strict=True):
+        digest = _digest_of(membership, period, news[key], mission_ids[membership.pk])
+        claim = _member_claim(membership, period)
+        if digest.worth_sending:
+            build = partial(member_digest_email, digest)
+            outgoing.append(Outgoing(membership.organisation_id, claim, build))
+        else:
+            quiet.append((membership.organisation_id, claim))
+    deliveries_skip(quiet)
     with mailers.default as mailer:
-        for (membership, period), key in zip(due, keys, strict=True):
-            digest = _digest_of(membership, period, news[key], mission_ids[membership.pk])
-            claim = _member_claim(membership, period)
-            if not digest.worth_sending:
-                delivery_skip(membership.organisation_id, claim)
-            elif deliveries_claim(membership.organisation_id, [claim]):
-                sent += claimed_send([claim], partial(member_digest_email, digest), mailer)
-    return sent
+        return claimed_sends(outgoing, mailer)
 
 
 # ---- A stakeholder's digest ----
@@ -689,13 +690,15 @@ def stakeholder_digests_send(stakeholder_ids: Sequence[int], now: datetime | Non
     if not due:
         return 0
     digests = stakeholders_digests(due, now)
-    sent = 0
+    outgoing, quiet = [], []
+    for stakeholder, period in due:
+        claim = _stakeholder_claim(stakeholder, period)
+        digest = digests[stakeholder.pk]
+        if digest.worth_sending:
+            build = partial(stakeholder_digest_email, digest)
+            outgoing.append(Outgoing(stakeholder.organisation_id, claim, build))
+        else:
+            quiet.append((stakeholder.organisation_id, claim))
+    deliveries_skip(quiet)
     with mailers.default as mailer:
-        for stakeholder, period in due:
-            claim = _stakeholder_claim(stakeholder, period)
-            digest = digests[stakeholder.pk]
-            if not digest.worth_sending:
-                delivery_skip(stakeholder.organisation_id, claim)
-            elif deliveries_claim(stakeholder.organisation_id, [claim]):
-                sent += claimed_send([claim], partial(stakeholder_digest_email, digest), mailer)
-    return sent
+        return claimed_sends(outgoing, mailer)

@@ -172,7 +172,11 @@ def kind_of(message: EmailMessage) -> tuple[str, str]:
 def assert_each_sent_once(inbox: Inbox) -> None:
     counts = Counter(kind_of(message) for message in inbox.messages)
     assert counts == Counter(EXPECTED), counts
-    states = Counter(EmailDelivery.objects.values_list("state", flat=True))
+    # Acme's only: early in the week, the other organisation's member is due a digest too
+    # (skipped, as nothing happened there).
+    states = Counter(
+        EmailDelivery.objects.filter(organisation__slug="acme").values_list("state", flat=True)
+    )
     # Sent: the member's two reminders go in one email, hence 7 rows for 6 emails. The
     # bouncing member's reminder and digest are refused once each and not retried.
     assert states == {DeliveryState.SENT: 7, DeliveryState.BOUNCED: 2, DeliveryState.SKIPPED: 1}
