@@ -29,6 +29,7 @@ urlpatterns = [
     # an org-scoped page, and the access middleware and the URL walk must leave it be.
     path("s/<str:token>/", public_views.share_page, name="share_page"),
     path("s/<str:token>/badge.svg", public_views.share_badge, name="share_badge"),
+    path("s/<str:token>/charts/<slug:chart_key>.svg", public_views.share_chart, name="share_chart"),
     path("p/<slug:public_slug>/", public_views.public_page, name="public_page"),
     path("admin/", admin.site.urls),
 ]

@@ -26,6 +26,8 @@ NICE_MANTISSAS = (1.0, 2.0, 2.5, 5.0)
 # A forecast may stretch the y-axis by this share of the data's range, and no more:
 # a runaway trend is cut at the edge of the plot rather than flattening everything else.
 FORECAST_HEADROOM = 0.5
+# A chart with nothing to draw is a short box at any width.
+EMPTY_HEIGHT = 140
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,26 +302,18 @@ def metric_chart(
     A yes/no metric is drawn as steps on a No–Yes axis, with no target path or forecast:
     a straight line between no and yes means nothing.
     """
-    points = sorted(((on, float(value)) for on, value in points), key=lambda p: p[0])
+    points = _sorted_points(points)
     baseline = (baseline[0], float(baseline[1])) if baseline else None
     target = (target[0], float(target[1])) if target else None
     if yes_no:
         forecast = None
-
-    def label(value: float) -> str:
-        return ("Yes" if value else "No") if yes_no else value_label(value)
-
+    label = _labeller(value_label, yes_no)
     title = name or "Metric chart"
-    description = describe(
-        name or "The metric",
-        points,
-        target=target,
-        forecast=forecast,
-        value_label=label,
-        yes_no=yes_no,
+    description = chart_description(
+        points, target=target, forecast=forecast, name=name, value_label=value_label, yes_no=yes_no
     )
     if not (points or baseline or target):
-        return _empty_chart(width, min(height, 140), title, description)
+        return _empty_chart(width, min(height, EMPTY_HEIGHT), title, description)
 
     forecast_end = None
     if forecast and target and points and target[0] > points[-1][0]:
@@ -449,6 +443,37 @@ def metric_chart(
         today=_today_marker(x_of(today), plot, width, unit),
         legend=_legend(legend_entries),
         empty_message="",
+    )
+
+
+def _sorted_points(points: Sequence[tuple[date, float]]) -> list[tuple[date, float]]:
+    return sorted(((on, float(value)) for on, value in points), key=lambda p: p[0])
+
+
+def _labeller(value_label: Callable[[float], str], yes_no: bool) -> Callable[[float], str]:
+    if not yes_no:
+        return value_label
+    return lambda value: "Yes" if value else "No"
+
+
+def chart_description(
+    points: Sequence[tuple[date, float]],
+    *,
+    target: tuple[date, float] | None,
+    forecast: Forecast | None,
+    name: str = "",
+    value_label: Callable[[float], str] = plain_number,
+    yes_no: bool = False,
+) -> str:
+    """The description `metric_chart` gives its drawing for the same arguments, without
+    drawing it: the text alternative of a chart shown as an image."""
+    return describe(
+        name or "The metric",
+        _sorted_points(points),
+        target=(target[0], float(target[1])) if target else None,
+        forecast=None if yes_no else forecast,
+        value_label=_labeller(value_label, yes_no),
+        yes_no=yes_no,
     )
 
 

@@ -3,8 +3,9 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.functional import cached_property
 
-from metrics.models import CheckIn, Direction, Metric, MetricFormat
+from metrics.models import CheckIn, Confidence, Direction, Metric, MetricFormat
 from missions.forms import DateInput, OwnerChoiceMixin, VersionedForm
 from orgs.models import Organisation
 
@@ -99,3 +100,45 @@ class CheckInForm(forms.ModelForm):
         for_date: date = self.cleaned_data["for_date"]
         self.metric.check_reading_date(for_date, self.today)
         return for_date
+
+
+class RowCheckInForm(CheckInForm):
+    """The check-in form in a row of My check-ins, one per metric on the page.
+
+    Its fields are written out by one template (metrics/jinja2/metrics/my_checkin_fields.html)
+    with the markup Django's field and widget templates give, rather than through them:
+    those, a dozen renders a row, were two thirds of the time a row took to draw.
+    """
+
+    template_name = "metrics/my_checkin_fields.html"
+
+    def __init__(self, data: Any = None, *, metric: Metric, today: date) -> None:
+        super().__init__(
+            data,
+            metric=metric,
+            today=today,
+            # Each row's fields get their own ids: a page holds one form per metric.
+            auto_id=f"checkin-{metric.uid.hex}-%s",
+            label_suffix="",
+            initial={"confidence": metric.latest_confidence or Confidence.ON_TRACK},
+        )
+        if metric.format == MetricFormat.YES_NO:
+            # No answer is chosen for them: a quick tap must not record a "Yes" nobody meant.
+            value = self.fields["value"].widget
+            assert isinstance(value, forms.Select)
+            value.choices = [("", "Yes or no?"), ("1", "Yes"), ("0", "No")]
+
+    @cached_property
+    def first_wrong(self) -> str | None:
+        """The first field with an error: the cursor goes there when the form comes back."""
+        if not self.is_bound:
+            return None
+        return next((name for name in self.errors if name in self.fields), None)
+
+    @cached_property
+    def shown(self) -> dict[str, Any]:
+        """Each field's value as its widget writes it into the page (None: no value)."""
+        return {
+            name: field.widget.format_value(self[name].value())
+            for name, field in self.fields.items()
+        }

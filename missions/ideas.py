@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from missions.models import Goal, Idea, IdeaState, Milestone
+from missions.sharing import share_pages_changed
 from orgs.models import User
 from orgs.services import RuleBroken
 
@@ -64,6 +65,9 @@ def _claim(idea: Idea, state: IdeaState, decided_by: User, note: str = "") -> No
     )
     if not claimed:
         raise RuleBroken(ALREADY_DECIDED)
+    # An UPDATE sends no signal: the mission page's count of open ideas must still move.
+    organisation_id, mission_id = idea.mission.organisation_id, idea.mission_id
+    transaction.on_commit(lambda: share_pages_changed(organisation_id, mission_id))
     idea.state = state
     idea.decided_by = decided_by
     idea.decided_at = decided_at

@@ -42,7 +42,7 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from metrics import charts
+from metrics import chart_images, charts
 from metrics.forecast import Forecast, forecast
 from metrics.models import CheckIn, Confidence, Metric, MetricFormat, MetricKind
 from metrics.progress import Status
@@ -437,10 +437,8 @@ def draft_document(report: Report) -> tuple[dict[str, Any], SafeString]:
     return doc, render_markdown(doc["narrative"])
 
 
-def chart_drawings(
-    chart: Mapping[str, Any], as_of: date, *, sizes: Sequence[tuple[str, int, int]] = CHART_SIZES
-) -> list[tuple[str, charts.Chart]]:
-    """A snapshot chart drawn at each size, as metrics/_chart.html places it."""
+def _snapshot_chart(chart: Mapping[str, Any]) -> dict[str, Any]:
+    """A snapshot chart as the arguments of metrics.charts.metric_chart, less its size."""
     # Never saved or queried: it only formats values the way the metric's pages do.
     metric = Metric(name=chart["name"], format=chart["format"], unit=chart["unit"])
     trend = chart.get("forecast")
@@ -461,26 +459,58 @@ def chart_drawings(
     def dated(pair: Sequence[Any] | None) -> tuple[date, float] | None:
         return (date.fromisoformat(pair[0]), float(pair[1])) if pair else None
 
-    points = [(date.fromisoformat(on), float(value)) for on, value in chart["points"]]
+    return {
+        "points": [(date.fromisoformat(on), float(value)) for on, value in chart["points"]],
+        "baseline": dated(chart.get("baseline")),
+        "target": dated(chart.get("target")),
+        "forecast": projection,
+        "name": chart["name"],
+        "unit": axis_unit(metric),
+        "value_label": metric.format_value,
+        "yes_no": chart["format"] == MetricFormat.YES_NO,
+    }
+
+
+def chart_drawings(
+    chart: Mapping[str, Any], as_of: date, *, sizes: Sequence[tuple[str, int, int]] = CHART_SIZES
+) -> list[tuple[str, charts.Chart]]:
+    """A snapshot chart drawn at each size, as metrics/_chart.html places it."""
+    inputs = _snapshot_chart(chart)
     drawings = []
     for size, width, height in sizes:
-        drawn = charts.metric_chart(
-            points,
-            baseline=dated(chart.get("baseline")),
-            target=dated(chart.get("target")),
-            forecast=projection,
-            today=as_of,
-            width=width,
-            height=height,
-            name=chart["name"],
-            unit=axis_unit(metric),
-            value_label=metric.format_value,
-            yes_no=chart["format"] == MetricFormat.YES_NO,
-        )
+        drawn = charts.metric_chart(**inputs, today=as_of, width=width, height=height)
         # A "Today" line would be wrong the day after publication; the report says once,
         # at the top, the date its values are from.
         drawings.append((size, replace(drawn, today=None)))
     return drawings
+
+
+def chart_description(chart: Mapping[str, Any]) -> str:
+    """What a snapshot chart shows, in words: its drawing's description, without drawing."""
+    inputs = _snapshot_chart(chart)
+    return charts.chart_description(
+        inputs["points"],
+        target=inputs["target"],
+        forecast=inputs["forecast"],
+        name=inputs["name"],
+        value_label=inputs["value_label"],
+        yes_no=inputs["yes_no"],
+    )
+
+
+def chart_is_empty(chart: Mapping[str, Any]) -> bool:
+    """Nothing to draw: metric_chart makes its short "No check-ins yet" box."""
+    return not (chart.get("points") or chart.get("baseline") or chart.get("target"))
+
+
+def chart_image(doc: Mapping[str, Any], key: str) -> str | None:
+    """The document's chart of that key as a standalone SVG image, or None if it has none."""
+    for mission in doc.get("missions", []):
+        for chart in mission.get("charts", []):
+            if chart.get("key") == key:
+                drawings = chart_drawings(chart, date.fromisoformat(doc["as_of"]))
+                return chart_images.chart_svg(chart["name"], chart_description(chart), drawings)
+    return None
 
 
 # ---- Publishing and new versions ----------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Share pages are cached; these receivers invalidate an organisation's pages when
-anything they show changes.
+"""Share pages, the dashboard and the mission page are cached; these receivers invalidate
+an organisation's pages when anything they show changes.
 
 Signals rather than calls in each service: a check-in, a correction, a mission edit, a
 publication and a revocation are written from many places, and a cache that one of
@@ -15,19 +15,34 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from metrics.models import CheckIn, Metric
-from missions.models import Goal, Milestone, Mission, Report, ShareLink
+from missions.models import (
+    Alignment,
+    Goal,
+    Idea,
+    Milestone,
+    Mission,
+    Report,
+    Resource,
+    ShareLink,
+    StakeholderLink,
+)
 from missions.sharing import share_pages_changed
-from orgs.models import Organisation
+from orgs.models import Membership, Organisation, Team, User
 
 
-def _changed_after_commit(organisation_id: int | None) -> None:
+def _changed_after_commit(
+    organisation_id: int | None, mission_id: int | None = None, *, wide: bool = False
+) -> None:
     # After the commit: a page rendered between the bump and the commit would read the
     # old rows and be cached under the new version.
     if organisation_id is not None:
-        transaction.on_commit(lambda: share_pages_changed(organisation_id))
+        transaction.on_commit(lambda: share_pages_changed(organisation_id, mission_id, wide=wide))
 
 
-def _organisation_of(part: Goal | Milestone | Metric) -> int | None:
+MissionPart = Goal | Milestone | Metric | Alignment | Resource | StakeholderLink | Idea
+
+
+def _organisation_of(part: MissionPart) -> int | None:
     """The organisation of a mission's goal, milestone or metric, without a query when
     the view that saved it had its mission loaded."""
     if type(part).mission.is_cached(part):
@@ -40,18 +55,20 @@ def _organisation_of(part: Goal | Milestone | Metric) -> int | None:
 @receiver(post_save, sender=Organisation)
 @receiver(post_delete, sender=Organisation)
 def organisation_changed(sender: Any, instance: Organisation, **kwargs: Any) -> None:
-    _changed_after_commit(instance.pk)
+    _changed_after_commit(instance.pk, wide=True)
 
 
 @receiver(post_save, sender=Mission)
 @receiver(post_delete, sender=Mission)
+def mission_changed(sender: Any, instance: Mission, **kwargs: Any) -> None:
+    _changed_after_commit(instance.organisation_id, instance.pk)
+
+
 @receiver(post_save, sender=Report)
 @receiver(post_delete, sender=Report)
 @receiver(post_save, sender=ShareLink)
 @receiver(post_delete, sender=ShareLink)
-def organisation_row_changed(
-    sender: Any, instance: Mission | Report | ShareLink, **kwargs: Any
-) -> None:
+def organisation_row_changed(sender: Any, instance: Report | ShareLink, **kwargs: Any) -> None:
     _changed_after_commit(instance.organisation_id)
 
 
@@ -61,15 +78,45 @@ def organisation_row_changed(
 @receiver(post_delete, sender=Milestone)
 @receiver(post_save, sender=Metric)
 @receiver(post_delete, sender=Metric)
-def mission_part_changed(sender: Any, instance: Goal | Milestone | Metric, **kwargs: Any) -> None:
-    _changed_after_commit(_organisation_of(instance))
+# The mission page also shows its teams, resources, stakeholder count and ideas.
+@receiver(post_save, sender=Alignment)
+@receiver(post_delete, sender=Alignment)
+@receiver(post_save, sender=Resource)
+@receiver(post_delete, sender=Resource)
+@receiver(post_save, sender=StakeholderLink)
+@receiver(post_delete, sender=StakeholderLink)
+@receiver(post_save, sender=Idea)
+@receiver(post_delete, sender=Idea)
+def mission_part_changed(sender: Any, instance: MissionPart, **kwargs: Any) -> None:
+    _changed_after_commit(_organisation_of(instance), instance.mission_id)
+
+
+@receiver(post_save, sender=Team)
+@receiver(post_delete, sender=Team)
+def team_changed(sender: Any, instance: Team, **kwargs: Any) -> None:
+    _changed_after_commit(instance.organisation_id, wide=True)
+
+
+@receiver(post_save, sender=User)
+def person_changed(
+    sender: Any, instance: User, update_fields: frozenset[str] | None = None, **kwargs: Any
+) -> None:
+    # Pages name goal owners and check-in authors. A login, a new password or an
+    # email preference names nobody differently.
+    if update_fields is not None and not {"name", "email"} & update_fields:
+        return
+    for organisation_id in Membership.objects.filter(user=instance).values_list(
+        "organisation_id", flat=True
+    ):
+        _changed_after_commit(organisation_id, wide=True)
 
 
 @receiver(post_save, sender=CheckIn)
 def checkin_saved(sender: Any, instance: CheckIn, **kwargs: Any) -> None:
-    organisation_id = (
+    mission = (
         Metric.objects.filter(pk=instance.metric_id)
-        .values_list("mission__organisation_id", flat=True)
+        .values_list("mission__organisation_id", "mission_id")
         .first()
     )
-    _changed_after_commit(organisation_id)
+    if mission is not None:
+        _changed_after_commit(*mission)

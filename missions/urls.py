@@ -91,4 +91,5 @@ urlpatterns = [
     path(R + "publish/", report_views.report_publish, name="report_publish"),
     path(R + "new-version/", report_views.report_supersede, name="report_supersede"),
     path(R + "report.pdf", report_views.report_pdf, name="report_pdf"),
+    path(R + "charts/<slug:chart_key>.svg", report_views.report_chart, name="report_chart"),
 ]

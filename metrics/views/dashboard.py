@@ -4,10 +4,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
@@ -22,7 +22,7 @@ from metrics.rollups import (
     recent_values,
 )
 from missions.models import Goal, Mission, MissionStatus
-from missions.sharing import cached_page
+from missions.sharing import cached_mission_parts, cached_page
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation
 
@@ -74,23 +74,17 @@ def dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
 def _body(org: Organisation, membership: Membership, today: date) -> str:
     """The missions, overdue check-ins and latest check-ins: the part worth caching."""
     visible = Mission.objects.visible_to(membership).live()
-    # Every metric once, under its goal or among the mission's own; nobody's name is shown.
-    metrics = Metric.objects.order_by("position", "id")
-    missions = list(
-        visible.filter(status=MissionStatus.ACTIVE)
-        .prefetch_related(
-            Prefetch("goals", queryset=Goal.objects.prefetch_related(Prefetch("metrics", metrics))),
-            Prefetch("metrics", queryset=metrics.filter(goal=None), to_attr="loose_metrics"),
-        )
-        .order_by("title")
+    missions = {
+        mission.pk: mission
+        for mission in visible.filter(status=MissionStatus.ACTIVE).order_by("title")
+    }
+    cards = cached_mission_parts(
+        org,
+        list(missions),
+        today,
+        "dashboard-card",
+        lambda missing: _cards(org, [missions[pk] for pk in missing], today),
     )
-    cards = [_card(mission, today) for mission in missions]
-    # The trend line of each mission's lead outcome metric: one query for all of them.
-    history = recent_values((card.lead.metric.pk for card in cards if card.lead), today)
-    cards = [
-        replace(card, trend=sparkline(history[card.lead.metric.pk])) if card.lead else card
-        for card in cards
-    ]
     overdue = (
         Metric.objects.filter(mission__in=visible, next_due_on__lt=today)
         .select_related("mission__organisation", "owner")
@@ -105,10 +99,36 @@ def _body(org: Organisation, membership: Membership, today: date) -> str:
         "metrics/dashboard.html#body",
         {
             "org": org,
-            "cards": cards,
+            "cards": [mark_safe(card) for card in cards.values()],  # noqa: S308 -- ours
             "overdue": overdue,
             "latest": latest,
             # Counted only by the empty state, which the template renders without cards.
             "other_missions": visible.exclude(status=MissionStatus.ACTIVE).count,
         },
     )
+
+
+def _cards(org: Organisation, missions: list[Mission], today: date) -> dict[int, str]:
+    """Each mission's card, in a fixed number of queries however many there are."""
+    # Every metric once, under its goal or among the mission's own; nobody's name is shown.
+    metrics = Metric.objects.order_by("position", "id")
+    prefetch_related_objects(
+        missions,
+        Prefetch("goals", queryset=Goal.objects.prefetch_related(Prefetch("metrics", metrics))),
+        Prefetch("metrics", queryset=metrics.filter(goal=None), to_attr="loose_metrics"),
+    )
+    cards = [_card(mission, today) for mission in missions]
+    # The trend line of each mission's lead outcome metric: one query for all of them.
+    history = recent_values((card.lead.metric.pk for card in cards if card.lead), today)
+    template = get_template("metrics/dashboard.html#card")
+    return {
+        card.mission.pk: template.render(
+            {
+                "org": org,
+                "card": replace(card, trend=sparkline(history[card.lead.metric.pk]))
+                if card.lead
+                else card,
+            }
+        )
+        for card in cards
+    }

@@ -1,6 +1,7 @@
 """My check-ins: every metric a person owns, most overdue first, each with an inline form."""
 
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -10,7 +11,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -18,11 +20,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from metrics.forms import CheckInForm
-from metrics.models import CheckIn, Confidence, Metric, MetricFormat
+from metrics.forms import RowCheckInForm
+from metrics.models import CheckIn, Metric
 from metrics.progress import Status
 from metrics.services import CheckInConflict, checkin_record
 from missions.models import Mission
+from missions.sharing import CSRF_STAND_IN, cached_page, with_csrf_token
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation, User
 from orgs.responses import refused_status
@@ -50,21 +53,47 @@ class Due(StrEnum):
 
 
 def owned_metrics(membership: Membership) -> QuerySet[Metric]:
-    """The metrics this person owns on the live missions they can see, in one query.
-
-    The mission, its organisation (for links) and the goal come along, so a row of
-    My check-ins reads nothing more.
-    """
+    """The metrics this person owns on the live missions they can see."""
     missions = Mission.objects.visible_to(membership).live()
-    return Metric.objects.filter(
-        owner_id=membership.user_id, mission__in=missions.values("pk")
-    ).select_related("mission__organisation", "goal")
+    return Metric.objects.filter(owner_id=membership.user_id, mission__in=missions.values("pk"))
 
 
-def _recent_checkins() -> Prefetch:
-    # One more query for every row's sparkline, however many rows: a sliced prefetch.
-    recent = CheckIn.objects.filter(is_current=True).order_by("-for_date")[:SPARKLINE_POINTS]
-    return Prefetch("checkins", queryset=recent, to_attr="recent")
+# What a row of the page reads, and no more: every column of a metric, its mission and
+# their organisation took twice as long for PostgreSQL to plan and Django to build. Links
+# are made from the page's organisation.
+ROW_FIELDS = (
+    *("uid", "name", "unit", "format", "direction", "cadence", "created_at", "owner"),
+    *("baseline_value", "baseline_on", "target_value", "target_on", "position"),
+    *("latest_value", "latest_on", "latest_confidence", "next_due_on"),
+    *("mission__title", "mission__slug", "mission__owner", "goal__title"),
+)
+
+
+def row_metrics(membership: Membership) -> QuerySet[Metric]:
+    """Their metrics with what a row shows, the mission and goal included: one query.
+
+    Unordered: the page sorts its rows by when they are due.
+    """
+    return owned_metrics(membership).select_related("mission", "goal").only(*ROW_FIELDS).order_by()
+
+
+def recent_values(metric_ids: Iterable[int]) -> dict[int, list[Decimal]]:
+    """Each metric's last few current readings, oldest first, for its sparkline.
+
+    One query however many rows, and plain values: no check-in objects are built.
+    """
+    newest_first = Window(RowNumber(), partition_by=F("metric_id"), order_by=F("for_date").desc())
+    readings = (
+        CheckIn.objects.filter(metric_id__in=metric_ids, is_current=True)
+        .annotate(newness=newest_first)
+        .filter(newness__lte=SPARKLINE_POINTS)
+        .order_by()  # a few dozen tuples: cheaper sorted below than in the query
+        .values_list("metric_id", "for_date", "value")
+    )
+    values: dict[int, list[Decimal]] = defaultdict(list)
+    for metric_id, _, value in sorted(readings):
+        values[metric_id].append(value)
+    return values
 
 
 def due_on(metric: Metric) -> date:
@@ -98,10 +127,15 @@ class CheckInRow:
     expected: float | None
     # Oldest first, for the sparkline.
     recent_values: list[Decimal]
-    form: CheckInForm | None
+    form: RowCheckInForm | None
     # What was checked in, when the row was (re)drawn just after, or today's reading.
     done_value: str = ""
     done_on: date | None = None
+
+    @property
+    def done(self) -> bool:
+        """Checked in, and not just refused: the row says so and tucks its form away."""
+        return self.done_on is not None and not (self.form and self.form.errors)
 
 
 @dataclass
@@ -111,31 +145,12 @@ class DueSummary:
     total: int
 
 
-def _checkin_form(metric: Metric, today: date, data: Any = None) -> CheckInForm:
-    # Each row's fields get their own ids: a page holds one form per metric.
-    form = CheckInForm(
-        data,
-        metric=metric,
-        today=today,
-        auto_id=f"checkin-{metric.uid.hex}-%s",
-        label_suffix="",
-        initial={"confidence": metric.latest_confidence or Confidence.ON_TRACK},
-    )
-    if metric.format == MetricFormat.YES_NO:
-        # No answer is chosen for them: a quick tap must not record a "Yes" nobody meant.
-        form.fields["value"].widget.choices = [("", "Yes or no?"), ("1", "Yes"), ("0", "No")]
-    if form.is_bound and form.errors:
-        first_wrong = next((name for name in form.errors if name in form.fields), None)
-        if first_wrong:
-            form.fields[first_wrong].widget.attrs["autofocus"] = True
-    return form
-
-
 def _row(
     metric: Metric,
     membership: Membership,
     today: date,
-    form: CheckInForm | None = None,
+    recent: list[Decimal],
+    form: RowCheckInForm | None = None,
     recorded: CheckIn | None = None,
 ) -> CheckInRow:
     due = due_on(metric)
@@ -150,8 +165,8 @@ def _row(
         status=metric.status(today),
         progress=metric.progress(),
         expected=metric.expected_progress(today),
-        recent_values=[checkin.value for checkin in reversed(getattr(metric, "recent", []))],
-        form=(form or _checkin_form(metric, today)) if can_check_in else None,
+        recent_values=recent,
+        form=(form or RowCheckInForm(metric=metric, today=today)) if can_check_in else None,
     )
     if recorded is not None:
         row.done_value, row.done_on = metric.format_value(recorded.value), recorded.for_date
@@ -174,33 +189,62 @@ def _page(
     org: Organisation,
     membership: Membership,
     *,
-    refused: CheckInForm | None = None,
+    refused: RowCheckInForm | None = None,
 ) -> HttpResponse:
     today = timezone.localdate()
+
+    def body() -> str:
+        context = _body_context(org, membership, today, refused)
+        return render_to_string(
+            "metrics/my_checkins.html#body", context | {"csrf_token": CSRF_STAND_IN}
+        )
+
+    # Their rights decide which rows have a form; a refused form is theirs alone.
+    mine = f"my-checkins:{membership.user_id}:{membership.role}"
+    part = body() if refused else cached_page(org, today, mine, body)
+    return render(
+        request,
+        "metrics/my_checkins.html",
+        {"org": org, "membership": membership, "body": with_csrf_token(request, part)},
+        status=refused_status(request) if refused else 200,
+    )
+
+
+def _body_context(
+    org: Organisation, membership: Membership, today: date, refused: RowCheckInForm | None
+) -> dict[str, Any]:
     refused_uid = refused.metric.uid if refused else None
+    metrics = list(row_metrics(membership))
+    recent = recent_values(metric.pk for metric in metrics) if metrics else {}
     rows = sorted(
         (
-            _row(metric, membership, today, form=refused if metric.uid == refused_uid else None)
-            for metric in owned_metrics(membership).prefetch_related(_recent_checkins())
+            _row(
+                metric,
+                membership,
+                today,
+                recent.get(metric.pk, []),
+                form=refused if metric.uid == refused_uid else None,
+            )
+            for metric in metrics
         ),
-        key=lambda row: (row.due_on, row.metric.mission.title.lower(), row.metric.name.lower()),
+        key=lambda row: (
+            row.due_on,
+            row.metric.mission.title.lower(),
+            row.metric.name.lower(),
+            row.metric.position,
+            row.metric.pk,
+        ),
     )
     groups = [
         {"due": due, "heading": due.heading, "rows": [row for row in rows if row.due == due]}
         for due in Due
     ]
-    return render(
-        request,
-        "metrics/my_checkins.html",
-        {
-            "org": org,
-            "membership": membership,
-            "today": today,
-            "groups": [group for group in groups if group["rows"]],
-            "summary": _summary([row.due for row in rows]),
-        },
-        status=refused_status(request) if refused else 200,
-    )
+    return {
+        "org": org,
+        "today": today,
+        "groups": [group for group in groups if group["rows"]],
+        "summary": _summary([row.due for row in rows]),
+    }
 
 
 @login_required
@@ -217,11 +261,13 @@ def my_checkin(request: HttpRequest, org_slug: str, metric_uid: Any) -> HttpResp
     org, membership = get_org_for_user(request, org_slug)
     # Only the rows of this page: someone else's metric is not "missing" here, it is not
     # one of theirs (404), and the metric's own page has the general form.
-    metric = get_object_or_404(owned_metrics(membership), uid=metric_uid)
+    metric = get_object_or_404(
+        owned_metrics(membership).select_related("mission__organisation", "goal"), uid=metric_uid
+    )
     if not metric.can_check_in(membership, metric.mission):
         raise PermissionDenied("Viewers read; members, mission owners and admins check in.")
     today = timezone.localdate()
-    form = _checkin_form(metric, today, data=request.POST)
+    form = RowCheckInForm(request.POST, metric=metric, today=today)
     recorded = None
     if form.is_valid():
         assert isinstance(request.user, User)
@@ -240,8 +286,9 @@ def my_checkin(request: HttpRequest, org_slug: str, metric_uid: Any) -> HttpResp
     if recorded is None:
         if not htmx:
             return _page(request, org, membership, refused=form)
-        prefetch_related_objects([metric], _recent_checkins())
-        context = {"org": org, "today": today, "row": _row(metric, membership, today, form=form)}
+        recent = recent_values([metric.pk])[metric.pk]
+        row = _row(metric, membership, today, recent, form=form)
+        context = {"org": org, "today": today, "row": row}
         return render(
             request, "metrics/my_checkins.html#checkin_row", context, status=refused_status(request)
         )
@@ -251,8 +298,8 @@ def my_checkin(request: HttpRequest, org_slug: str, metric_uid: Any) -> HttpResp
         )
         return redirect(reverse("metrics:my_checkins", args=[org.slug]) + f"#checkin-{metric.uid}")
     # Read again: the sparkline and the status include the new reading.
-    metric = owned_metrics(membership).prefetch_related(_recent_checkins()).get(pk=metric.pk)
-    row = _row(metric, membership, today, recorded=recorded)
+    metric = row_metrics(membership).get(pk=metric.pk)
+    row = _row(metric, membership, today, recent_values([metric.pk])[metric.pk], recorded=recorded)
     # The counts at the top of the page change too: sent along for htmx to swap out of band.
     summary = _summary([due_state(due_on(m), today) for m in owned_metrics(membership)])
     context = {"org": org, "today": today, "row": row, "summary": summary, "oob": True}

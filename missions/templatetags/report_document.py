@@ -3,6 +3,7 @@
 {% load report_document %}
 {% report_chart chart doc.as_of %}          one drawing per container width (pages)
 {% report_chart chart doc.as_of single=True %}  one drawing at print width (the PDF)
+{% report_chart_image chart "charts/" %}    a published report's chart, as an image
 {{ milestone.due_on|iso_date }}              12 Mar 2026 ("long": 12 March 2026)
 """
 
@@ -10,9 +11,19 @@ from datetime import date
 from typing import Any
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
+from metrics import charts
+from metrics.templatetags.metric_charts import CHART_SIZES
 from missions.models import Report
-from missions.reports import MONTH_NAMES, chart_drawings, period_label
+from missions.reports import (
+    MONTH_NAMES,
+    chart_description,
+    chart_drawings,
+    chart_is_empty,
+    period_label,
+)
 
 register = template.Library()
 
@@ -30,6 +41,30 @@ def report_chart(chart: dict[str, Any], as_of: str, single: bool = False) -> dic
         ((_, drawn),) = chart_drawings(chart, on, sizes=[PRINT_CHART_SIZE])
         return {"chart_id": chart_id, "chart": drawn}
     return {"chart_id": chart_id, "charts": chart_drawings(chart, on)}
+
+
+@register.simple_tag
+def report_chart_image(chart: dict[str, Any], charts_at: str) -> SafeString:
+    """A published report's chart as an image at `charts_at` + its key + ".svg", loaded
+    when it scrolls near, its words as the text alternative (the heading above names it).
+    The page stays small, and the images are drawn and cached one by one
+    (missions.sharing.report_chart).
+
+    The stylesheet sets the box's shape for the drawing the image will show, so nothing
+    moves when it arrives; width and height here are the smallest drawing's.
+    """
+    _, width, height = CHART_SIZES[0]
+    empty = chart_is_empty(chart)
+    return format_html(
+        '<figure class="chart-frame"><img class="chart-image{}" src="{}{}.svg" '
+        'width="{}" height="{}" alt="{}" loading="lazy" decoding="async"></figure>',
+        " chart-image-empty" if empty else "",
+        charts_at,
+        chart["key"],
+        width,
+        charts.EMPTY_HEIGHT if empty else height,
+        chart_description(chart),
+    )
 
 
 @register.filter

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,7 +19,12 @@ from missions.access import get_mission_for_user
 from missions.forms import GoalForm, MilestoneForm, MissionForm, TemplateUseForm
 from missions.models import Goal, Milestone, Mission, MissionStatus
 from missions.services import mission_create_from_template, unique_mission_slug
-from missions.sharing import share_pages_changed
+from missions.sharing import (
+    CSRF_STAND_IN,
+    cached_mission_parts,
+    share_pages_changed,
+    with_csrf_token,
+)
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation, Role, User
 from orgs.responses import form_status, refused_status
@@ -115,7 +121,31 @@ def mission_detail(request: HttpRequest, org_slug: str, mission_slug: str) -> Ht
     org, membership, mission = get_mission_for_user(
         request, org_slug, mission_slug, queryset=Mission.objects.with_page_counts()
     )
-    return render(request, "missions/detail.html", _detail_context(org, membership, mission))
+    can_edit = mission.can_edit(membership)
+    # Everything under the header depends on the mission and on two rights only.
+    rights = f"{'edit' if can_edit else 'view'}:{'manage' if membership.can_manage else 'member'}"
+    body = cached_mission_parts(
+        org,
+        [mission.pk],
+        timezone.localdate(),
+        f"page:{rights}",
+        lambda _: {
+            mission.pk: render_to_string(
+                "missions/detail.html#body",
+                _detail_context(org, membership, mission) | {"csrf_token": CSRF_STAND_IN},
+            )
+        },
+    )[mission.pk]
+    return render(
+        request,
+        "missions/detail.html",
+        {
+            "org": org,
+            "membership": membership,
+            "mission": mission,
+            "body": with_csrf_token(request, body),
+        },
+    )
 
 
 @login_required
@@ -274,8 +304,8 @@ def _move(rows: QuerySet[Any], row: Any, direction: str) -> None:
         item.position = position
     rows.model.objects.bulk_update(ordered, ["position"])
     # bulk_update sends no signals: the cached share pages must still see the new order.
-    organisation_id = row.mission.organisation_id
-    transaction.on_commit(lambda: share_pages_changed(organisation_id))
+    organisation_id, mission_id = row.mission.organisation_id, row.mission_id
+    transaction.on_commit(lambda: share_pages_changed(organisation_id, mission_id))
 
 
 @login_required

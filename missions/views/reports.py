@@ -2,7 +2,7 @@
 
 import logging
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -12,11 +12,19 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
-from missions import pdf, reports
+from metrics import chart_images
+from missions import pdf, reports, sharing
 from missions.forms import DateInput
 from missions.models import Mission, MissionStatus, Report, Visibility
 from missions.reports import (
@@ -44,6 +52,9 @@ logger = logging.getLogger(__name__)
 
 MONTHS_OFFERED = 13  # this month and the twelve before it
 QUARTERS_OFFERED = 6
+# A published report's charts never change; a day keeps a reader's browser from asking
+# again while they read, and private keeps shared caches from holding them at all.
+CHART_MAX_AGE = 24 * 60 * 60
 
 
 def _months(today: date) -> list[tuple[str, str]]:
@@ -207,9 +218,11 @@ def _report_for_user(
 
     `edit=True` also requires the right to change it (403 otherwise)."""
     org, membership = get_org_for_user(request, org_slug)
-    report = (
+    found = list(
         Report.objects.filter(organisation=org, uid=report_uid)
-        .select_related("supersedes", "superseded_by", "author", "published_by")
+        # The versions before and after it, for the page's toolbar. (Who wrote or
+        # published it is read only where a refusal names them.)
+        .select_related("supersedes", "superseded_by")
         .defer(
             # A published report is drawn from its cached document; its snapshot, the
             # largest column, is read only when that is not there.
@@ -219,12 +232,18 @@ def _report_for_user(
             "superseded_by__snapshot",
             "superseded_by__narrative",
         )
-        .first()
+        .order_by()[:1]  # the uid is unique: no ORDER BY to build
     )
-    if report is None:
+    if not found:
         raise Http404
+    report = found[0]
     report.organisation = org
-    owner_ids: list[int | None] = list(report.missions.values_list("owner_id", flat=True))
+    # Looked up only if the answer depends on them: an admin, or anyone reading a
+    # published report, is decided without (can_see_report, can_edit_report).
+    owner_ids = cast(
+        list[int | None],
+        SimpleLazyObject(lambda: list(report.missions.values_list("owner_id", flat=True))),
+    )
     if not can_see_report(membership, report, owner_ids):
         raise Http404
     if edit and not can_edit_report(membership, report, owner_ids):
@@ -262,9 +281,10 @@ def _refuse(
     )
 
 
-def _document_html(doc: dict[str, Any], narrative_html: SafeString) -> str:
+def _document_html(doc: dict[str, Any], narrative_html: SafeString, *, charts_at: str = "") -> str:
     return render_to_string(
-        "missions/report_document.html", {"doc": doc, "narrative_html": narrative_html}
+        "missions/report_document.html",
+        {"doc": doc, "narrative_html": narrative_html, "charts_at": charts_at},
     )
 
 
@@ -281,11 +301,13 @@ def _detail(
     doc = None
     if report.is_published:
         # A snapshot never changes, so its rendering is kept under the moment it was frozen
-        # and needs no invalidation.
+        # and needs no invalidation. Its charts are images, drawn when asked for; their
+        # address is absolute, as refusals show this page at other addresses (…/edit/).
         assert report.published_at is not None
+        charts_at = reverse("missions:report_detail", args=[org.slug, report.uid]) + "charts/"
         document = cached(
-            f"report:document:{report.uid}:{report.published_at.timestamp()}",
-            lambda: _document_html(*published_document(report)),
+            f"report:document:{report.published_at.timestamp()}:{charts_at}",
+            lambda: _document_html(*published_document(report), charts_at=charts_at),
         )
     else:
         doc, narrative_html = draft_document(report)
@@ -450,6 +472,34 @@ def report_supersede(request: HttpRequest, org_slug: str, report_uid: Any) -> Ht
         f"{report.version} stays in the history.",
     )
     return redirect("missions:report_edit", org.slug, draft.uid)
+
+
+@login_required
+@require_safe
+def report_chart(
+    request: HttpRequest, org_slug: str, report_uid: Any, chart_key: str
+) -> HttpResponse:
+    """One chart of a published report, as an SVG image: for whoever may read the report.
+
+    A draft's charts are drawn in its page from live data, so it has none here. (Whoever
+    may read a published report does not depend on who owns its missions, so they are
+    not looked up.)
+    """
+    org, membership = get_org_for_user(request, org_slug)
+    found = list(
+        Report.objects.published()
+        .filter(organisation=org, uid=report_uid)
+        .defer("snapshot")  # read only if the chart is not in the cache
+        .order_by()[:1]
+    )
+    if not found or not can_see_report(membership, found[0], owner_ids=()):
+        raise Http404
+    report = found[0]
+    svg = sharing.report_chart(report, chart_key)
+    if svg is None:
+        raise Http404
+    # The address names one frozen report: the drawing under it never changes.
+    return chart_images.svg_response(svg, max_age=CHART_MAX_AGE)
 
 
 @login_required

@@ -133,6 +133,14 @@ def test_admin_drafts_previews_publishes_downloads_and_versions_a_report(
     expect(document).to_contain_text(re.compile(r"Published \d+ \w+ \d{4} by Acme Admin"))
     expect(page.get_by_role("button", name="Publish report")).to_have_count(0)
     expect(page.get_by_role("link", name="Edit draft")).to_have_count(0)
+    # Its charts are images now, loaded as they scroll near and described in words.
+    expect(document.locator("svg.chart")).to_have_count(0)
+    chart = document.get_by_role("img", name=re.compile(r"^Landfill waste fell from 112 tonnes"))
+    chart.scroll_into_view_if_needed()
+    expect(chart).to_have_js_property("complete", True)
+    assert chart.evaluate("image => image.naturalWidth") > 0  # drawn, not a broken image
+    box = chart.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 100
     shot(page, "published")
     report = Report.objects.get()
     assert report.is_published and report.snapshot["missions"][0]["title"] == "Zero waste"

@@ -174,6 +174,12 @@ def test_admin_shares_a_published_report_from_the_sharing_page(
     expect(visitor.get_by_role("heading", level=1)).to_have_text("Autumn update")
     expect(visitor.locator("body")).to_contain_text("Recycling is up.")
     expect(visitor.locator("body")).to_contain_text(TITLE)
+    # Its chart is an image at the link's own address, described in words.
+    chart = visitor.get_by_role("img", name=re.compile(r"^Share of waste recycled rose from"))
+    chart.scroll_into_view_if_needed()
+    expect(chart).to_have_js_property("complete", True)
+    assert chart.evaluate("image => image.naturalWidth") > 0
+    assert chart.evaluate("image => image.src").startswith(url + "charts/")
     assert visitor.context.cookies() == []
     shot(visitor, "report-share-page")
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from metrics.progress import Status
 from metrics.rollups import Rollup, combine
 from metrics.services import checkin_record
+from missions.models import Goal
 from tests.factories import GoalFactory, MetricFactory, MissionFactory
 from tests.orgs.test_query_counts import queries_for
 
@@ -58,7 +59,7 @@ def test_the_dashboard_shows_active_missions_with_rolled_up_progress(cast, login
     assert "Still a draft" not in response.text
     # (50 * 3 + 20 * 1) / 4 = 42.5 % against 50 % expected halfway between the dates.
     assert "42" in response.text or "43" in response.text
-    assert response.context["cards"][0].progress.rollup.progress == pytest.approx(42.5)
+    assert response.context["card"].progress.rollup.progress == pytest.approx(42.5)
 
 
 @time_machine.travel(TODAY)
@@ -151,3 +152,30 @@ def test_with_no_active_mission_the_dashboard_counts_the_others_once(cast, login
     counts = [q for q in captured if "COUNT(" in q["sql"] and "missions_mission" in q["sql"]]
     assert len(counts) == 1
     assert queries_for(client, url) == one
+
+
+@time_machine.travel(TODAY)
+def test_a_check_in_renders_only_its_own_missions_card_again(
+    cast, login, django_capture_on_commit_callbacks
+):
+    busy = MissionFactory(organisation=cast.org, title="Net zero", status="active")
+    metric = measured_metric(busy, cast.member, ["5"])
+    quiet = MissionFactory(organisation=cast.org, title="Warm homes", status="active")
+    goal = GoalFactory(mission=quiet, title="Retrofit 500 homes")
+    client = login(cast.admin)
+    url = reverse("metrics:dashboard", args=["acme"])
+    client.get(url)
+    # A change no signal reports shows which cards are rendered again.
+    Goal.objects.filter(pk=goal.pk).update(title="Retrofit 800 homes")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        checkin_record(
+            metric,
+            value=Decimal("64"),
+            for_date=datetime.date(2026, 12, 1),
+            author=cast.member,
+            confidence="on_track",
+        )
+    page = client.get(url).text
+    assert "64" in page
+    assert "Retrofit 500 homes" in page

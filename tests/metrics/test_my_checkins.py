@@ -8,12 +8,13 @@ from html import unescape
 import pytest
 import time_machine
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from metrics.models import CheckIn
 from metrics.services import checkin_record
-from tests.factories import GoalFactory, MetricFactory, MissionFactory
+from tests.factories import GoalFactory, MembershipFactory, MetricFactory, MissionFactory
 from tests.orgs.test_query_counts import queries_for
 
 # Friday 4 December 2026, mid-morning in London (the organisation's time zone).
@@ -374,10 +375,16 @@ def grow(cast, n: int) -> list:
         )
         if i % 2:
             MetricFactory(goal=None, mission=mission, owner=cast.member, next_due_on=days(i))
+        # Some with a history to draw, one of them checked in today.
+        for ago in range(0 if i == 1 else 3, 12, 3) if i % 3 != 2 else ():
+            checkin_record(
+                metrics[-1], value=Decimal(ago % 2), for_date=days(-ago), author=cast.member,
+                confidence="on_track",
+            )  # fmt: skip
     return metrics
 
 
-def test_the_page_query_count_does_not_grow_with_metrics(cast, login):
+def test_the_page_query_count_does_not_grow_with_metrics(cast, login, uncached):
     client = login(cast.member)
     grow(cast, 2)
     before = queries_for(client, page_url())
@@ -385,6 +392,10 @@ def test_the_page_query_count_does_not_grow_with_metrics(cast, login):
     grow(cast, 10)
 
     assert queries_for(client, page_url()) == before
+    page = text(client.get(page_url()))
+    # Every kind of row was drawn: with a history, checked in today, yes or no.
+    assert page.count('class="sparkline"') == 2 + 7
+    assert page.count("Checked in 0 today") == 2 and "Yes or no?" in page
 
 
 def test_the_row_check_in_query_count_does_not_grow_with_metrics(cast, login):
@@ -404,3 +415,168 @@ def test_the_row_check_in_query_count_does_not_grow_with_metrics(cast, login):
     third = grow(cast, 10)[1]
 
     assert check_in(third) == before
+
+
+# ---- The row's form, written out directly, reads as Django's own rendering of it ----
+
+# How the page wrote each row's form before its fields were written out by hand: through
+# the form's own field templates. The page must give the same HTML.
+DJANGO_RENDERED_FORM = """{% load paths %}
+{% with form=row.form metric=row.metric %}
+{% path_for 'metrics:my_checkin' org.slug metric.uid as post_url %}
+<form method="post" action="{{ post_url }}" class="checkin-form" novalidate
+      hx-post="{{ post_url }}" hx-target="#checkin-{{ metric.uid }}" hx-swap="outerHTML"
+      hx-disabled-elt="find button">
+  {% csrf_token %}
+  {% if form.non_field_errors %}<div class="form-errors" role="alert">{{ form.non_field_errors }}</div>{% endif %}
+  <div class="checkin-fields">
+    <div class="field checkin-value{% if form.value.errors %} field-invalid{% endif %}">{{ form.value.as_field_group }}</div>
+    <fieldset class="choice-group checkin-confidence{% if form.confidence.errors %} field-invalid{% endif %}">
+      <legend>Confidence</legend>
+      {{ form.confidence.errors }}
+      <div class="segments">
+        {% for choice in form.confidence %}<label class="segment" for="{{ choice.id_for_label }}">{{ choice.tag }}<span>{{ choice.choice_label }}</span></label>{% endfor %}
+      </div>
+    </fieldset>
+    <button type="submit" class="button checkin-submit">Check in<span class="visually-hidden"> {{ metric.name }}</span></button>
+  </div>
+  <details class="checkin-more"{% if form.note.errors or form.for_date.errors or form.note.value %} open{% endif %}>
+    <summary>Add a comment or change the date</summary>
+    <div class="checkin-more-fields">
+      <div class="field{% if form.note.errors %} field-invalid{% endif %}">{{ form.note.as_field_group }}</div>
+      <div class="field checkin-date{% if form.for_date.errors %} field-invalid{% endif %}">{{ form.for_date.as_field_group }}</div>
+    </div>
+  </details>
+</form>
+{% endwith %}"""  # noqa: E501
+
+YES_NO = {"format": "yes_no", "baseline_value": Decimal("0"), "target_value": Decimal("1")}
+# metric fields, the data posted, and errors added after validation (as the view adds a
+# conflict; a comment has no rule of its own to break)
+FORM_CASES = {
+    "a number, blank": ({"unit": "tonnes"}, None, {}),
+    "yes or no, blank": (YES_NO, None, {}),
+    "a number, all wrong": (
+        {"unit": "tonnes", "baseline_on": days(-30)},
+        {"value": "lots", "confidence": "sure", "note": "<b>Estimated</b>", "for_date": "soon"},
+        {},
+    ),
+    "a number, before the baseline": (
+        {"baseline_on": days(-30)},
+        {"value": "4", "confidence": "off_track", "note": "", "for_date": days(-40)},
+        {},
+    ),
+    "a percentage out of range, in the future": (
+        {"format": "percentage"},
+        {"value": "120", "confidence": "at_risk", "for_date": days(1)},
+        {},
+    ),
+    "yes or no, no answer and no date": (YES_NO, {"value": "", "confidence": "on_track"}, {}),
+    "yes or no, answered, no confidence": (YES_NO, {"value": "1", "for_date": TODAY}, {}),
+    "a number, refused as a whole": (
+        {},
+        {"value": "4", "confidence": "on_track", "for_date": TODAY},
+        {None: "Someone corrected this check-in while you were editing it."},
+    ),
+    "a comment refused": (
+        {},
+        {"value": "4", "confidence": "on_track", "note": "Fine", "for_date": TODAY},
+        {"note": "Say more."},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", FORM_CASES)
+def test_a_rows_form_reads_as_djangos_own_rendering_of_it(cast, mission, case):
+    from django.template import engines
+    from django.template.loader import render_to_string
+    from django.test.html import parse_html
+
+    from metrics.forms import RowCheckInForm
+
+    kwargs, data, added_errors = FORM_CASES[case]
+    metric = owned(cast, mission, "Waste <to> landfill", latest_confidence="at_risk", **kwargs)
+    form = RowCheckInForm(data, metric=metric, today=TODAY)
+    for field, error in added_errors.items():
+        form.add_error(field, error)
+    context = {"org": cast.org, "row": {"form": form, "metric": metric}, "csrf_token": "t"}
+
+    written = render_to_string("metrics/my_checkins.html#checkin_form", context)
+    # Django's way, with the cursor put in the first wrong field as the page used to.
+    if form.first_wrong:
+        form.fields[form.first_wrong].widget.attrs["autofocus"] = True
+    django = engines["django"].from_string(DJANGO_RENDERED_FORM).render(context)
+
+    assert parse_html(written) == parse_html(django)
+    # The cases do what they say: the wrong ones show errors, yes or no is a select.
+    assert ("aria-invalid" in written) == bool(form.first_wrong)
+    assert ('role="alert"' in written) == (None in added_errors)
+    assert ("<select" in written) == (kwargs is YES_NO)
+
+
+# --- Served from the cache -------------------------------------------------------------------
+
+
+def test_a_second_visit_reads_none_of_their_metrics(
+    cast, login, mission, django_assert_num_queries
+):
+    owned(cast, mission, "Waste", due_in=-3)
+    client = login(cast.member)
+    client.get(page_url())
+    with django_assert_num_queries(4):  # session, user, membership, the organisation menu
+        assert "Waste" in text(client.get(page_url()))
+
+
+def test_a_check_in_from_the_cached_page_shows_at_once(
+    cast, login, mission, django_capture_on_commit_callbacks
+):
+    metric = owned(cast, mission, "Waste", due_in=-3)
+    client = login(cast.member)
+    client.get(page_url())  # cached now
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            row_url(metric), {"value": "42", "confidence": "on_track", "for_date": "2026-12-04"}
+        )
+
+    assert "Checked in 42 today" in text(client.get(page_url()))
+
+
+def test_a_cached_page_is_theirs_with_a_token_of_their_own(cast, mission, client):
+    metric = owned(cast, mission, "Waste", due_in=-3)
+    client.force_login(cast.member)
+    client.get(page_url())
+
+    # Another session of the same person: their page from the cache, with a token that
+    # works in this session.
+    phone = Client(enforce_csrf_checks=True)
+    phone.force_login(cast.member)
+    page = text(phone.get(page_url())).split('id="main"')[1]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response = phone.post(
+        row_url(metric),
+        {"csrfmiddlewaretoken": token, "value": "42", "confidence": "on_track",
+         "for_date": "2026-12-04"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert CheckIn.objects.get().value == Decimal("42")
+
+    colleague = MembershipFactory(organisation=cast.org, role=cast.membership(cast.member).role)
+    owned(cast, mission, "Their own", user=colleague.user)
+    other = Client()
+    other.force_login(colleague.user)
+    theirs = text(other.get(page_url())).split('id="main"')[1]
+    assert "Their own" in theirs
+    assert "Waste" not in theirs
+
+
+def test_a_refused_form_is_never_cached(cast, login, mission):
+    metric = owned(cast, mission, "Waste", due_in=-3)
+    client = login(cast.member)
+    client.get(page_url())
+
+    refused = client.post(
+        row_url(metric), {"value": "lots", "confidence": "on_track", "for_date": "2026-12-04"}
+    )
+    assert "Enter a number." in text(refused)
+    assert "Enter a number." not in text(client.get(page_url()))

@@ -14,6 +14,7 @@ from django.test import Client, override_settings
 
 from metrics.services import checkin_record
 from missions.models import Report, ShareLink, ShareTarget, Visibility
+from missions.reports import report_publish
 from orgs.models import Organisation
 from orgs.unsubscribe import Topic, unsubscribe_token
 from tests.conftest import Cast, make_cast
@@ -150,6 +151,19 @@ def build_victim(cast: Cast) -> Victim:
     open_link = ShareLink.objects.create(
         organisation=org, target=ShareTarget.MISSION, mission=shown, created_by=cast.owner
     )
+    # And a published report about it, shared by a link: its chart is walked.
+    shown_report = Report.objects.create(
+        organisation=org,
+        title="Open report for everyone",
+        author=cast.owner,
+        period_start=datetime.date(2026, 4, 1),
+        period_end=datetime.date(2026, 4, 30),
+    )
+    shown_report.missions.set([shown])
+    report_publish(shown_report, cast.owner)
+    report_link = ShareLink.objects.create(
+        organisation=org, target=ShareTarget.REPORT, report=shown_report, created_by=cast.owner
+    )
 
     private = MissionFactory(
         organisation=org,
@@ -240,6 +254,8 @@ def build_victim(cast: Cast) -> Victim:
         "unsubscribe": {"token": unsubscribe_token(Topic.STAKEHOLDER_DIGEST, reader)},
         "share_page": {"token": open_link.token},
         "share_badge": {"token": open_link.token},
+        "share_chart": {"token": report_link.token, "chart_key": "chart-1"},
+        "missions:report_chart": {"report_uid": str(shown_report.uid), "chart_key": "chart-1"},
     }
     return Victim(values, per_pattern, values | private_values)
 

@@ -242,6 +242,7 @@ def page_urls(world) -> list[str]:
         "link_uid": StakeholderLink.objects.get(pk=world["link"]).uid,
         "idea_uid": Idea.objects.get(pk=world["idea"]).uid,
         "template_key": "net-zero-operations",
+        "chart_key": "chart-1",
         "public_slug": org.slug,
         "uidb64": "MQ",
         "token": "set-password",
@@ -254,6 +255,7 @@ def page_urls(world) -> list[str]:
     tokens = {
         "share_page": [s.token for s in shares],
         "share_badge": [shares[0].token],
+        "share_chart": [s.token for s in shares if s.target == ShareTarget.REPORT],
         "invitation_accept": [invitation.token],
         "unsubscribe": [unsubscribe_token(Topic.DIGEST, member)],
     }

@@ -104,6 +104,8 @@ ACCESS: dict[str, Rule] = {
     "unsubscribe": public(post=True),
     "share_page": public(),
     "share_badge": public(),
+    # A chart of the published report a link shares; walked with a report link.
+    "share_chart": public(),
     "public_page": public(),
     "login": public(post=True),
     # Logging out ends at the login page, for everyone (htmx: with HX-Redirect).
@@ -182,6 +184,9 @@ ACCESS: dict[str, Rule] = {
     "missions:report_detail": org(M, viewer_get=NOT_FOUND),
     "missions:report_edit": org(M, M, viewer_get=NOT_FOUND, viewer_post=NOT_FOUND),
     "missions:report_pdf": org(M, viewer_get=NOT_FOUND),
+    # A published report's chart (a draft has none): walked with a published report, which
+    # everyone in the organisation reads.
+    "missions:report_chart": org(V),
     "missions:report_publish": org(write=M, viewer_post=NOT_FOUND),
     "missions:report_supersede": org(write=M, viewer_post=NOT_FOUND),
     # --- metrics ---

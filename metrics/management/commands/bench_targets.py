@@ -32,9 +32,10 @@ class Command(BaseCommand):
         metric = Metric.objects.filter(mission=mission).first()
         assert metric is not None
         latest_report = Report.objects.filter(organisation__slug="scale-1").latest("period_start")
-        share = ShareLink.objects.get(
-            organisation__slug="scale-1", target=ShareTarget.ORGANISATION, revoked_at=None
-        )
+        links = ShareLink.objects.filter(organisation__slug="scale-1", revoked_at=None)
+        share = links.get(target=ShareTarget.ORGANISATION)
+        # Stakeholders read a published report through its link, without an account.
+        report_link = links.get(target=ShareTarget.REPORT, report=latest_report)
         pages = {
             "Dashboard": (reverse("metrics:dashboard", args=["scale-1"]), "owner"),
             "Mission page": (mission.get_absolute_url(), "owner"),
@@ -46,7 +47,8 @@ class Command(BaseCommand):
             "Mission list": (reverse("missions:list", args=["scale-1"]), "owner"),
             "Alignment": (reverse("missions:alignment_overview", args=["scale-1"]), "owner"),
             "Share page": (reverse("share_page", args=[share.token]), None),
-            "Published report": (
+            "Published report": (reverse("share_page", args=[report_link.token]), None),
+            "Report page, signed in": (
                 reverse("missions:report_detail", args=["scale-1", latest_report.uid]),
                 "owner",
             ),
