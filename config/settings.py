@@ -188,7 +188,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 EMAIL_CLAIM_LEASE_SECONDS = int(env_str("EMAIL_CLAIM_LEASE_SECONDS", "600"))
 # How many of a batch's emails are claimed, and recorded sent, together (see
 # orgs.emails.claimed_sends): as many as a worker killed mid-batch may send twice.
-EMAIL_SEND_CHUNK = int(env_str("EMAIL_SEND_CHUNK", "50"))
+EMAIL_SEND_CHUNK = int(env_str("EMAIL_SEND_CHUNK", "10"))
 
 # Beat only starts sweeps: what is due lives on database rows, each send is claimed there
 # first, so a missed run loses nothing and two beats send nothing twice. A sweep left
