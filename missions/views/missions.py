@@ -87,8 +87,12 @@ def mission_create(request: HttpRequest, org_slug: str) -> HttpResponse:
     )
 
 
+# What Mission.objects.with_page_counts() adds, and _detail_context needs.
+PAGE_COUNTS = ("stakeholder_count", "idea_count", "open_idea_count")
+
+
 def _detail_context(org: Organisation, membership: Membership, mission: Mission) -> dict[str, Any]:
-    """Needs a mission from `Mission.objects.with_page_counts()`."""
+    """Needs a mission with PAGE_COUNTS, as `Mission.objects.with_page_counts()` gives."""
     today = timezone.localdate()
     goals = list(
         mission.goals.select_related("owner").prefetch_related(
@@ -118,23 +122,21 @@ def _detail_context(org: Organisation, membership: Membership, mission: Mission)
 @login_required
 @require_GET
 def mission_detail(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
-    org, membership, mission = get_mission_for_user(
-        request, org_slug, mission_slug, queryset=Mission.objects.with_page_counts()
-    )
+    org, membership, mission = get_mission_for_user(request, org_slug, mission_slug)
     can_edit = mission.can_edit(membership)
+
+    def render_body(_: list[int]) -> dict[int, str]:
+        # The counts beside its rows are only read when the body is drawn.
+        counts = Mission.objects.with_page_counts().filter(pk=mission.pk).values(*PAGE_COUNTS)
+        for name, value in counts.get().items():
+            setattr(mission, name, value)
+        context = _detail_context(org, membership, mission) | {"csrf_token": CSRF_STAND_IN}
+        return {mission.pk: render_to_string("missions/detail.html#body", context)}
+
     # Everything under the header depends on the mission and on two rights only.
     rights = f"{'edit' if can_edit else 'view'}:{'manage' if membership.can_manage else 'member'}"
     body = cached_mission_parts(
-        org,
-        [mission.pk],
-        timezone.localdate(),
-        f"page:{rights}",
-        lambda _: {
-            mission.pk: render_to_string(
-                "missions/detail.html#body",
-                _detail_context(org, membership, mission) | {"csrf_token": CSRF_STAND_IN},
-            )
-        },
+        org, [mission.pk], timezone.localdate(), f"page:{rights}", render_body
     )[mission.pk]
     return render(
         request,
