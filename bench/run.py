@@ -7,7 +7,8 @@ cached page parts, as in production); the signed-in pages also while a check-in 
 every second (each one invalidates the organisation's cached parts) and with the page
 cache off (every part rendered on every request).
 
-Environment: BENCH_DATABASE_URL (default: a local waymark_bench database), BENCH_REDIS_URL
+Environment: BENCH_DATABASE_URL (default: a local waymark_bench database; dropped and seeded
+afresh on every run), BENCH_REDIS_URL
 (default: Redis database 15 on localhost, emptied first), BENCH_SECONDS (per page,
 default 10), BENCH_ORGS (how many scale organisations, default 1), BENCH_OTHERS (how
 many more are added before the dashboard is measured again, default 50: one organisation's
@@ -58,15 +59,13 @@ def manage(*args: str) -> str:
     return result.stdout
 
 
-def ensure_database() -> None:
+def fresh_database() -> None:
+    """An empty benchmark database, every run: the organisations an earlier run added would
+    turn the one-organisation figures into a crowd's."""
     name = DATABASE_URL.rsplit("/", 1)[1]
-    exists = subprocess.run(
-        ["psql", DATABASE_URL.rsplit("/", 1)[0] + "/postgres", "-tAc",
-         f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
-    if not exists:
-        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
+    server = ["-h", "127.0.0.1", "-U", "postgres"]
+    subprocess.run(["dropdb", "--if-exists", "--force", *server, name], check=True)
+    subprocess.run(["createdb", *server, name], check=True)
 
 
 def wrk(path: str, cookie: str | None, seconds: int = SECONDS) -> tuple[float, float, float]:
@@ -103,9 +102,9 @@ Row = tuple[str, float, float, float, float]  # label, req/s, p50, p99, % of hea
 
 
 def main() -> None:
-    ensure_database()
+    fresh_database()
     redis.Redis.from_url(REDIS_URL).flushdb()  # no pages cached by an earlier run
-    print("Migrating and seeding (first run takes a while)...", flush=True)
+    print("Migrating and seeding an empty database...", flush=True)
     manage("migrate", "--noinput", "-v0")
     print(manage("seed_scale", "--orgs", str(ORGS)), flush=True)
     manage("collectstatic", "--noinput", "-v0")
