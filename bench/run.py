@@ -8,11 +8,10 @@ every second (each one invalidates the organisation's cached parts) and with the
 cache off (every part rendered on every request).
 
 Environment: BENCH_DATABASE_URL (default: a local waymark_bench database; dropped and seeded
-afresh on every run), BENCH_REDIS_URL
-(default: Redis database 15 on localhost, emptied first), BENCH_SECONDS (per page,
-default 10), BENCH_ORGS (how many scale organisations, default 1), BENCH_OTHERS (how
-many more are added before the dashboard is measured again, default 50: one organisation's
-pages must not slow down as others grow).
+afresh on every run), BENCH_REDIS_URL (default: Redis database 15 on localhost, emptied
+first), BENCH_SECONDS (per page, default 10), BENCH_ORGS (how many scale organisations,
+default 1), BENCH_OTHERS (how many more are added before the dashboard is measured again,
+default 50: one organisation's pages must not slow down as others grow).
 """
 
 import json
