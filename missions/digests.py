@@ -528,15 +528,28 @@ def member_digests_send(membership_ids: Sequence[int], now: datetime | None = No
         groups[key].update(mission_ids[membership.pk])
         keys.append(key)
     news = {key: _member_news(ids, key[1], key[2], key[3]) for key, ids in groups.items()}
+    return _send_or_skip(
+        (
+            membership.organisation_id,
+            _member_claim(membership, period),
+            _digest_of(membership, period, news[key], mission_ids[membership.pk]),
+            member_digest_email,
+        )
+        for (membership, period), key in zip(due, keys, strict=True)
+    )
+
+
+def _send_or_skip[D: MemberDigest | StakeholderDigest](
+    digests: Iterable[tuple[int, Claim, D, Callable[[D], EmailMultiAlternatives]]],
+) -> int:
+    """Send the digests worth sending over one connection, in claimed chunks, and record
+    the rest as skipped. Returns how many were sent."""
     outgoing, quiet = [], []
-    for (membership, period), key in zip(due, keys, strict=True):
-        digest = _digest_of(membership, period, news[key], mission_ids[membership.pk])
-        claim = _member_claim(membership, period)
+    for organisation_id, claim, digest, email in digests:
         if digest.worth_sending:
-            build = partial(member_digest_email, digest)
-            outgoing.append(Outgoing(membership.organisation_id, claim, build))
+            outgoing.append(Outgoing(organisation_id, claim, partial(email, digest)))
         else:
-            quiet.append((membership.organisation_id, claim))
+            quiet.append((organisation_id, claim))
     deliveries_skip(quiet)
     with mailers.default as mailer:
         return claimed_sends(outgoing, mailer)
@@ -704,15 +717,12 @@ def stakeholder_digests_send(stakeholder_ids: Sequence[int], now: datetime | Non
     if not due:
         return 0
     digests = stakeholders_digests(due, now)
-    outgoing, quiet = [], []
-    for stakeholder, period in due:
-        claim = _stakeholder_claim(stakeholder, period)
-        digest = digests[stakeholder.pk]
-        if digest.worth_sending:
-            build = partial(stakeholder_digest_email, digest)
-            outgoing.append(Outgoing(stakeholder.organisation_id, claim, build))
-        else:
-            quiet.append((stakeholder.organisation_id, claim))
-    deliveries_skip(quiet)
-    with mailers.default as mailer:
-        return claimed_sends(outgoing, mailer)
+    return _send_or_skip(
+        (
+            stakeholder.organisation_id,
+            _stakeholder_claim(stakeholder, period),
+            digests[stakeholder.pk],
+            stakeholder_digest_email,
+        )
+        for stakeholder, period in due
+    )
