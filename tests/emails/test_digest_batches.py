@@ -28,13 +28,19 @@ def more_admins(cast, n: int) -> list[int]:
     return ids
 
 
-def test_a_batch_costs_the_same_queries_however_many_it_sends(cast, busy_week):
+def one_then_five(cast) -> tuple[CaptureQueriesContext, CaptureQueriesContext]:
+    """The queries of a batch of one digest, then of a batch of five."""
     extra = more_admins(cast, 4)
     with time_machine.travel(at(MONDAY, 9), tick=False):
         with CaptureQueriesContext(connection) as one:
             assert member_digests_send([cast.membership(cast.member).pk]) == 1
         with CaptureQueriesContext(connection) as five:
             assert member_digests_send([*extra, cast.membership(cast.owner).pk]) == 5
+    return one, five
+
+
+def test_a_batch_costs_the_same_queries_however_many_it_sends(cast, busy_week):
+    one, five = one_then_five(cast)
     # Nothing per recipient or per mission: not even claiming each email and recording
     # it sent.
     assert len(five) == len(one)
@@ -42,12 +48,7 @@ def test_a_batch_costs_the_same_queries_however_many_it_sends(cast, busy_week):
 
 def test_each_chunk_of_a_batch_adds_a_claim_and_a_record_of_what_went(cast, busy_week, settings):
     settings.EMAIL_SEND_CHUNK = 2
-    extra = more_admins(cast, 4)
-    with time_machine.travel(at(MONDAY, 9), tick=False):
-        with CaptureQueriesContext(connection) as one:
-            assert member_digests_send([cast.membership(cast.member).pk]) == 1
-        with CaptureQueriesContext(connection) as five:
-            assert member_digests_send([*extra, cast.membership(cast.owner).pk]) == 5
+    one, five = one_then_five(cast)
     claims = [q["sql"] for q in five.captured_queries if q["sql"].lstrip().startswith("INSERT")]
     assert len(claims) == 3  # 2 + 2 + 1
     assert len(five) == len(one) + 2 * 2
