@@ -53,3 +53,13 @@ def test_pages_carry_a_content_security_policy(client, db):
     assert "object-src 'none'" in policy
     assert "base-uri 'none'" in policy
     assert "frame-ancestors 'none'" in policy
+
+
+def test_the_cache_builds_its_redis_client_once():
+    # Building a redis-py client costs more than a round trip to Redis.
+    from config.cache import FaultTolerantRedisCache
+
+    backend = FaultTolerantRedisCache("redis://127.0.0.1:6379/0", {})
+    client = backend._cache.get_client()
+    assert backend._cache.get_client(write=True) is client
+    assert backend._cache.get_client("any key") is client

@@ -19,6 +19,7 @@ from metrics.services import checkin_correct, checkin_record
 from missions import sharing
 from missions.models import Mission, Report, ShareLink, ShareTarget, Visibility
 from missions.reports import report_publish
+from missions.views import public
 from orgs.forms import OrganisationForm
 from orgs.models import Organisation
 from tests.conftest import _reachable, require_service
@@ -715,6 +716,56 @@ def test_the_second_visit_is_served_from_the_cache(client, mission):
     assert second.content == first.content
     link.refresh_from_db()
     assert link.view_count == 2  # cached visits count too
+
+
+def test_a_report_link_is_served_from_the_cache_in_two_queries(cast, client, mission):
+    link = link_to(report=published_report(cast.org, cast.admin, [mission]))
+
+    first, uncached = queries(client, page_url(link))
+    second, cached = queries(client, page_url(link))
+
+    assert cached == 2  # the link with its report, and the view count
+    assert uncached > cached
+    assert second.content == first.content
+
+
+def fields_of(instance):
+    return {
+        f.attname: getattr(instance, f.attname)
+        for f in instance._meta.concrete_fields
+        if f.attname not in instance.get_deferred_fields()
+    }
+
+
+@pytest.mark.parametrize("target", ["mission", "report", "organisation"])
+def test_the_one_statement_lookup_loads_what_the_orm_would(cast, mission, target):
+    report = published_report(cast.org, cast.admin, [mission])
+    targets = {
+        "mission": {"mission": mission},
+        "report": {"report": report},
+        "organisation": {"org": cast.org},
+    }
+    expires = timezone.now() + datetime.timedelta(days=3)
+    link = link_to(**targets[target], label="For partners", expires_at=expires)
+
+    found = public.active_link(link.token)
+
+    expected = ShareLink.objects.select_related("organisation", "mission", "report").get(pk=link.pk)
+    assert fields_of(found) == fields_of(expected)
+    assert fields_of(found.organisation) == fields_of(expected.organisation)
+    for related in ("mission", "report"):
+        if getattr(expected, related) is None:
+            assert getattr(found, related) is None
+        else:
+            assert (
+                fields_of(getattr(found, related)).items()
+                <= fields_of(getattr(expected, related)).items()
+            )
+    if target == "report":
+        assert found.report.get_deferred_fields() == {"snapshot"}
+        with CaptureQueriesContext(connection) as read:
+            assert found.report.snapshot == expected.report.snapshot
+        assert len(read) == 1  # read only when asked for
 
 
 def test_the_public_page_and_badge_are_served_from_the_cache(cast, client, mission):
