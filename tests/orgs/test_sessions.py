@@ -4,7 +4,10 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orgs.models import User
@@ -104,3 +107,15 @@ def test_logging_in_with_a_person_loaded_before_a_logout_elsewhere_still_works(c
     browser.force_login(stale)
 
     assert browser.get(DASHBOARD).status_code == 200
+
+
+def test_a_signed_in_page_reads_its_session_from_the_cache(laptop):
+    with CaptureQueriesContext(connection) as queries:
+        assert laptop.get(DASHBOARD).status_code == 200
+    assert not [q for q in queries.captured_queries if "django_session" in q["sql"]]
+
+
+def test_a_session_outlives_the_cache_that_held_it(cast, laptop):
+    cache.clear()  # evicted, or Redis restarted empty
+
+    assert laptop.get(DASHBOARD).status_code == 200
