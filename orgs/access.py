@@ -35,19 +35,30 @@ def get_org_for_user(
     return membership.organisation, membership
 
 
-def _membership(request: HttpRequest, org_slug: str) -> Membership | None:
-    # Looked up once per request: the middleware below and the view both ask.
-    cache: dict[str, Membership | None] = request.__dict__.setdefault("_org_memberships", {})
-    if org_slug not in cache:
+def user_memberships(request: HttpRequest) -> list[Membership]:
+    """The signed-in person's memberships with their organisations, by name.
+
+    Read once per request: the access check below, the view and the organisation menu
+    (orgs.context_processors) all ask, and a person belongs to a handful at most.
+    """
+    found: list[Membership] | None = request.__dict__.get("_memberships")
+    if found is None:
         user = request.user
-        cache[org_slug] = (
-            Membership.objects.select_related("organisation")
-            .filter(organisation__slug=org_slug, user=user)
-            .first()
+        found = (
+            list(
+                Membership.objects.filter(user=user)
+                .select_related("organisation")
+                .order_by("organisation__name")
+            )
             if user.is_authenticated
-            else None
+            else []
         )
-    return cache[org_slug]
+        request.__dict__["_memberships"] = found
+    return found
+
+
+def _membership(request: HttpRequest, org_slug: str) -> Membership | None:
+    return next((m for m in user_memberships(request) if m.organisation.slug == org_slug), None)
 
 
 class OrgAccessMiddleware:

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from orgs.access import ORG_SESSION_KEY
+from orgs.access import ORG_SESSION_KEY, user_memberships
 from orgs.models import Membership
 
 
@@ -13,11 +13,7 @@ def organisations(request: HttpRequest) -> dict[str, Any]:
         return {}
 
     def memberships() -> list[Membership]:
-        return list(
-            Membership.objects.filter(user=user)
-            .select_related("organisation")
-            .order_by("organisation__name")
-        )
+        return user_memberships(request)
 
     current_slug = request.session.get(ORG_SESSION_KEY)
     return {"my_memberships": memberships, "current_org_slug": current_slug}

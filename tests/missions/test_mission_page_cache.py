@@ -34,9 +34,9 @@ def mission(cast):
 def test_a_second_visit_reads_no_mission_data(cast, login, mission, django_assert_num_queries):
     client = login(cast.admin)
     first = client.get(mission.get_absolute_url())
-    # User, membership, the mission, the organisation menu (the session is in the cache):
-    # nothing under it.
-    with django_assert_num_queries(4):
+    # The user, their memberships (the access check and the organisation menu), the
+    # mission; the session is in the cache. Nothing under it.
+    with django_assert_num_queries(3):
         again = client.get(mission.get_absolute_url())
     assert "Pilot in three boroughs" in again.text
     assert _without_tokens(again.text) == _without_tokens(first.text)

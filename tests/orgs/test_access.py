@@ -1,8 +1,11 @@
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import Http404
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from orgs.access import get_org_for_user
 from orgs.models import Role
@@ -83,3 +86,14 @@ def test_a_plain_request_that_needs_a_login_is_redirected(client):
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/o/acme/missions/"
     assert "HX-Redirect" not in response
+
+
+def test_a_page_reads_the_persons_memberships_once(cast, login):
+    # The access check, the view and the organisation menu share one read.
+    client = login(cast.member)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("metrics:dashboard", args=["acme"]))
+    assert response.status_code == 200
+    assert "Acme" in response.text
+    reads = [q for q in queries.captured_queries if 'FROM "orgs_membership"' in q["sql"]]
+    assert len(reads) == 1
