@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.backends.jinja2 import Jinja2
-from django.template.loader import render_to_string
+from django.template.defaultfilters import truncatechars
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
@@ -159,15 +159,18 @@ def _body(org: Organisation, membership: Membership, today: date) -> str:
         )
         .order_by("-for_date", "-created_at")[:LATEST_CHECKINS]
     )
-    return render_to_string(
-        "metrics/dashboard.html#body",
-        {
-            "org": org,
-            "cards": [mark_safe(card) for card in cards.values()],  # noqa: S308 -- ours
-            "overdue": [(metric, missions[metric.mission_id]) for metric in overdue],
-            "latest": [(checkin, missions[checkin.metric.mission_id]) for checkin in latest],
-            "other_missions": len(missions) - len(active),
-        },
+    return (
+        _jinja()
+        .get_template("metrics/dashboard_body.html")
+        .render(
+            {
+                "org": org,
+                "cards": [mark_safe(card) for card in cards.values()],  # noqa: S308 -- ours
+                "overdue": [(metric, missions[metric.mission_id]) for metric in overdue],
+                "latest": [(checkin, missions[checkin.metric.mission_id]) for checkin in latest],
+                "other_missions": len(missions) - len(active),
+            }
+        )
     )
 
 
@@ -270,16 +273,22 @@ def whole_number(value: float) -> str:
 
 @functools.cache
 def _jinja() -> Jinja2:
-    """The engine of the cards' template (metrics/jinja2/metrics/dashboard_card.html):
-    thirty cards of goal rows through Django's engine were a third of the page's time.
-    It autoescapes as Django's does; the badge and trend line are the same tags."""
+    """The engine of the dashboard's templates (metrics/jinja2/metrics/dashboard_*.html):
+    thirty cards of goal rows, and the lists' rows, through Django's engine were a third
+    of the page's time. It autoescapes as Django's does; the badge, the trend line, the
+    links and the filters are the ones the Django templates use."""
     engine = Jinja2({"NAME": "dashboard", "DIRS": [], "APP_DIRS": True, "OPTIONS": {}})
     engine.env.globals.update(
         # Four statuses, four badges.
         status_badge=functools.cache(status_badge),
         sparkline_svg=sparkline_svg,
+        path_for=path_for,
     )
     engine.env.filters.update(
-        bar_width=bar_width, percent=percent, day_month=day_month, whole_number=whole_number
+        bar_width=bar_width,
+        percent=percent,
+        day_month=day_month,
+        whole_number=whole_number,
+        truncatechars=truncatechars,
     )
     return engine

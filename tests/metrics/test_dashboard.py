@@ -14,11 +14,16 @@ from metrics.progress import Status
 from metrics.rollups import Rollup, combine
 from metrics.services import checkin_record
 from metrics.views.dashboard import whole_number
-from missions.models import Goal
+from missions.models import Goal, Mission
 from tests.factories import GoalFactory, MetricFactory, MissionFactory
 from tests.orgs.test_query_counts import queries_for
 
 TODAY = "2027-01-01 12:00Z"
+
+
+def section(page: str, heading_id: str) -> str:
+    """The part of the page in the section labelled by `heading_id`."""
+    return page.split(f'id="{heading_id}"', 1)[1].split("</section>", 1)[0]
 
 
 def measured_metric(mission, user, values, weight=1, goal=None):
@@ -71,8 +76,9 @@ def test_the_dashboard_lists_overdue_check_ins(cast, login):
     mission = MissionFactory(organisation=cast.org, status="active")
     metric = measured_metric(mission, cast.member, ["10"])  # monthly, last on 1 Jan 2026
     response = login(cast.member).get(reverse("metrics:dashboard", args=["acme"]))
-    overdue, its_mission = response.context["overdue"][0]
-    assert (overdue.name, its_mission.title) == (metric.name, mission.title)
+    overdue = section(response.text, "overdue-heading")
+    assert f">{metric.name}</a>" in overdue and mission.title in overdue
+    assert "Acme Member" in overdue  # its owner
     assert "1 check-in overdue" in response.text
 
 
@@ -208,12 +214,13 @@ def test_the_lists_show_only_check_ins_and_overdue_metrics_of_missions_they_may_
 
     response = login(cast.member).get(reverse("metrics:dashboard", args=["acme"]))
 
-    listed = {metric.name for metric, _ in response.context["overdue"]}
-    latest = {checkin.metric.name for checkin, _ in response.context["latest"]}
-    assert listed == latest == {shown.name}
+    for heading in ("overdue-heading", "latest-heading"):
+        listed = section(response.text, heading)
+        assert f">{shown.name}</a>" in listed
+        # Linked in its mission, though the mission has no card.
+        assert f'href="/o/acme/missions/on-hold/metrics/{shown.uid}/"' in listed
     for metric in (hidden, gone, elsewhere):
         assert metric.name not in response.text
-    assert "On hold" in response.text  # named beside its metric, though it has no card
 
 
 @time_machine.travel(TODAY)
@@ -391,3 +398,140 @@ def test_a_card_reads_as_djangos_own_rendering_of_it(cast, case):
     assert parse_html(written[mission.pk]) == parse_html(djangos_card(cast.org, mission, today))
     # Escaped, though Jinja2 writes a quote as &#34; where Django writes &quot;.
     assert "R&amp;D &lt;fast&gt; &#34;now&#34;" in written[mission.pk]
+
+
+# ---- The missions and the lists, written for Jinja2, read as Django's rendering of them ----
+
+# How the dashboard wrote them before, through Django's engine from model rows joined to
+# their missions. The page must give the same HTML.
+DJANGO_RENDERED_BODY = """{% load metric_values dates paths %}
+<div class="grid-2">
+<section aria-labelledby="missions-heading">
+  <h2 id="missions-heading" class="section-title">Active missions</h2>
+  {% if cards %}
+  <ul class="dash-missions">
+    {% for card in cards %}{{ card }}{% endfor %}
+  </ul>
+  {% else %}
+  <div class="card empty-state">
+    <h2>No active missions</h2>
+    <p>When a mission is active, its progress, status and trend show here.{% with others=other_missions %}{% if others %} {{ others }} mission{{ others|pluralize }} {{ others|pluralize:"is,are" }} in draft or paused.{% endif %}{% endwith %}</p>
+    <p><a class="button" href="{% path_for 'missions:list' org.slug %}">Go to missions</a></p>
+  </div>
+  {% endif %}
+</section>
+<aside>
+  <section class="card" aria-labelledby="overdue-heading">
+    <h2 id="overdue-heading">Overdue check-ins</h2>
+    {% if overdue %}
+      <ul class="rowlist">
+        {% for metric in overdue %}
+          <li><span><a class="person" href="{% path_for 'metrics:detail' org.slug metric.mission.slug metric.uid %}">{{ metric.name }}</a>
+            <span class="muted small">{{ metric.mission.title }} · {% if metric.owner %}{{ metric.owner.display_name }}{% else %}no owner{% endif %}</span></span>
+            <span class="late-by">due {{ metric.next_due_on|day_month }}</span></li>
+        {% endfor %}
+      </ul>
+    {% else %}
+      <p class="empty">Nothing overdue. Every metric is up to date.</p>
+    {% endif %}
+  </section>
+  <section class="card" aria-labelledby="latest-heading">
+    <h2 id="latest-heading">Latest check-ins</h2>
+    {% if latest %}
+      <ul class="rowlist">
+        {% for checkin in latest %}
+          <li><span><a class="person" href="{% path_for 'metrics:detail' org.slug checkin.metric.mission.slug checkin.metric.uid %}">{{ checkin.metric.name }}</a>
+            <span class="muted small">{{ checkin.value|in_units_of:checkin.metric }} for {{ checkin.for_date|day_month }}{% if checkin.author %} · {{ checkin.author.display_name }}{% endif %}</span>
+            {% if checkin.note %}<span class="small">“{{ checkin.note|truncatechars:90 }}”</span>{% endif %}</span></li>
+        {% endfor %}
+      </ul>
+    {% else %}
+      <p class="empty">No check-ins yet.</p>
+    {% endif %}
+  </section>
+</aside>
+</div>
+"""  # noqa: E501
+
+
+def djangos_body(org, membership, cards, today):
+    """The part as the dashboard rendered it, with the same cards."""
+    from django.template import engines
+
+    from metrics.models import CheckIn, Metric
+    from missions.models import Mission, MissionStatus
+
+    visible = Mission.objects.visible_to(membership).live()
+    context = {
+        "org": org,
+        "cards": cards,
+        "overdue": Metric.objects.filter(mission__in=visible, next_due_on__lt=today)
+        .select_related("mission__organisation", "owner")
+        .order_by("next_due_on")[:10],
+        "latest": CheckIn.objects.filter(metric__mission__in=visible, is_current=True)
+        .select_related("metric__mission__organisation", "author")
+        .order_by("-for_date", "-created_at")[:8],
+        "other_missions": visible.exclude(status=MissionStatus.ACTIVE).count,
+    }
+    return engines["django"].from_string(DJANGO_RENDERED_BODY).render(context)
+
+
+def build_busy_lists(cast, active):
+    # Due on different days: the overdue list is ordered by the day alone.
+    for month in range(1, 13):
+        metric = MetricFactory(
+            goal=GoalFactory(mission=active),
+            name=f"Metric <{month}> & “co”",
+            owner=None if month % 3 == 0 else cast.member,
+            format="currency" if month % 2 else "number",
+            unit="£" if month % 2 else "tonnes",
+        )
+        checkin_record(
+            metric,
+            value=Decimal(month * 1000 + 0.5),
+            for_date=datetime.date(2026, month, month + 1),
+            author=cast.admin,
+            confidence="on_track",
+            note=("A long <note> with “quotes” & more. " * month)[: month * 20],
+        )
+    # A check-in whose author has left: it stays, without a name.
+    author_gone = measured_metric(active, cast.viewer, ["7"])
+    author_gone.checkins.update(author=None)
+
+
+BODIES = {
+    "no missions at all": (None, lambda cast: None),
+    "one mission in draft": (
+        None,
+        lambda cast: MissionFactory(organisation=cast.org, status="draft"),
+    ),
+    "two missions paused": (
+        None,
+        lambda cast: [MissionFactory(organisation=cast.org, status="paused") for _ in range(2)],
+    ),
+    "busy lists": ("active", None),
+}
+
+
+@pytest.mark.parametrize("case", BODIES)
+@time_machine.travel(TODAY)
+def test_the_missions_and_lists_read_as_djangos_own_rendering_of_them(cast, case):
+    from django.test.html import parse_html
+    from django.utils.safestring import mark_safe
+
+    from metrics.views.dashboard import MissionRow, _body, _cards
+
+    status, build = BODIES[case]
+    if status:
+        build_busy_lists(cast, MissionFactory(organisation=cast.org, title="Busy", status=status))
+    else:
+        build(cast)
+    today = datetime.date(2027, 1, 1)
+    membership = cast.membership(cast.member)
+
+    written = _body(cast.org, membership, today)
+
+    active = Mission.objects.filter(organisation=cast.org, status="active")
+    cards = _cards(cast.org, [MissionRow(m.pk, m.title, m.slug, m.status) for m in active], today)
+    cards = [mark_safe(card) for card in cards.values()]  # noqa: S308 -- rendered by _cards
+    assert parse_html(written) == parse_html(djangos_body(cast.org, membership, cards, today))
