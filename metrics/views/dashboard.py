@@ -26,7 +26,7 @@ from metrics.charts import sparkline
 from metrics.models import CheckIn, Metric, MetricKind
 from metrics.rollups import Rollup, combine, figures_rollup, mission_rollup, recent_values
 from metrics.templatetags.dates import day_month
-from metrics.templatetags.metric_charts import bar_width, percent, sparkline_svg, status_badge
+from metrics.templatetags.metric_charts import bar_width, percent, status_badge
 from missions.models import Goal, Mission, MissionStatus
 from missions.sharing import cached_mission_parts, cached_page
 from orgs.access import get_org_for_user
@@ -275,13 +275,12 @@ def whole_number(value: float) -> str:
 def _jinja() -> Jinja2:
     """The engine of the dashboard's templates (metrics/jinja2/metrics/dashboard_*.html):
     thirty cards of goal rows, and the lists' rows, through Django's engine were a third
-    of the page's time. It autoescapes as Django's does; the badge, the trend line, the
-    links and the filters are the ones the Django templates use."""
+    of the page's time. It autoescapes as Django's does; the badge, the links and the
+    filters are the ones the Django templates use."""
     engine = Jinja2({"NAME": "dashboard", "DIRS": [], "APP_DIRS": True, "OPTIONS": {}})
     engine.env.globals.update(
         # Four statuses, four badges.
         status_badge=functools.cache(status_badge),
-        sparkline_svg=sparkline_svg,
         path_for=path_for,
     )
     engine.env.filters.update(
