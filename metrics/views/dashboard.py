@@ -6,12 +6,13 @@ the page together.
 """
 
 import functools
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -50,7 +51,7 @@ class MetricRow(NamedTuple):
     id: int
     mission_id: int
     goal_id: int | None
-    uid: Any  # uuid.UUID
+    uid: uuid.UUID
     name: str
     kind: str
     format: str
