@@ -5,6 +5,7 @@ only place what these functions return. Coordinates are rounded to one decimal p
 the SVG stays small.
 """
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -176,8 +177,12 @@ def _coords(x: float, y: float) -> str:
 
 
 def _short(value: float) -> str:
-    text = f"{_round(value):.1f}"
-    return text[:-2] if text.endswith(".0") else text
+    # Formatting rounds exactly as _round does (both round the float's exact value half
+    # to even), without building the rounded float first: a chart writes hundreds of these.
+    text = f"{value:.1f}"
+    if text.endswith(".0"):
+        text = text[:-2]
+    return "0" if text == "-0" else text
 
 
 # Value axis
@@ -583,18 +588,56 @@ def _lower_first(text: str) -> str:
 
 # Sparklines
 
+# The most readings a sparkline draws: one per two units of its width. Its line is 1.75
+# units thick, so readings closer together only draw over the same pixels again.
+SPARK_UNITS_PER_READING = 2.0
+
 
 def sparkline(values: Sequence[float], width: int = 120, height: int = 28) -> Sparkline:
-    """A small trend line filling its box, with room for the stroke and the last dot."""
+    """A small trend line filling its box, with room for the stroke and the last dot.
+
+    More readings than the width can show are thinned (see `_drawn`), each one kept where
+    it was: the line has the same ends, peaks and troughs, in fewer points.
+    """
     if len(values) < 2:
         return Sparkline(width, height, "", None)
     inset = 3.0
     numbers = [float(v) for v in values]
     low, high = min(numbers), max(numbers)
     usable_w, usable_h = width - 2 * inset, height - 2 * inset
-    coords = []
-    for i, value in enumerate(numbers):
-        x = inset + i / (len(numbers) - 1) * usable_w
-        y = height / 2 if high == low else inset + (high - value) / (high - low) * usable_h
-        coords.append((_round(x), _round(y)))
-    return Sparkline(width, height, " ".join(_coords(x, y) for x, y in coords), coords[-1])
+    span = high - low
+    xs = _spread(len(numbers), inset, usable_w)
+    flat_y = _short(height / 2)
+    points = []
+    for i in _drawn(numbers, int(usable_w / SPARK_UNITS_PER_READING)):
+        y = flat_y if span == 0 else _short(inset + (high - numbers[i]) / span * usable_h)
+        points.append(f"{xs[i]},{y}")
+    last_y = height / 2 if span == 0 else inset + (high - numbers[-1]) / span * usable_h
+    return Sparkline(width, height, " ".join(points), (_round(inset + usable_w), _round(last_y)))
+
+
+@functools.lru_cache(maxsize=32)
+def _spread(count: int, left: float, width: float) -> tuple[str, ...]:
+    """The x of each of `count` readings spread evenly across `width` from `left`: the same
+    for every sparkline with as many readings, so worked out once."""
+    steps = count - 1
+    return tuple(_short(left + i / steps * width) for i in range(count))
+
+
+def _drawn(numbers: Sequence[float], most: int) -> range | list[int]:
+    """The positions of the readings to draw: all of them, or when there are more than
+    `most`, the first, the last, and the lowest and highest of each run of neighbours
+    between them, so that no peak or trough is lost."""
+    count = len(numbers)
+    if count <= most:
+        return range(count)
+    runs = max(1, (most - 2) // 2)
+    kept = {0, count - 1}
+    value_at = numbers.__getitem__
+    inner = count - 2
+    for run in range(runs):
+        start, end = 1 + run * inner // runs, 1 + (run + 1) * inner // runs
+        if start < end:
+            kept.add(min(range(start, end), key=value_at))
+            kept.add(max(range(start, end), key=value_at))
+    return sorted(kept)

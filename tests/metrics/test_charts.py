@@ -418,6 +418,56 @@ def test_flat_sparkline_runs_through_the_middle():
     assert {pair.split(",")[1] for pair in spark.points.split()} == {"14"}
 
 
+def spark_coords(spark):
+    return [tuple(map(float, pair.split(","))) for pair in spark.points.split()]
+
+
+def test_a_sparkline_draws_every_reading_its_width_can_show():
+    values = [math.sin(i / 3) * 40 + i for i in range(57)]
+    coords = spark_coords(sparkline(values))
+    assert len(coords) == 57
+    assert [x for x, _ in coords] == sorted(x for x, _ in coords)
+
+
+@given(
+    st.lists(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), min_size=58, max_size=2000)
+)
+def test_a_long_sparkline_is_thinned_keeping_its_ends_peaks_and_troughs(values):
+    # 114 units of line, 1.75 thick: a reading every two units is as much as shows.
+    spark = sparkline(values)
+    coords = spark_coords(spark)
+    assert len(coords) <= 57
+    assert coords[0][0] == 3 and coords[-1][0] == 117 and spark.last == coords[-1]
+    xs = [x for x, _ in coords]
+    assert xs == sorted(xs)
+    ys = [y for _, y in coords]
+    # The highest value is drawn at the top of the box and the lowest at the bottom.
+    if max(values) > min(values):
+        assert min(ys) == 3 and max(ys) == 25
+
+
+def test_a_thinned_sparkline_keeps_each_point_where_it_was():
+    values = [float((i * 37) % 23) for i in range(200)]
+    low, high = min(values), max(values)
+    where = {
+        round(3 + i / 199 * 114, 1): round(3 + (high - v) / (high - low) * 22, 1)
+        for i, v in enumerate(values)
+    }
+    kept = spark_coords(sparkline(values))
+    assert len(kept) < 60
+    assert all(where[x] == y for x, y in kept)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(0.25, "0.2"), (0.35, "0.3"), (2.5, "2.5"), (3.04, "3"), (-0.04, "0"), (-1.25, "-1.2")],
+)
+def test_coordinates_round_half_to_even_and_never_read_minus_zero(value, text):
+    from metrics.charts import _short
+
+    assert _short(value) == text
+
+
 # Templates
 
 
