@@ -1,5 +1,6 @@
 """Missions themselves: the list, the mission page, goals, milestones and templates."""
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -8,13 +9,20 @@ from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.backends.jinja2 import Jinja2
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from jinja2 import StrictUndefined
 
 from metrics.models import Metric
-from metrics.rollups import mission_progress
+from metrics.rollups import MissionProgress, mission_progress
+from metrics.templatetags.dates import day_month_year, month_year
+from metrics.templatetags.metric_charts import progress_bar, status_badge
 from missions import catalogue
 from missions.access import get_mission_for_user
 from missions.forms import GoalForm, MilestoneForm, MissionForm, TemplateUseForm
@@ -29,6 +37,7 @@ from missions.sharing import (
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation, Role, User
 from orgs.responses import form_status, refused_status
+from orgs.templatetags.paths import path_for
 
 
 @login_required
@@ -130,21 +139,75 @@ def _goals_and_metrics(mission: Mission) -> tuple[list[Goal], list[Metric]]:
     return goals, loose
 
 
-def _detail_context(org: Organisation, membership: Membership, mission: Mission) -> dict[str, Any]:
+@functools.cache
+def _jinja() -> Jinja2:
+    """The engine of missions/jinja2/missions/mission_rows.html, with what its rows call."""
+    engine = Jinja2(
+        {
+            "NAME": "missions",
+            "DIRS": [],
+            "APP_DIRS": True,
+            "OPTIONS": {"undefined": StrictUndefined},
+        }
+    )
+    engine.env.globals.update(
+        path_for=path_for,
+        progress_bar=progress_bar,
+        status_badge=status_badge,
+        day_month_year=day_month_year,
+        month_year=month_year,
+    )
+    return engine
+
+
+def _rows(
+    mission: Mission,
+    progress: MissionProgress,
+    milestones: list[Milestone],
+    can_edit: bool,
+    csrf_token: str,
+) -> dict[str, SafeString]:
+    """The rows the page repeats, for each goal, metric and milestone, written by Jinja2:
+    through the Django template language they were most of the page's rendering."""
+    template = _jinja().get_template("missions/mission_rows.html")
+    context = {
+        "org_slug": mission.organisation.slug,
+        "mission_slug": mission.slug,
+        "can_edit": can_edit,
+        "csrf_input": format_html(
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token
+        ),
+    }
+    parts = {"goals": progress.goals, "loose": progress.loose, "milestones": milestones}
+    return {
+        # Autoescaped by Jinja2, like the Django template it stands in for.
+        part: mark_safe(template.render(context | {"part": part, "rows": rows}))  # noqa: S308
+        for part, rows in parts.items()
+    }
+
+
+def _detail_context(
+    org: Organisation, membership: Membership, mission: Mission, csrf_token: str
+) -> dict[str, Any]:
+    """Everything under the mission page's header, its forms carrying `csrf_token`."""
     today = timezone.localdate()
     counts = _page_counts(mission)
     goals, loose = _goals_and_metrics(mission)
     alignments = list(mission.alignments.select_related("team"))
+    milestones = list(mission.milestones.all())
+    progress = mission_progress(goals, loose, today)
+    can_edit = mission.can_edit(membership)
     return {
         "org": org,
         "membership": membership,
         "mission": mission,
-        "can_edit": mission.can_edit(membership),
+        "can_edit": can_edit,
         "health": mission.health_from_rows(
             goals, loose, alignments, stakeholder_count=int(counts["has_stakeholders"])
         ),
-        "progress": mission_progress(goals, loose, today),
-        "milestones": mission.milestones.all(),
+        "progress": progress,
+        "milestones": milestones,
+        "rows": _rows(mission, progress, milestones, can_edit, csrf_token),
         "alignments": alignments,
         "resources": mission.resources.all(),
         "idea_counts": {"open": counts["open_idea_count"], "total": counts["idea_count"]},
@@ -152,6 +215,7 @@ def _detail_context(org: Organisation, membership: Membership, mission: Mission)
         "goal_form": None,
         "milestone_form": None,
         "today": today,
+        "csrf_token": csrf_token,
     }
 
 
@@ -162,7 +226,7 @@ def mission_detail(request: HttpRequest, org_slug: str, mission_slug: str) -> Ht
     can_edit = mission.can_edit(membership)
 
     def render_body(_: list[int]) -> dict[int, str]:
-        context = _detail_context(org, membership, mission) | {"csrf_token": CSRF_STAND_IN}
+        context = _detail_context(org, membership, mission, CSRF_STAND_IN)
         return {mission.pk: render_to_string("missions/detail.html#body", context)}
 
     # Everything under the header depends on the mission and on two rights only.
@@ -242,7 +306,7 @@ def _section_response(
     the whole page with the errors."""
     if refused is None and not request.htmx:  # type: ignore[attr-defined]
         return redirect(mission.get_absolute_url() + f"#{section}")
-    context = _detail_context(org, membership, mission) | {"oob": True}
+    context = _detail_context(org, membership, mission, get_token(request)) | {"oob": True}
     status = 200
     if refused is not None:
         context["goal_form" if section == "goals" else "milestone_form"] = refused
