@@ -1,6 +1,7 @@
 """Missions themselves: the list, the mission page, goals, milestones and templates."""
 
 import functools
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,7 +20,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from jinja2 import StrictUndefined
 
-from metrics.models import Metric
+from metrics.models import Metric, MetricKind
+from metrics.progress import Status
 from metrics.rollups import MissionProgress, mission_progress
 from metrics.templatetags.dates import day_month_year, month_year
 from metrics.templatetags.metric_charts import progress_bar, status_badge
@@ -151,13 +153,33 @@ def _jinja() -> Jinja2:
         }
     )
     engine.env.globals.update(
-        path_for=path_for,
         progress_bar=progress_bar,
-        status_badge=status_badge,
+        kind_labels=dict(MetricKind.choices),
+        status_badges={status: status_badge(status) for status in Status},
         day_month_year=day_month_year,
         month_year=month_year,
     )
     return engine
+
+
+class _RowLinks:
+    """`link('missions:goal_edit', goal.uid)`: path_for() with the mission's slugs and a
+    row's uid, each page's path built once and the uids put in (forty links a page)."""
+
+    STAND_IN = uuid.UUID(int=0)
+
+    def __init__(self, mission: Mission) -> None:
+        self.slugs = (mission.organisation.slug, mission.slug)
+        self.shapes: dict[str, tuple[str, str]] = {}
+
+    def __call__(self, viewname: str, uid: uuid.UUID) -> str:
+        if viewname not in self.shapes:
+            path = path_for(viewname, *self.slugs, self.STAND_IN)
+            # The uid is the last argument: the last stand-in, whatever the slugs are.
+            head, _, tail = path.rpartition(str(self.STAND_IN))
+            self.shapes[viewname] = (head, tail)
+        head, tail = self.shapes[viewname]
+        return f"{head}{uid}{tail}"
 
 
 def _rows(
@@ -171,8 +193,7 @@ def _rows(
     through the Django template language they were most of the page's rendering."""
     template = _jinja().get_template("missions/mission_rows.html")
     context = {
-        "org_slug": mission.organisation.slug,
-        "mission_slug": mission.slug,
+        "link": _RowLinks(mission),
         "can_edit": can_edit,
         "csrf_input": format_html(
             '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token
