@@ -121,8 +121,8 @@ def _goals_and_metrics(mission: Mission) -> tuple[list[Goal], list[Metric]]:
     """The mission's goals, each with its metrics as `prefetch_related("metrics")` would
     hand them over, and the metrics of no goal: from one query of all its metrics.
 
-    Prefetching built a query for each goal's share and another for the metrics of no
-    goal; sorting one list in Python costs a fraction of that.
+    prefetch_related() built a filtered queryset for each goal, and the metrics of no goal
+    took a query of their own; sorting one list in Python costs a fraction of that.
     """
     goals = list(mission.goals.select_related("owner"))
     by_goal: dict[int, list[Metric]] = {goal.pk: [] for goal in goals}
@@ -130,7 +130,7 @@ def _goals_and_metrics(mission: Mission) -> tuple[list[Goal], list[Metric]]:
     for metric in mission.metrics.all():  # in their order: position, then id
         if metric.goal_id is None:
             loose.append(metric)
-        else:
+        elif metric.goal_id in by_goal:  # always, unless a goal ever changed missions
             by_goal[metric.goal_id].append(metric)
     for goal in goals:
         # What prefetch_related() leaves behind, so goal.metrics.all() reads no more rows.
