@@ -113,15 +113,6 @@ class MissionQuerySet(AuditedQuerySet, models.QuerySet["Mission"]):
             stakeholder_count=count_per_mission(StakeholderLink.objects.all()),
         )
 
-    def with_page_counts(self) -> "MissionQuerySet":
-        """Annotate the counts the mission page shows beside its rows: stakeholders linked,
-        and ideas open and in all, in the same query as the mission."""
-        return self.annotate(
-            stakeholder_count=count_per_mission(StakeholderLink.objects.all()),
-            idea_count=count_per_mission(Idea.objects.all()),
-            open_idea_count=count_per_mission(Idea.objects.filter(state=IdeaState.OPEN)),
-        )
-
     def title_taken(
         self, organisation: Organisation, title: str, exclude_pk: int | None = None
     ) -> bool:
@@ -202,9 +193,7 @@ class Mission(Versioned):
     outcome_metric_count: int
     metrics_without_baseline: int
     lead_team_count: int
-    stakeholder_count: int  # and by with_page_counts(), with these:
-    idea_count: int
-    open_idea_count: int
+    stakeholder_count: int
 
     class Meta:
         ordering = ["title"]
