@@ -11,23 +11,20 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import NamedTuple
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.backends.jinja2 import Jinja2
-from django.template.defaultfilters import truncatechars
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from metrics import jinja
 from metrics.charts import sparkline
 from metrics.models import CheckIn, Metric, MetricKind
 from metrics.rollups import Rollup, combine, figures_rollup, mission_rollup, recent_values
-from metrics.templatetags.dates import day_month
-from metrics.templatetags.metric_charts import bar_width, percent, status_badge
 from missions.models import Goal, Mission, MissionStatus
 from missions.sharing import cached_mission_parts, cached_page
 from orgs.access import get_org_for_user
@@ -161,7 +158,7 @@ def _body(org: Organisation, membership: Membership, today: date) -> str:
         .order_by("-for_date", "-created_at")[:LATEST_CHECKINS]
     )
     return (
-        _jinja()
+        jinja.engine()
         .get_template("metrics/dashboard_body.html")
         .render(
             {
@@ -212,7 +209,7 @@ def _cards(org: Organisation, missions: list[MissionRow], today: date) -> dict[i
     }
     # The trend line of each mission's lead outcome metric: one query for all of them.
     history = recent_values((card.lead.id for card in cards.values() if card.lead), today)
-    template = _jinja().get_template("metrics/dashboard_card.html")
+    template = jinja.engine().get_template("metrics/dashboard_card.html")
     return {
         pk: template.render(
             {"card": card, "trend": sparkline(history[card.lead.id]) if card.lead else None}
@@ -265,30 +262,3 @@ def _in_units(format: str, unit: str) -> Callable[[Decimal | None], str]:
     """Metric.format_value of a metric with this format and unit: only the model knows how
     values read, and it needs no more than these two columns to say."""
     return Metric(format=format, unit=unit).format_value
-
-
-def whole_number(value: float) -> str:
-    """`{{ value|floatformat:"0" }}`, as Django writes it: rounded half up, never "-0"."""
-    return str(int(Decimal(repr(value)).quantize(Decimal(1), ROUND_HALF_UP)))
-
-
-@functools.cache
-def _jinja() -> Jinja2:
-    """The engine of the dashboard's templates (metrics/jinja2/metrics/dashboard_*.html):
-    thirty cards of goal rows, and the lists' rows, through Django's engine were a third
-    of the page's time. It autoescapes as Django's does; the badge, the links and the
-    filters are the ones the Django templates use."""
-    engine = Jinja2({"NAME": "dashboard", "DIRS": [], "APP_DIRS": True, "OPTIONS": {}})
-    engine.env.globals.update(
-        # Four statuses, four badges.
-        status_badge=functools.cache(status_badge),
-        path_for=path_for,
-    )
-    engine.env.filters.update(
-        bar_width=bar_width,
-        percent=percent,
-        day_month=day_month,
-        whole_number=whole_number,
-        truncatechars=truncatechars,
-    )
-    return engine

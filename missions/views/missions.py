@@ -1,6 +1,5 @@
 """Missions themselves: the list, the mission page, goals, milestones and templates."""
 
-import functools
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -12,19 +11,15 @@ from django.db.models import Count, Exists, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.backends.jinja2 import Jinja2
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from jinja2 import StrictUndefined
 
-from metrics.models import Metric, MetricKind
-from metrics.progress import Status
+from metrics import jinja
+from metrics.models import Metric
 from metrics.rollups import MissionProgress, mission_progress
-from metrics.templatetags.dates import day_month_year, month_year
-from metrics.templatetags.metric_charts import progress_bar, status_badge
 from missions import catalogue
 from missions.access import get_mission_for_user
 from missions.forms import GoalForm, MilestoneForm, MissionForm, TemplateUseForm
@@ -127,27 +122,6 @@ def _goals_and_metrics(mission: Mission) -> tuple[list[Goal], list[Metric]]:
     return goals, list(mission.metrics.filter(goal__isnull=True))
 
 
-@functools.cache
-def _jinja() -> Jinja2:
-    """The engine of missions/jinja2/missions/mission_rows.html, with what its rows call."""
-    engine = Jinja2(
-        {
-            "NAME": "missions",
-            "DIRS": [],
-            "APP_DIRS": True,
-            "OPTIONS": {"undefined": StrictUndefined},
-        }
-    )
-    engine.env.globals.update(
-        progress_bar=progress_bar,
-        kind_labels=dict(MetricKind.choices),
-        status_badges={status: status_badge(status) for status in Status},
-        day_month_year=day_month_year,
-        month_year=month_year,
-    )
-    return engine
-
-
 class _RowLinks:
     """`link('missions:goal_edit', goal.uid)`: path_for() with the mission's slugs and a
     row's uid, each page's path built once and the uids put in (forty links a page)."""
@@ -177,7 +151,7 @@ def _rows(
 ) -> dict[str, SafeString]:
     """The rows the page repeats, for each goal, metric and milestone, written by Jinja2:
     through the Django template language they were most of the page's rendering."""
-    template = _jinja().get_template("missions/mission_rows.html")
+    template = jinja.engine().get_template("missions/mission_rows.html")
     context = {
         "link": _RowLinks(mission),
         "can_edit": can_edit,

@@ -10,10 +10,10 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
+from metrics.jinja import whole_number
 from metrics.progress import Status
 from metrics.rollups import Rollup, combine
 from metrics.services import checkin_record
-from metrics.views.dashboard import whole_number
 from missions.models import Goal, Mission
 from tests.factories import GoalFactory, MetricFactory, MissionFactory
 from tests.orgs.test_query_counts import queries_for
