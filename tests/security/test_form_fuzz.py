@@ -130,6 +130,15 @@ class Tally:
 # ---- The world the forms work on ----------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def sessions_in_the_database_alone(settings):
+    # These tests roll the database back after posts, and the cache takes no part in a
+    # transaction: a session created inside one would outlive its rolled-back row in the
+    # cache, and its next save would find no row (Django's "session was deleted" 400). In
+    # production a session's row is committed before the response that caches it.
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+
 @pytest.fixture
 def world(cast):
     """One of everything, its text already hostile, so every page has something to show."""
