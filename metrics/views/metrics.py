@@ -83,6 +83,10 @@ def metric_edit(
     )
 
 
+# Check-ins the metric page lists before "Show all": about half a year of weekly ones.
+HISTORY_ROWS = 26
+
+
 @login_required
 @require_GET
 def metric_detail(
@@ -96,6 +100,10 @@ def metric_detail(
         metric.checkins.select_related("author", "corrects").order_by("-for_date", "-created_at")
     )
     current = sorted((c for c in history if c.is_current), key=lambda c: c.for_date)
+    # The chart draws every reading; the table lists the newest until asked for the rest.
+    # Two years of weekly check-ins made a table of a hundred rows, long on a phone and
+    # most of the page's rendering time; the CSV download has them all too.
+    show_all = request.GET.get("history") == "all"
     trend = None
     if metric.target_value is not None and metric.target_on is not None:
         trend = forecast(
@@ -113,6 +121,7 @@ def metric_detail(
             "mission": mission,
             "metric": metric,
             "history": history,
+            "history_rows": history if show_all else history[:HISTORY_ROWS],
             "progress": metric.progress(),
             "expected": metric.expected_progress(today),
             "status": metric.status(today),

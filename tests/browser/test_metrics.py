@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from playwright.sync_api import Locator, Page, expect
 
 from metrics.models import CheckIn, Metric
+from metrics.services import checkin_record
 from missions.models import Goal, Mission
 from orgs.models import User
 from tests.conftest import Cast
@@ -57,7 +58,7 @@ def region(page: Page, name: str) -> Locator:
 
 
 def history_rows(page: Page) -> Locator:
-    return page.get_by_role("table", name=re.compile("^Every check-in for")).locator("tbody tr")
+    return page.get_by_role("table", name=re.compile("^Check-ins for")).locator("tbody tr")
 
 
 def visible_chart(page: Page) -> Locator:
@@ -332,3 +333,32 @@ def upload(page: Page, rows: list[list[str]]) -> None:
         {"name": "history.csv", "mimeType": "text/csv", "buffer": text.getvalue().encode()}
     )
     page.get_by_role("button", name="Preview the import").click()
+
+
+def test_a_long_history_lists_the_latest_check_ins_and_the_rest_on_request(
+    page: Page, cast: Cast, shot: Shot
+) -> None:
+    today = timezone.localdate()
+    _, goal = members_mission(cast)
+    metric = MetricFactory(goal=goal, name=METRIC, unit="MWh", cadence="weekly")
+    weeks = [today - datetime.timedelta(weeks=n) for n in range(30)]
+    for n, on in enumerate(reversed(weeks)):
+        checkin_record(
+            metric, value=Decimal(100 + n), for_date=on, author=cast.member, confidence="on_track"
+        )
+    log_in(page, cast.member)
+    open_mission(page)
+    region(page, "Goals").get_by_role("link", name=METRIC, exact=True).click()
+
+    history = history_rows(page)
+    expect(history).to_have_count(26)
+    expect(history.first.locator("td:first-child")).to_have_text(day(today))
+    expect(region(page, "History")).to_contain_text("The latest 26 of 30 check-ins.")
+    expect(visible_chart(page).locator(".chart-dots title")).to_have_count(30)
+    shot(page, "metric-latest-check-ins")
+
+    region(page, "History").get_by_role("link", name="Show all 30 check-ins").click()
+    expect(history).to_have_count(30)
+    expect(history.last.locator("td:first-child")).to_have_text(day(weeks[-1]))
+    expect(history.last.locator("strong")).to_have_text("100 MWh")
+    expect(page.get_by_role("link", name=re.compile("^Show all"))).to_have_count(0)

@@ -220,3 +220,31 @@ def test_saving_a_refused_correction_again_corrects_the_value_that_won(cast, log
     current = CheckIn.objects.get(is_current=True)
     assert (current.value, current.note, current.corrects) == (Decimal("77"), typed["note"], won)
     assert CheckIn.objects.count() == 3  # 100 and 98 stay in the history
+
+
+def test_the_metric_page_lists_the_latest_check_ins_and_all_of_them_when_asked(cast, login, metric):
+    start = datetime.date(2024, 1, 1)
+    for week in range(30):
+        on = start + datetime.timedelta(weeks=week)
+        record(metric, cast.member, str(100 + week), on=on.isoformat())
+    client = login(cast.member)
+
+    latest = client.get(url("detail", metric)).text
+    every = client.get(url("detail", metric) + "?history=all").text
+
+    assert latest.count("<tr class=") == 26
+    assert "<strong>129</strong>" in latest and "<strong>103</strong>" not in latest
+    assert "The latest 26 of 30 check-ins." in latest
+    assert 'href="?history=all#history-heading">Show all 30 check-ins</a>' in latest
+    assert every.count("<tr class=") == 30
+    assert "<strong>100</strong>" in every
+    assert "Show all" not in every
+
+
+def test_a_short_history_is_listed_whole(cast, login, metric):
+    record(metric, cast.member, "100")
+
+    page = login(cast.member).get(url("detail", metric)).text
+
+    assert page.count("<tr class=") == 1
+    assert "Show all" not in page
