@@ -3,7 +3,6 @@ from typing import Any
 from django.http import HttpRequest
 
 from orgs.access import ORG_SESSION_KEY, user_memberships
-from orgs.models import Membership
 
 
 def organisations(request: HttpRequest) -> dict[str, Any]:
@@ -12,8 +11,6 @@ def organisations(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
 
-    def memberships() -> list[Membership]:
-        return user_memberships(request)
-
     current_slug = request.session.get(ORG_SESSION_KEY)
-    return {"my_memberships": memberships, "current_org_slug": current_slug}
+    # Called by the template only when it shows the menu.
+    return {"my_memberships": lambda: user_memberships(request), "current_org_slug": current_slug}
