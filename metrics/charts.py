@@ -11,9 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from core.dates import MONTHS, day_month_year, month_year
 from metrics.forecast import Forecast
-
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # Text is laid out without a browser, so widths are estimated from the character count.
 # 7 units a character is generous for the 13px system font the stylesheet sets.
@@ -153,14 +152,6 @@ class Sparkline:
     height: int
     points: str  # an SVG polyline's points, "" for fewer than two values
     last: tuple[float, float] | None
-
-
-def month_year(on: date) -> str:
-    return f"{MONTHS[on.month - 1]} {on.year}"
-
-
-def day_month_year(on: date) -> str:
-    return f"{on.day} {MONTHS[on.month - 1]} {on.year}"
 
 
 def plain_number(value: float) -> str:

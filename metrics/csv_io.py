@@ -17,6 +17,7 @@ from django.core.validators import DecimalValidator
 from django.db import models
 from django.utils import timezone
 
+from core.csv_safety import csv_safe, plain_number, unquote
 from metrics.models import CheckIn, Confidence, Metric, MetricFormat
 from metrics.services import Reading
 from orgs.models import User
@@ -47,9 +48,6 @@ COLUMNS_RULE = (
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0"}
-# A spreadsheet runs a cell starting with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
 
 
@@ -197,13 +195,6 @@ def parse_confidence(text: str) -> str:
     raise ValidationError(
         f"“{text}” isn't a confidence. Write on track, at risk or off track (or leave it empty)."
     )
-
-
-def unquote(text: str) -> str:
-    """A cell without the quote an export puts before a formula-like start."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
-        return text[1:]
-    return text
 
 
 def _same_name(a: str, b: str) -> bool:
@@ -385,18 +376,6 @@ MISSION_EXPORT_HEADER = [
     "author",
     "recorded_at",
 ]
-
-
-def csv_safe(cell: str) -> str:
-    """A cell a spreadsheet shows as text rather than running as a formula (CSV injection)."""
-    if cell.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(cell):
-        return "'" + cell
-    return cell
-
-
-def plain_number(value: Decimal) -> str:
-    """12.5 rather than 12.5000, 100 rather than 1E+2."""
-    return f"{value.normalize():f}"
 
 
 def _when(moment: datetime) -> str:

@@ -15,8 +15,8 @@ from django.template.backends.jinja2 import Jinja2
 from django.template.defaultfilters import truncatechars
 from jinja2 import StrictUndefined
 
+from core.templatetags.dates import day_month, day_month_year, month_year
 from metrics.models import MetricKind
-from metrics.templatetags.dates import day_month, day_month_year, month_year
 from metrics.templatetags.metric_charts import bar_width, percent, progress_bar, status_badge
 from orgs.templatetags.paths import path_for
 

@@ -10,9 +10,10 @@ from django.db import models
 from django.db.models import F, Q
 
 from audit.tracking import AuditedModel, AuditedQuerySet
+from core.versioned import Versioned
 from metrics import progress as calc
 from metrics.progress import Status
-from missions.models import WEIGHT_VALIDATORS, Goal, Mission, Versioned
+from missions.models import WEIGHT_VALIDATORS, Goal, Mission
 from orgs.models import Membership, Role
 
 
@@ -61,7 +62,7 @@ class MetricQuerySet(AuditedQuerySet, models.QuerySet["Metric"]):
     pass
 
 
-class Metric(Versioned):
+class Metric(Versioned, AuditedModel):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Every metric belongs to a mission (its organisation's), and usually to one of its goals.
     mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="metrics")

@@ -8,9 +8,9 @@ enqueues use the same moment. Left out, it is now.
 
 from celery import shared_task
 
+from core.enqueue import enqueue
 from metrics import reminders
 from orgs.emails import moment
-from orgs.enqueue import enqueue
 from orgs.tasks import SMTP_RETRY
 
 

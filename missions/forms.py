@@ -8,6 +8,7 @@ from django.forms.boundfield import BoundField
 from django.http import Http404, QueryDict
 from django.utils import formats, timezone
 
+from core.versioned import Versioned
 from missions.models import (
     Alignment,
     Goal,
@@ -17,7 +18,6 @@ from missions.models import (
     Resource,
     ResourceKind,
     StakeholderLink,
-    Versioned,
 )
 from orgs.forms import PeopleSelect, show_stored_choice
 from orgs.models import Organisation, Stakeholder, StakeholderKind, User

@@ -5,8 +5,8 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from core.pagecache import pages_changed
 from missions.models import Goal, Idea, IdeaState, Milestone
-from missions.sharing import share_pages_changed
 from orgs.models import User
 from orgs.services import RuleBroken
 
@@ -67,7 +67,7 @@ def _claim(idea: Idea, state: IdeaState, decided_by: User, note: str = "") -> No
         raise RuleBroken(ALREADY_DECIDED)
     # An UPDATE sends no signal: the mission page's count of open ideas must still move.
     organisation_id, mission_id = idea.mission.organisation_id, idea.mission_id
-    transaction.on_commit(lambda: share_pages_changed(organisation_id, mission_id))
+    transaction.on_commit(lambda: pages_changed(organisation_id, mission_id))
     idea.state = state
     idea.decided_by = decided_by
     idea.decided_at = decided_at

@@ -42,6 +42,7 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from core import dates
 from metrics import chart_images, charts
 from metrics.forecast import Forecast, forecast
 from metrics.models import CheckIn, Confidence, Metric, MetricFormat, MetricKind
@@ -107,10 +108,10 @@ def period_label(start: date, end: date) -> str:
     if start == date(start.year, 1, 1) and end == date(start.year, 12, 31):
         return str(start.year)
     if start == end:
-        return charts.day_month_year(start)
+        return dates.day_month_year(start)
     if start.year == end.year:
-        return f"{start.day} {charts.MONTHS[start.month - 1]} – {charts.day_month_year(end)}"
-    return f"{charts.day_month_year(start)} – {charts.day_month_year(end)}"
+        return f"{dates.day_month(start)} – {dates.day_month_year(end)}"
+    return f"{dates.day_month_year(start)} – {dates.day_month_year(end)}"
 
 
 def organisation_today(organisation: Organisation) -> date:
@@ -565,7 +566,7 @@ def already_published(report: Report) -> str:
     """Why a published report can't be changed, and what to do instead."""
     assert report.published_at is not None
     zone = report.organisation.zone()
-    when = charts.day_month_year(report.published_at.astimezone(zone).date())
+    when = dates.day_month_year(report.published_at.astimezone(zone).date())
     who = f" by {report.published_by.display_name}" if report.published_by else ""
     return (
         f"This report was published on {when}{who} and can’t be changed. "

@@ -5,10 +5,10 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from core.slugs import unique_slug
 from missions.catalogue import MissionTemplate
 from missions.models import Goal, Milestone, Mission, MissionStatus
 from orgs.models import Organisation, User
-from orgs.slugs import unique_slug
 
 # Words the mission URLs use themselves (/missions/new/, /missions/templates/).
 RESERVED_SLUGS = {"new", "templates"}

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from core.pagecache import pages_changed
 from metrics.models import CheckIn, Metric
 from missions.models import (
     Alignment,
@@ -26,7 +27,6 @@ from missions.models import (
     ShareLink,
     StakeholderLink,
 )
-from missions.sharing import share_pages_changed
 from orgs.models import Membership, Organisation, Team, User
 
 
@@ -36,7 +36,7 @@ def _changed_after_commit(
     # After the commit: a page rendered between the bump and the commit would read the
     # old rows and be cached under the new version.
     if organisation_id is not None:
-        transaction.on_commit(lambda: share_pages_changed(organisation_id, mission_id, wide=wide))
+        transaction.on_commit(lambda: pages_changed(organisation_id, mission_id, wide=wide))
 
 
 MissionPart = Goal | Milestone | Metric | Alignment | Resource | StakeholderLink | Idea

@@ -11,9 +11,9 @@ from itertools import batched
 
 from celery import shared_task
 
+from core.enqueue import enqueue
 from missions import digests
 from orgs.emails import moment
-from orgs.enqueue import enqueue
 from orgs.tasks import SMTP_RETRY
 
 # Digests sent by one task: members' missions' news is read and rendered once for all

@@ -55,7 +55,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
-from metrics.csv_io import csv_safe, plain_number
+from core.csv_safety import csv_safe, plain_number
 from orgs.models import Organisation, User
 
 FORMAT = "waymark-organisation"

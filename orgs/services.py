@@ -4,7 +4,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from orgs.enqueue import enqueue_on_commit
+from core.enqueue import enqueue_on_commit
+from core.slugs import unique_slug
 from orgs.models import (
     Invitation,
     Membership,
@@ -14,7 +15,6 @@ from orgs.models import (
     invitation_expiry,
     new_invitation_token,
 )
-from orgs.slugs import unique_slug
 
 
 class RuleBroken(Exception):

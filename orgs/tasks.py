@@ -1,7 +1,7 @@
 from celery import shared_task
 
+from core.enqueue import enqueue
 from orgs import emails
-from orgs.enqueue import enqueue
 
 # How email tasks retry: SMTP errors are OSErrors. Backoff is capped so that a retry is
 # never scheduled far ahead; after the last one, a later sweep tries the send again.

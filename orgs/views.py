@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.slugs import unique_slug
 from orgs.access import ORG_SESSION_KEY, get_org_for_user
 from orgs.forms import (
     InvitationForm,
@@ -34,7 +35,6 @@ from orgs.services import (
     membership_remove,
     organisation_create,
 )
-from orgs.slugs import unique_slug
 
 logger = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from django.urls import reverse
 
+from core.versioned import Versioned
 from metrics.forms import MetricForm
 from missions.forms import GoalForm, MissionForm, VersionedForm
-from missions.models import Versioned
 from tests.factories import GoalFactory, MetricFactory, MissionFactory
 
 

@@ -21,12 +21,12 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from core.pagecache import cached_mission_parts, cached_page
 from metrics import jinja
 from metrics.charts import sparkline
 from metrics.models import CheckIn, Metric, MetricKind
 from metrics.rollups import Rollup, combine, figures_rollup, mission_rollup, recent_values
 from missions.models import Goal, Mission, MissionStatus
-from missions.sharing import cached_mission_parts, cached_page
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation
 from orgs.templatetags.paths import path_for

@@ -10,13 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.responses import form_status
 from metrics.access import get_metric_for_user
 from metrics.forecast import forecast
 from metrics.forms import MetricForm
 from metrics.services import metric_refresh_latest
 from missions.access import get_mission_for_user
 from orgs.models import User
-from orgs.responses import form_status
 
 
 @login_required

@@ -20,15 +20,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from core.pagecache import CSRF_STAND_IN, cached_page, with_csrf_token
+from core.responses import refused_status
 from metrics.forms import RowCheckInForm
 from metrics.models import CheckIn, Metric
 from metrics.progress import Status
 from metrics.services import CheckInConflict, checkin_record
 from missions.models import Mission
-from missions.sharing import CSRF_STAND_IN, cached_page, with_csrf_token
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation, User
-from orgs.responses import refused_status
 
 # "Due this week": the next seven days after today.
 DUE_SOON_DAYS = 7

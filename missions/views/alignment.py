@@ -13,13 +13,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.responses import refused_status
 from missions.access import get_mission_for_user
 from missions.alignment import FULL_CAPACITY, Commitment, alignment_matrix, resource_groups
 from missions.forms import AlignmentForm, ResourceForm
 from missions.models import Alignment, AlignmentRole, Mission, Resource
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation
-from orgs.responses import refused_status
 
 TAB_TEMPLATE = "missions/alignment.html"
 

@@ -17,6 +17,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.pagecache import CSRF_STAND_IN, cached_mission_parts, pages_changed, with_csrf_token
+from core.responses import form_status, refused_status
 from metrics import jinja
 from metrics.models import Metric
 from metrics.rollups import MissionProgress, mission_progress
@@ -25,15 +27,8 @@ from missions.access import get_mission_for_user
 from missions.forms import GoalForm, MilestoneForm, MissionForm, TemplateUseForm
 from missions.models import Goal, IdeaState, Milestone, Mission, MissionStatus, StakeholderLink
 from missions.services import mission_create_from_template, unique_mission_slug
-from missions.sharing import (
-    CSRF_STAND_IN,
-    cached_mission_parts,
-    share_pages_changed,
-    with_csrf_token,
-)
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation, Role, User
-from orgs.responses import form_status, refused_status
 from orgs.templatetags.paths import path_for
 
 
@@ -382,7 +377,7 @@ def _move(rows: QuerySet[Any], row: Any, direction: str) -> None:
     rows.model.objects.bulk_update(ordered, ["position"])
     # bulk_update sends no signals: the cached share pages must still see the new order.
     organisation_id, mission_id = row.mission.organisation_id, row.mission_id
-    transaction.on_commit(lambda: share_pages_changed(organisation_id, mission_id))
+    transaction.on_commit(lambda: pages_changed(organisation_id, mission_id))
 
 
 @login_required

@@ -21,6 +21,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 
+from core import pagecache
 from metrics import chart_images
 from missions import sharing
 from missions.models import Mission, Report, ShareLink, ShareTarget
@@ -178,7 +179,7 @@ def _render_target(link: ShareLink) -> str:
     if link.target == ShareTarget.MISSION:
         mission = link.mission
         assert mission is not None
-        return sharing.cached_page(
+        return pagecache.cached_page(
             organisation,
             today,
             f"mission:{mission.pk}",
@@ -192,7 +193,7 @@ def _render_target(link: ShareLink) -> str:
         assert report is not None and report.published_at is not None
         # Frozen when it was published: kept under that moment, not the organisation's
         # version, so a check-in elsewhere does not make it render again.
-        return sharing.cached(
+        return pagecache.cached(
             f"share:report:{report.uid}:{report.published_at.timestamp()}",
             lambda: render_to_string("public/report.html", sharing.report_page(report)),
         )
@@ -200,7 +201,7 @@ def _render_target(link: ShareLink) -> str:
 
 
 def _organisation_html(organisation: Organisation, today: Any) -> str:
-    return sharing.cached_page(
+    return pagecache.cached_page(
         organisation,
         today,
         "organisation",
@@ -244,7 +245,7 @@ def share_badge(request: HttpRequest, token: str) -> HttpResponse:
 
     def render() -> str:
         today = timezone.localdate()
-        return sharing.cached_page(
+        return pagecache.cached_page(
             link.organisation,
             today,
             f"badge:{mission.pk}",

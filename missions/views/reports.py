@@ -23,6 +23,8 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from core.pagecache import cached
+from core.responses import refused_status
 from metrics import chart_images
 from missions import pdf, reports, sharing
 from missions.forms import DateInput
@@ -43,10 +45,8 @@ from missions.reports import (
     published_document,
     quarter_period,
 )
-from missions.sharing import cached
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation, User
-from orgs.responses import refused_status
 
 logger = logging.getLogger(__name__)
 

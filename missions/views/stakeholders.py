@@ -16,12 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.responses import refused_status
 from missions.access import get_mission_for_user
 from missions.forms import StakeholderForm, StakeholderLinkEditForm, StakeholderLinkForm
 from missions.models import Mission, StakeholderLink
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation, Role, Stakeholder, StakeholderKind
-from orgs.responses import refused_status
 
 # --- The register ---------------------------------------------------------------------
 

@@ -9,9 +9,9 @@ from django.core import mail
 from django.urls import reverse
 from kombu.exceptions import OperationalError
 
+from core.enqueue import enqueue, enqueue_on_commit
 from metrics.models import CheckIn, Metric
 from metrics.tasks import send_reminders, sweep_reminders
-from orgs.enqueue import enqueue, enqueue_on_commit
 from tests.factories import MetricFactory
 
 BROKER_DOWN = OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
@@ -20,7 +20,7 @@ BROKER_DOWN = OperationalError("Error 111 connecting to 127.0.0.1:6379. Connecti
 def test_enqueueing_with_the_broker_down_is_logged_not_raised(caplog):
     with (
         mock.patch.object(send_reminders, "delay", side_effect=BROKER_DOWN),
-        caplog.at_level(logging.ERROR, logger="orgs.enqueue"),
+        caplog.at_level(logging.ERROR, logger="core.enqueue"),
     ):
         assert enqueue(send_reminders, 1, 2) is False
     assert "Could not enqueue metrics.tasks.send_reminders(1, 2)" in caplog.text

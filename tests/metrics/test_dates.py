@@ -6,7 +6,7 @@ from django.template.defaultfilters import date as django_date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from metrics.templatetags import dates
+from core.templatetags import dates
 
 FORMATS = {
     "j M Y": dates.day_month_year,

@@ -15,7 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from missions import pdf, sharing
+from core import pagecache
+from missions import pdf
 from missions.models import ShareLink, ShareTarget, Visibility
 from missions.reports import report_publish, report_supersede
 from tests.missions.test_reports import (
@@ -327,5 +328,5 @@ def test_a_shared_report_is_rendered_once_whatever_else_changes(cast, zero_waste
         raise AssertionError("a published report is rendered once")
 
     monkeypatch.setattr("missions.sharing.report_page", render_again)
-    sharing.share_pages_changed(cast.org.pk)  # a check-in, an edit: the live pages change
+    pagecache.pages_changed(cast.org.pk)  # a check-in, an edit: the live pages change
     assert Client().get(reverse("share_page", args=[link.token])).text == first

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 from django.utils import timezone
 
+from core import pagecache
 from metrics.services import checkin_correct, checkin_record
 from missions import sharing
 from missions.models import Mission, Report, ShareLink, ShareTarget, Visibility
@@ -838,44 +839,44 @@ def test_a_milestone_done_changes_the_cached_page(client, mission, committed):
 
 
 def test_a_publication_changes_the_version(cast, mission, committed):
-    before = sharing.share_version(cast.org.pk)
+    before = pagecache.version_of(cast.org.pk)
     with committed():
         published_report(cast.org, cast.admin, [mission])
-    assert sharing.share_version(cast.org.pk) != before
+    assert pagecache.version_of(cast.org.pk) != before
 
 
 def test_revoking_and_creating_links_change_the_version(cast, mission, committed):
-    versions = [sharing.share_version(cast.org.pk)]
+    versions = [pagecache.version_of(cast.org.pk)]
     with committed():
         link = link_to(mission)
-    versions.append(sharing.share_version(cast.org.pk))
+    versions.append(pagecache.version_of(cast.org.pk))
     with committed():
         link.revoked_at = timezone.now()
         link.save()
-    versions.append(sharing.share_version(cast.org.pk))
+    versions.append(pagecache.version_of(cast.org.pk))
     assert len(set(versions)) == 3
 
 
 def test_a_change_in_one_organisation_leaves_anothers_cache(cast, mission, committed):
-    other = sharing.share_version(cast.other_org.pk)
+    other = pagecache.version_of(cast.other_org.pk)
     with committed():
         mission.save()
-    assert sharing.share_version(cast.other_org.pk) == other
+    assert pagecache.version_of(cast.other_org.pk) == other
 
 
 def test_counting_a_view_does_not_invalidate(client, mission, committed):
     link = link_to(mission)
-    version = sharing.share_version(mission.organisation_id)
+    version = pagecache.version_of(mission.organisation_id)
     with committed():
         client.get(page_url(link))
-    assert sharing.share_version(mission.organisation_id) == version
+    assert pagecache.version_of(mission.organisation_id) == version
 
 
 def test_an_evicted_version_does_not_bring_back_old_pages(cast):
-    old = sharing.share_version(cast.org.pk)
+    old = pagecache.version_of(cast.org.pk)
     cache.delete(f"share:version:{cast.org.pk}")
-    sharing.share_pages_changed(cast.org.pk)  # incr fails on a missing key: start afresh
-    assert sharing.share_version(cast.org.pk) not in (old, old + 1)
+    pagecache.pages_changed(cast.org.pk)  # incr fails on a missing key: start afresh
+    assert pagecache.version_of(cast.org.pk) not in (old, old + 1)
 
 
 def test_an_organisation_recreated_under_the_same_id_never_gets_the_old_page(cast, client):
@@ -900,7 +901,7 @@ def test_a_cache_that_is_down_does_not_stop_the_page(client, mission, monkeypatc
     monkeypatch.setattr(LocMemCache, "get", broken)
     monkeypatch.setattr(LocMemCache, "incr", broken)
     assert client.get(page_url(link_to(mission))).status_code == 200
-    sharing.share_pages_changed(mission.organisation_id)  # logs, never raises
+    pagecache.pages_changed(mission.organisation_id)  # logs, never raises
 
 
 def test_the_cache_is_shared_through_redis(cast, client, settings, mission, committed):
