@@ -37,7 +37,7 @@ test: install
 lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy orgs missions metrics config audit
+	$(UV) run --frozen mypy core orgs audit missions metrics reporting config
 	$(MANAGE) makemigrations --check --dry-run
 
 format: install

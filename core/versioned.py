@@ -47,11 +47,11 @@ class Versioned(models.Model):
             claimed = (
                 type(self)
                 ._default_manager.filter(pk=self.pk, version=version)
-                .update(version=F("version") + 1, edited_by=by, edited_at=now)
+                .update(version=F("version") + 1, edited_by_id=by.pk, edited_at=now)
             )
             if not claimed:
                 return False
-            self.version, self.edited_by, self.edited_at = version + 1, by, now
+            self.version, self.edited_by_id, self.edited_at = version + 1, by.pk, now
             stamped = [f.name for f in self._meta.concrete_fields if getattr(f, "auto_now", False)]
             self.save(update_fields=[*fields, *stamped])
         return True
