@@ -5,7 +5,7 @@ Against BENCH_DATABASE_URL (default: a local waymark_bench database), seeded by
 seed_scale (scale-1, and mail-1 to mail-5: 1,000 members and 2,000 metrics each; built
 once, kept for later runs; `make bench` has added 50 more scale organisations by then):
 
-1. the reminder sweep's selection (metrics.reminders.reminder_batches) over the mail
+1. the reminder sweep's selection (reporting.reminders.reminder_batches) over the mail
    organisations' 10,000 metrics (the target: under a second), at a moment when every one
    of them is due: seconds and queries, in this process. The same selection as beat's
    sweep over every organisation, with their ids added to its query, so that the figure
@@ -169,10 +169,9 @@ def main() -> list[Row]:
 
     from config.celery import app
     from metrics.models import CheckIn, Metric
-    from metrics.reminders import reminder_batches
-    from metrics.tasks import sweep_reminders
-    from missions.tasks import sweep_digests
     from orgs.models import DeliveryState, EmailDelivery, Membership, Organisation, Stakeholder
+    from reporting.reminders import reminder_batches
+    from reporting.tasks import sweep_digests, sweep_reminders
 
     scale, mail = (Organisation.objects.get(slug=slug) for slug in ("scale-1", "mail-1"))
     days = (

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "missions",
     "metrics",
     "audit",
+    "reporting",
 ]
 
 MIDDLEWARE = [
@@ -197,12 +198,12 @@ EMAIL_SEND_CHUNK = int(env_str("EMAIL_SEND_CHUNK", "10"))
 SWEEP_SECONDS = int(env_str("SWEEP_SECONDS", "900"))
 CELERY_BEAT_SCHEDULE = {
     "reminders": {
-        "task": "metrics.tasks.sweep_reminders",
+        "task": "reporting.tasks.sweep_reminders",
         "schedule": SWEEP_SECONDS,
         "options": {"expires": SWEEP_SECONDS},
     },
     "digests": {
-        "task": "missions.tasks.sweep_digests",
+        "task": "reporting.tasks.sweep_digests",
         "schedule": SWEEP_SECONDS,
         "options": {"expires": SWEEP_SECONDS},
     },

@@ -2,10 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from missions.views import public as public_views
 from orgs import preferences
 from orgs import views as org_views
 from orgs.forms import LoginForm
+from reporting.views import public as public_views
 
 urlpatterns = [
     path("", org_views.home, name="home"),
@@ -24,7 +24,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include("orgs.urls")),
     path("o/<slug:org_slug>/", include("missions.urls")),
     path("o/<slug:org_slug>/", include("metrics.urls")),
-    path("o/<slug:org_slug>/", include("audit.urls")),
+    path("o/<slug:org_slug>/", include("reporting.urls")),
     # No account needed. The public page's argument is not called org_slug: it is not
     # an org-scoped page, and the access middleware and the URL walk must leave it be.
     path("s/<str:token>/", public_views.share_page, name="share_page"),

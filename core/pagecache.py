@@ -185,7 +185,7 @@ def cached_mission_parts(
 # A cached page part is shared by everyone with the same view of it, so its forms carry
 # this instead of one reader's CSRF token, and `with_csrf_token` puts each reader's own in.
 # Derived from the secret key: nobody can type it into a title to have it replaced.
-CSRF_STAND_IN = salted_hmac("missions.sharing.csrf", "stand-in", algorithm="sha256").hexdigest()
+CSRF_STAND_IN = salted_hmac("reporting.sharing.csrf", "stand-in", algorithm="sha256").hexdigest()
 
 
 def with_csrf_token(request: HttpRequest, part: str) -> SafeString:

@@ -16,9 +16,9 @@ from django.template.defaultfilters import truncatechars
 from jinja2 import StrictUndefined
 
 from core.templatetags.dates import day_month, day_month_year, month_year
+from core.templatetags.paths import path_for
 from metrics.models import MetricKind
 from metrics.templatetags.metric_charts import bar_width, percent, progress_bar, status_badge
-from orgs.templatetags.paths import path_for
 
 
 def whole_number(value: float) -> str:

@@ -2,13 +2,11 @@
 
 from django.urls import path
 
-from missions.views import alignment, ideas, missions, sharing, stakeholders
-from missions.views import reports as report_views
+from missions.views import alignment, ideas, missions, stakeholders
 
 app_name = "missions"
 
 M = "missions/<slug:mission_slug>/"
-R = "reports/<uuid:report_uid>/"
 
 urlpatterns = [
     path("map/", missions.mission_map, name="map"),
@@ -72,24 +70,10 @@ urlpatterns = [
     path(M + "ideas/<uuid:idea_uid>/support/", ideas.idea_support, name="idea_support"),
     path(M + "ideas/<uuid:idea_uid>/accept/", ideas.idea_accept, name="idea_accept"),
     path(M + "ideas/<uuid:idea_uid>/decline/", ideas.idea_decline, name="idea_decline"),
-    path(M + "share/", sharing.mission_share, name="share"),
+    path("stakeholders/", stakeholders.stakeholder_list, name="stakeholder_list"),
     path(
-        M + "share/<uuid:share_uid>/revoke/",
-        sharing.mission_share_revoke,
-        name="share_revoke",
+        "stakeholders/<uuid:stakeholder_uid>/",
+        stakeholders.stakeholder_edit,
+        name="stakeholder_edit",
     ),
-    path("share/", sharing.organisation_share, name="org_share"),
-    path(
-        "share/<uuid:share_uid>/revoke/",
-        sharing.organisation_share_revoke,
-        name="org_share_revoke",
-    ),
-    path("reports/", report_views.report_list, name="reports"),
-    path("reports/new/", report_views.report_create, name="report_create"),
-    path(R, report_views.report_detail, name="report_detail"),
-    path(R + "edit/", report_views.report_edit, name="report_edit"),
-    path(R + "publish/", report_views.report_publish, name="report_publish"),
-    path(R + "new-version/", report_views.report_supersede, name="report_supersede"),
-    path(R + "report.pdf", report_views.report_pdf, name="report_pdf"),
-    path(R + "charts/<slug:chart_key>.svg", report_views.report_chart, name="report_chart"),
 ]

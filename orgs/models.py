@@ -212,7 +212,7 @@ class Organisation(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("metrics:dashboard", args=[self.slug])
+        return reverse("reporting:dashboard", args=[self.slug])
 
     def owner_count(self) -> int:
         return self.memberships.filter(role=Role.OWNER).count()

@@ -2,7 +2,6 @@
 
 from django.urls import path
 
-from missions.views import digests, stakeholders
 from orgs import views
 
 app_name = "orgs"
@@ -15,16 +14,6 @@ urlpatterns = [
     path("members/<uuid:membership_uid>/role/", views.member_role, name="member_role"),
     path("members/<uuid:membership_uid>/remove/", views.member_remove, name="member_remove"),
     path(
-        "members/<uuid:membership_uid>/digest/",
-        digests.member_digest_preview,
-        name="member_digest",
-    ),
-    path(
-        "members/<uuid:membership_uid>/digest/email.html",
-        digests.member_digest_html,
-        name="member_digest_html",
-    ),
-    path(
         "invitations/<uuid:invitation_uid>/revoke/",
         views.invitation_revoke,
         name="invitation_revoke",
@@ -36,11 +25,5 @@ urlpatterns = [
         "teams/<slug:team_slug>/members/<uuid:membership_uid>/remove/",
         views.team_member_remove,
         name="team_member_remove",
-    ),
-    path("stakeholders/", stakeholders.stakeholder_list, name="stakeholders"),
-    path(
-        "stakeholders/<uuid:stakeholder_uid>/",
-        stakeholders.stakeholder_edit,
-        name="stakeholder_edit",
     ),
 ]

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.pagecache import CSRF_STAND_IN, cached_mission_parts, pages_changed, with_csrf_token
 from core.responses import form_status, refused_status
+from core.templatetags.paths import path_for
 from metrics import jinja
 from metrics.models import Metric
 from metrics.rollups import MissionProgress, mission_progress
@@ -29,7 +30,6 @@ from missions.models import Goal, IdeaState, Milestone, Mission, MissionStatus, 
 from missions.services import mission_create_from_template, unique_mission_slug
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation, Role, User
-from orgs.templatetags.paths import path_for
 
 
 @login_required

@@ -76,13 +76,15 @@ def stakeholder_list(request: HttpRequest, org_slug: str) -> HttpResponse:
             form.add_error("name", "The register already has a stakeholder with this name.")
         else:
             messages.success(request, f"{stakeholder.name} is in the register.")
-            return redirect(reverse("orgs:stakeholders", args=[org.slug]) + f"#s-{stakeholder.uid}")
+            return redirect(
+                reverse("missions:stakeholder_list", args=[org.slug]) + f"#s-{stakeholder.uid}"
+            )
     kind = request.GET.get("kind", "")
     if kind not in StakeholderKind.values:
         kind = ""
     return render(
         request,
-        "orgs/stakeholders.html",
+        "missions/stakeholder_list.html",
         _register_context(org, membership, kind, form),
         status=400 if form.errors else 200,
     )
@@ -104,7 +106,7 @@ def stakeholder_edit(request: HttpRequest, org_slug: str, stakeholder_uid: Any) 
             else:
                 messages.success(request, f"{stakeholder.name} saved.")
                 return redirect(
-                    reverse("orgs:stakeholders", args=[org.slug]) + f"#s-{stakeholder.uid}"
+                    reverse("missions:stakeholder_list", args=[org.slug]) + f"#s-{stakeholder.uid}"
                 )
         stakeholder.refresh_from_db()
     links = stakeholder.mission_links.filter(
@@ -112,7 +114,7 @@ def stakeholder_edit(request: HttpRequest, org_slug: str, stakeholder_uid: Any) 
     ).select_related("mission")
     return render(
         request,
-        "orgs/stakeholder_form.html",
+        "missions/stakeholder_form.html",
         {
             "org": org,
             "membership": membership,

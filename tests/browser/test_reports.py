@@ -15,7 +15,7 @@ from missions.models import Mission, Report
 from tests.browser.test_missions import exactly, log_in, org_nav
 from tests.conftest import Cast
 from tests.factories import GoalFactory, MetricFactory, MilestoneFactory, MissionFactory
-from tests.missions.test_reports import pdf_text
+from tests.reporting.test_reports import pdf_text
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from metrics.services import checkin_record
 from missions.models import Mission, Report, ShareLink, Visibility
-from missions.reports import report_publish
+from reporting.reports import report_publish
 from tests.browser.test_missions import log_in, org_nav, region
 from tests.conftest import Cast
 from tests.factories import GoalFactory, MetricFactory, MilestoneFactory, MissionFactory

@@ -11,10 +11,9 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from metrics.tasks import sweep_reminders
-from missions.digests import member_digest_send, member_digests_send, stakeholder_digests_send
-from missions.tasks import sweep_digests
 from orgs.models import DeliveryState, EmailDelivery, Role
+from reporting.digests import member_digest_send, member_digests_send, stakeholder_digests_send
+from reporting.tasks import sweep_digests, sweep_reminders
 from tests.emails.conftest import MONDAY, at
 from tests.factories import MembershipFactory, StakeholderLinkFactory, UserFactory
 

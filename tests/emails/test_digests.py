@@ -13,15 +13,15 @@ from django.utils import timezone
 
 from metrics.models import Metric
 from metrics.services import checkin_record
-from missions.digests import (
+from orgs.emails import transfer_encoding
+from orgs.models import DeliveryState, EmailDelivery, EmailKind, Membership, Stakeholder, User
+from reporting.digests import (
     member_digest,
     member_digest_period,
     member_digest_send,
     stakeholder_digest_send,
 )
-from missions.tasks import send_member_digest, sweep_digests
-from orgs.emails import transfer_encoding
-from orgs.models import DeliveryState, EmailDelivery, EmailKind, Membership, Stakeholder, User
+from reporting.tasks import send_member_digest, sweep_digests
 from tests.emails.conftest import MONDAY, at
 from tests.factories import GoalFactory, IdeaFactory, MetricFactory, MissionFactory
 

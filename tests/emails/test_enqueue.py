@@ -11,7 +11,7 @@ from kombu.exceptions import OperationalError
 
 from core.enqueue import enqueue, enqueue_on_commit
 from metrics.models import CheckIn, Metric
-from metrics.tasks import send_reminders, sweep_reminders
+from reporting.tasks import send_reminders, sweep_reminders
 from tests.factories import MetricFactory
 
 BROKER_DOWN = OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
@@ -23,7 +23,7 @@ def test_enqueueing_with_the_broker_down_is_logged_not_raised(caplog):
         caplog.at_level(logging.ERROR, logger="core.enqueue"),
     ):
         assert enqueue(send_reminders, 1, 2) is False
-    assert "Could not enqueue metrics.tasks.send_reminders(1, 2)" in caplog.text
+    assert "Could not enqueue reporting.tasks.send_reminders(1, 2)" in caplog.text
 
 
 def test_enqueueing_on_commit_with_the_broker_down_does_not_break_the_request(

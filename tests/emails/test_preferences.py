@@ -16,7 +16,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
 
 
 def test_the_account_menu_links_to_the_preferences(cast, login):
-    page = login(cast.member).get(reverse("metrics:dashboard", args=["acme"]))
+    page = login(cast.member).get(reverse("reporting:dashboard", args=["acme"]))
     assert reverse("email_preferences").encode() in page.content
 
 
@@ -26,7 +26,7 @@ def test_a_person_chooses_their_emails_and_when(cast, login):
     assert page.status_code == 200
     assert b"Each organisation\xe2\x80\x99s time zone" in page.content
     assert (
-        reverse("orgs:member_digest", args=["acme", cast.membership(cast.member).uid]).encode()
+        reverse("reporting:member_digest", args=["acme", cast.membership(cast.member).uid]).encode()
         in page.content
     )
 
@@ -56,7 +56,7 @@ def test_an_impossible_choice_is_refused(cast, login, field, value):
     assert User.objects.get(pk=cast.member.pk).reminder_hour == 9
 
 
-def preview_url(cast, user, name="orgs:member_digest"):
+def preview_url(cast, user, name="reporting:member_digest"):
     return reverse(name, args=["acme", cast.membership(user).uid])
 
 
@@ -64,7 +64,7 @@ def test_an_admin_previews_a_members_digest_without_sending_it(cast, busy_week, 
     client = login(cast.admin)
     with time_machine.travel(at(MONDAY, 8), tick=False):
         page = client.get(preview_url(cast, cast.member))
-        frame = client.get(preview_url(cast, cast.member, "orgs:member_digest_html"))
+        frame = client.get(preview_url(cast, cast.member, "reporting:member_digest_html"))
 
     assert page.status_code == 200
     assert b"Acme Member\xe2\x80\x99s digest this week" in page.content
@@ -72,7 +72,7 @@ def test_an_admin_previews_a_members_digest_without_sending_it(cast, busy_week, 
     assert b"Monday 9 March from 09:00 (Europe/London)" in page.content
     assert b"Tonnes of CO2: 30 for 4 Mar" in page.content  # the plain-text version
     assert (
-        b'<iframe src="' + preview_url(cast, cast.member, "orgs:member_digest_html").encode()
+        b'<iframe src="' + preview_url(cast, cast.member, "reporting:member_digest_html").encode()
         in page.content
     )
 
@@ -96,12 +96,12 @@ def test_a_member_previews_their_own_digest(cast, busy_week, login):
     assert login(cast.member).get(preview_url(cast, cast.member)).status_code == 200
 
 
-@pytest.mark.parametrize("name", ["orgs:member_digest", "orgs:member_digest_html"])
+@pytest.mark.parametrize("name", ["reporting:member_digest", "reporting:member_digest_html"])
 def test_a_member_cannot_preview_someone_elses_digest(cast, busy_week, login, name):
     assert login(cast.member).get(preview_url(cast, cast.owner, name)).status_code == 403
     assert login(cast.viewer).get(preview_url(cast, cast.member, name)).status_code == 403
 
 
 def test_an_unknown_member_is_not_found(cast, login):
-    url = reverse("orgs:member_digest", args=["acme", "00000000-0000-0000-0000-000000000000"])
+    url = reverse("reporting:member_digest", args=["acme", "00000000-0000-0000-0000-000000000000"])
     assert login(cast.admin).get(url).status_code == 404

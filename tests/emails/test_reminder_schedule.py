@@ -6,13 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from metrics.models import Cadence
-from metrics.reminders import (
-    CATCH_UP_DAYS,
-    HEADS_UP_DAYS,
-    due_date_windows,
-    late_steps,
-    step_on,
-)
+from reporting.reminders import CATCH_UP_DAYS, HEADS_UP_DAYS, due_date_windows, late_steps, step_on
 
 DUE = date(2026, 3, 10)
 

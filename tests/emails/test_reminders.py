@@ -17,10 +17,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from metrics.models import Cadence, Metric
-from metrics.reminders import pending_reminders, reminder_batches, reminders_send
 from metrics.services import checkin_record
-from metrics.tasks import send_reminders, sweep_reminders
 from orgs.models import DeliveryState, EmailDelivery, EmailKind, Role, User
+from reporting.reminders import pending_reminders, reminder_batches, reminders_send
+from reporting.tasks import send_reminders, sweep_reminders
 from tests.factories import MembershipFactory, MetricFactory, UserFactory
 
 DUE = date(2026, 3, 10)  # a Tuesday; the clocks change in Los Angeles two days before

@@ -12,11 +12,11 @@ from django.core import mail, signing
 from django.test import Client
 
 from metrics.models import Metric
-from metrics.tasks import sweep_reminders
-from missions.digests import member_digest_send, stakeholder_digest_send
 from orgs.emails import ONE_CLICK
 from orgs.models import Stakeholder, User
 from orgs.unsubscribe import SALT, Topic, unsubscribe_token, unsubscribe_url
+from reporting.digests import member_digest_send, stakeholder_digest_send
+from reporting.tasks import sweep_reminders
 from tests.emails.conftest import MONDAY, at
 
 DUE = date(2026, 3, 10)

@@ -18,10 +18,9 @@ from django.test import Client
 from config.celery import app as celery_app
 from metrics.models import CheckIn, Metric
 from metrics.services import checkin_record
-from metrics.tasks import sweep_reminders
 from missions.models import Visibility
-from missions.tasks import sweep_digests
 from orgs.models import DeliveryState, EmailDelivery, Organisation, Role, Stakeholder, User
+from reporting.tasks import sweep_digests, sweep_reminders
 from tests.conftest import require_service
 from tests.factories import (
     MembershipFactory,

@@ -8,10 +8,10 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from metrics.management.commands import seed_scale
 from metrics.models import CheckIn, Metric
 from missions.models import Mission, Report, ShareLink
 from orgs.models import Membership, Organisation
+from reporting.management.commands import seed_scale
 
 pytestmark = pytest.mark.django_db
 

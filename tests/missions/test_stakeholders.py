@@ -10,7 +10,7 @@ from missions.models import StakeholderLink
 from orgs.models import Stakeholder
 from tests.factories import MissionFactory, StakeholderFactory, StakeholderLinkFactory
 
-REGISTER = reverse("orgs:stakeholders", args=["acme"])
+REGISTER = reverse("missions:stakeholder_list", args=["acme"])
 
 
 @pytest.fixture
@@ -162,7 +162,7 @@ def test_only_admins_add_stakeholders(cast, login, role):
 
 
 def test_admin_edits_a_stakeholder(cast, login, supplier):
-    url = reverse("orgs:stakeholder_edit", args=["acme", supplier.uid])
+    url = reverse("missions:stakeholder_edit", args=["acme", supplier.uid])
     client = login(cast.admin)
     assert client.get(url).status_code == 200
 
@@ -180,7 +180,7 @@ def test_admin_edits_a_stakeholder(cast, login, supplier):
 
 
 def test_admin_chooses_how_often_a_stakeholder_gets_a_digest(cast, login, supplier):
-    url = reverse("orgs:stakeholder_edit", args=["acme", supplier.uid])
+    url = reverse("missions:stakeholder_edit", args=["acme", supplier.uid])
     data = {"name": supplier.name, "kind": "supplier", "email": "a@b.example"}
     login(cast.admin).post(url, data | {"consent_to_email": "on", "digest_frequency": "weekly"})
     supplier.refresh_from_db()
@@ -193,7 +193,7 @@ def test_admin_chooses_how_often_a_stakeholder_gets_a_digest(cast, login, suppli
 
 def test_renaming_onto_another_stakeholders_name_is_refused(cast, login, supplier):
     StakeholderFactory(organisation=cast.org, name="Camden Council")
-    url = reverse("orgs:stakeholder_edit", args=["acme", supplier.uid])
+    url = reverse("missions:stakeholder_edit", args=["acme", supplier.uid])
     response = login(cast.admin).post(url, {"name": "CAMDEN COUNCIL", "kind": "supplier"})
     assert response.status_code == 400
     assert "The register already has a stakeholder with this name" in response.text
@@ -203,7 +203,7 @@ def test_renaming_onto_another_stakeholders_name_is_refused(cast, login, supplie
 
 def test_a_supplier_with_commitments_cannot_change_kind(cast, login, mission, supplier):
     StakeholderLinkFactory(mission=mission, stakeholder=supplier, commitment="Local hires")
-    url = reverse("orgs:stakeholder_edit", args=["acme", supplier.uid])
+    url = reverse("missions:stakeholder_edit", args=["acme", supplier.uid])
     response = login(cast.admin).post(
         url, {"name": supplier.name, "kind": "customer", "email": supplier.email}
     )
@@ -215,13 +215,13 @@ def test_a_supplier_with_commitments_cannot_change_kind(cast, login, mission, su
 
 @pytest.mark.parametrize("role", ["member", "viewer"])
 def test_only_admins_open_the_edit_page(cast, login, supplier, role):
-    url = reverse("orgs:stakeholder_edit", args=["acme", supplier.uid])
+    url = reverse("missions:stakeholder_edit", args=["acme", supplier.uid])
     assert login(getattr(cast, role)).get(url).status_code == 403
 
 
 def test_another_organisations_stakeholder_is_not_found(cast, login):
     theirs = StakeholderFactory(organisation=cast.other_org)
-    url = reverse("orgs:stakeholder_edit", args=["acme", theirs.uid])
+    url = reverse("missions:stakeholder_edit", args=["acme", theirs.uid])
     assert login(cast.admin).get(url).status_code == 404
 
 

@@ -92,7 +92,7 @@ def test_a_page_reads_the_persons_memberships_once(cast, login):
     # The access check, the view and the organisation menu share one read.
     client = login(cast.member)
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("metrics:dashboard", args=["acme"]))
+        response = client.get(reverse("reporting:dashboard", args=["acme"]))
     assert response.status_code == 200
     assert "Acme" in response.text
     reads = [q for q in queries.captured_queries if 'FROM "orgs_membership"' in q["sql"]]

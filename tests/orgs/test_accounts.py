@@ -67,7 +67,7 @@ def test_a_wrong_password_gets_a_clear_message(client, db):
 def test_log_out_ends_the_session(cast, login):
     client = login(cast.member)
     client.post(reverse("logout"))
-    response = client.get(reverse("metrics:dashboard", args=["acme"]))
+    response = client.get(reverse("reporting:dashboard", args=["acme"]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
@@ -127,7 +127,7 @@ def test_home_sends_a_visitor_to_the_landing_page(client, db):
 def test_home_takes_a_member_to_the_organisation_they_used_last(cast, login):
     Membership.objects.create(organisation=cast.other_org, user=cast.member, role=Role.VIEWER)
     client = login(cast.member)
-    client.get(reverse("metrics:dashboard", args=["other-co"]))
+    client.get(reverse("reporting:dashboard", args=["other-co"]))
 
     response = client.get("/")
 

@@ -19,7 +19,6 @@ from metrics.models import CheckIn, Metric
 from metrics.services import checkin_correct
 from missions.forms import GoalForm
 from missions.models import Goal, Mission, Report, ShareLink, ShareTarget
-from missions.reports import report_publish, report_supersede
 from orgs.models import EmailDelivery, Membership, Organisation, Role, User
 from orgs.portability import (
     SECRET_FIELDS,
@@ -29,6 +28,7 @@ from orgs.portability import (
     organisation_models,
     soft_references,
 )
+from reporting.reports import report_publish, report_supersede
 from tests.factories import (
     PASSWORD,
     InvitationFactory,
@@ -152,10 +152,10 @@ def history_pages(slug: str) -> dict[str, list[tuple]]:
     client = Client()
     client.force_login(User.objects.get(email="owner@demo.waymark.example"))
     urls = [
-        reverse("audit:mission_history", args=[slug, mission.slug])
+        reverse("reporting:mission_history", args=[slug, mission.slug])
         for mission in org.missions.order_by("slug")
     ] + [
-        reverse("audit:metric_history", args=[slug, metric.mission.slug, metric.uid])
+        reverse("reporting:metric_history", args=[slug, metric.mission.slug, metric.uid])
         for metric in Metric.objects.filter(mission__organisation=org).order_by("uid")
     ]
     pages = {}

@@ -21,7 +21,7 @@ def test_a_second_organisation_with_the_same_name_gets_its_own_slug(cast, login)
 
 def test_the_switcher_lists_every_organisation_of_the_user(cast, login):
     Membership.objects.create(organisation=cast.other_org, user=cast.member, role=Role.VIEWER)
-    response = login(cast.member).get(reverse("metrics:dashboard", args=["acme"]))
+    response = login(cast.member).get(reverse("reporting:dashboard", args=["acme"]))
     assert 'href="/o/acme/"' in response.text
     assert 'href="/o/other-co/"' in response.text
 

@@ -8,7 +8,7 @@ from django.urls import NoReverseMatch, reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orgs.templatetags.paths import path_for
+from core.templatetags.paths import path_for
 
 slugs = st.from_regex(r"[a-z0-9]+(-[a-z0-9]+)*", fullmatch=True).filter(lambda s: len(s) < 60)
 
@@ -17,7 +17,7 @@ slugs = st.from_regex(r"[a-z0-9]+(-[a-z0-9]+)*", fullmatch=True).filter(lambda s
 @given(org=slugs, mission=slugs, uid=st.uuids())
 def test_it_matches_reverse_for_slugs_and_ids(org, mission, uid):
     for name, args in [
-        ("metrics:dashboard", [org]),
+        ("reporting:dashboard", [org]),
         ("missions:detail", [org, mission]),
         ("metrics:detail", [org, mission, uid]),
         ("missions:goal_move", [org, mission, uid]),

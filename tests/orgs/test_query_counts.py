@@ -25,7 +25,7 @@ def grow(org, n: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "page", ["metrics:dashboard", "orgs:members", "orgs:teams", "orgs:settings"]
+    "page", ["reporting:dashboard", "orgs:members", "orgs:teams", "orgs:settings"]
 )
 def test_query_count_does_not_grow_with_people_and_teams(cast, login, page):
     client = login(cast.admin)

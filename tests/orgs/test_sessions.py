@@ -13,7 +13,7 @@ from django.urls import reverse
 from orgs.models import User
 from tests.factories import PASSWORD
 
-DASHBOARD = reverse("metrics:dashboard", args=["acme"])
+DASHBOARD = reverse("reporting:dashboard", args=["acme"])
 NEW_PASSWORD = "a brand new passphrase"
 
 

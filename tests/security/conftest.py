@@ -14,9 +14,9 @@ from django.test import Client, override_settings
 
 from metrics.services import checkin_record
 from missions.models import Report, ShareLink, ShareTarget, Visibility
-from missions.reports import report_publish
 from orgs.models import Organisation
 from orgs.unsubscribe import Topic, unsubscribe_token
+from reporting.reports import report_publish
 from tests.conftest import Cast, make_cast
 from tests.factories import (
     AlignmentFactory,
@@ -255,7 +255,7 @@ def build_victim(cast: Cast) -> Victim:
         "share_page": {"token": open_link.token},
         "share_badge": {"token": open_link.token},
         "share_chart": {"token": report_link.token, "chart_key": "chart-1"},
-        "missions:report_chart": {"report_uid": str(shown_report.uid), "chart_key": "chart-1"},
+        "reporting:report_chart": {"report_uid": str(shown_report.uid), "chart_key": "chart-1"},
     }
     return Victim(values, per_pattern, values | private_values)
 

@@ -42,9 +42,9 @@ from missions.models import (
     StakeholderLink,
     Visibility,
 )
-from missions.reports import report_publish
 from orgs.models import Invitation, Membership, Organisation, Team
 from orgs.unsubscribe import Topic, unsubscribe_token
+from reporting.reports import report_publish
 from tests.factories import (
     AlignmentFactory,
     GoalFactory,
@@ -282,7 +282,7 @@ def page_urls(world) -> list[str]:
                 values = [arguments[argument]]
             kwargs_list = [kw | {argument: v} for kw in kwargs_list for v in values]
         if pattern.key.endswith("share_revoke"):  # the mission's own link, the org's others
-            target = "mission" if pattern.key.startswith("missions:share") else "organisation"
+            target = "mission" if pattern.key.startswith("reporting:share") else "organisation"
             uids = {
                 s.uid for s in shares if (s.target == ShareTarget.MISSION) == (target == "mission")
             }
@@ -359,6 +359,9 @@ class Poster:
 
     def __init__(self, tally: Tally) -> None:
         self.tally = tally
+        # Forms with text fields take turns through the rotating payloads, so every payload
+        # reaches a form whatever order the forms were found in.
+        self.text_forms = 0
 
     def post(self, client: Client, form: Form, data: dict[str, object], what: str, *, htmx=False):
         headers = {"HX-Request": "true"} if htmx else {}
@@ -414,8 +417,9 @@ class Poster:
 
     def _fuzz(self, client: Client, form: Form, serial: int) -> None:
         text = [f for f in form.fields.values() if f.is_text and f.kind not in ("email", "url")]
-        start = serial * PER_FORM % len(ROTATING)
+        start = self.text_forms * PER_FORM % len(ROTATING)
         turn = (ROTATING * 2)[start : start + PER_FORM]
+        self.text_forms += bool(text)
         for n, payload in enumerate(ALWAYS + turn if text else []):
             data = baseline(form, serial * 1000 + n) | {f.name: f"{payload} {n}" for f in text}
             self.tally.payload_fields += len(text)

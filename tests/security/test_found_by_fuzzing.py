@@ -16,7 +16,7 @@ def test_an_overlong_login_email_is_refused_on_the_form(client, db):
 def test_the_digest_preview_escapes_the_text_email(cast, login):
     MissionFactory(organisation=cast.org, title=XSS[1], owner=cast.owner)
     member = cast.membership(cast.owner)
-    response = login(cast.owner).get(reverse("orgs:member_digest", args=["acme", member.uid]))
+    response = login(cast.owner).get(reverse("reporting:member_digest", args=["acme", member.uid]))
     assert response.status_code == 200
     assert b"<img src=x onerror" not in response.content
 
@@ -35,7 +35,7 @@ def test_a_share_link_expiring_at_the_end_of_time_gets_a_form_error(cast, login)
     MissionFactory(organisation=cast.org, slug="m", visibility="shareable")
     client = login(cast.owner)
     response = client.post(
-        reverse("missions:share", args=["acme", "m"]), {"expires_on": "9999-12-31"}
+        reverse("reporting:share", args=["acme", "m"]), {"expires_on": "9999-12-31"}
     )
     assert response.status_code in (400, 422)
     assert b"hundred years" in response.content

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from missions import pdf
+from reporting import pdf
 from tests.security.conftest import PRIVATE_SECRETS, SECRETS
 from tests.security.state import changes, snapshot
 from tests.security.url_access import (
@@ -56,7 +56,7 @@ def test_every_declared_rule_names_a_pattern_that_exists():
 
 def test_the_walk_finds_pages_of_every_kind():
     keys = {p.key for p in PATTERNS}
-    assert {"metrics:dashboard", "orgs:member_role", "share_page", "login", "admin:index"} <= keys
+    assert {"reporting:dashboard", "orgs:member_role", "share_page", "login", "admin:index"} <= keys
     assert sum(p.org_scoped for p in PATTERNS) >= 60
 
 
@@ -144,7 +144,7 @@ def same_page(text: str) -> str:
 
 @pytest.fixture
 def quick_pdf(monkeypatch):
-    """The PDF itself is tested with the reports (tests/missions/test_reports.py); here
+    """The PDF itself is tested with the reports (tests/reporting/test_reports.py); here
     it is who may have it, and WeasyPrint would take seconds for each allowed actor."""
     monkeypatch.setattr(pdf, "report_pdf", lambda doc, narrative, paper: b"%PDF-1.7 stand-in")
 

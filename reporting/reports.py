@@ -1,0 +1,613 @@
+"""Stakeholder reports: the document a report shows, publishing it and new versions.
+
+A draft's document is built from live data each time it is shown. Publishing builds it
+once more and freezes it in `Report.snapshot`: plain JSON (strings, floats, ISO dates),
+from which the published report, its PDF and share pages are drawn without reading a
+metric, a check-in or a milestone again.
+
+The document (`doc`), as stored:
+
+    schema, title, organisation, version, narrative (Markdown),
+    period {start, end, label}, as_of (the date values were judged on),
+    published_at (ISO datetime or None), published_on (ISO date or None), published_by,
+    summary {missions, on_track, at_risk, off_track, no_data},
+    missions [{title, end_state, purpose, mission_status, mission_status_label,
+               status, status_label, progress, expected,
+               goals [{title, due_on, status, status_label, progress, expected,
+                       metrics [{name, kind, kind_label, latest, latest_on, baseline,
+                                 target, target_on, status, status_label, progress,
+                                 expected}]}],
+               other_metrics [same as a goal's metrics: those on no goal],
+               charts [{key, name, format, unit, points [[date, value]], baseline,
+                        target ([date, value] or None),
+                        forecast {slope_per_day, value_at_target_date,
+                                  reaches_target_on} or None}],
+               milestones [{title, due_on, done_on, state: met | late | due}],
+               milestones_due, milestones_met,
+               slipped_commitments [{stakeholder, commitment, due_on}],
+               comments [{metric, for_date, value, confidence, confidence_label, note,
+                          author}]}]
+"""
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, router, transaction
+from django.db.models import Prefetch
+from django.db.models.signals import post_save
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from core import dates
+from metrics import chart_images, charts
+from metrics.forecast import Forecast, forecast
+from metrics.models import CheckIn, Confidence, Metric, MetricFormat, MetricKind
+from metrics.progress import Status
+from metrics.rollups import MetricProgress, Rollup, mission_progress
+from metrics.templatetags.metric_charts import CHART_SIZES, axis_unit
+from missions.markdown import render_markdown
+from missions.models import Goal, Mission, MissionQuerySet, Report, StakeholderLink, Visibility
+from orgs.models import Membership, Organisation, Role, User
+
+# Bumped when the document's shape changes, so old snapshots can still be read.
+SCHEMA = 1
+
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+class ReportRefused(Exception):
+    """The report can't do that as it stands; the message says why and what to do."""
+
+    status_code = 400
+
+
+class ReportConflict(ReportRefused):
+    """The report is not in the state the request expected (published, superseded)."""
+
+    status_code = 409
+
+
+# ---- Periods ------------------------------------------------------------------------------
+
+
+def month_period(year: int, month: int) -> tuple[date, date]:
+    start = date(year, month, 1)
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return start, following - timedelta(days=1)
+
+
+def quarter_period(year: int, quarter: int) -> tuple[date, date]:
+    return date(year, 3 * quarter - 2, 1), month_period(year, 3 * quarter)[1]
+
+
+def period_label(start: date, end: date) -> str:
+    """March 2026 · Q1 2026 · 2026 · 3 Feb – 14 Mar 2026 · 20 Dec 2025 – 9 Jan 2026."""
+    if start.day == 1 and end == month_period(start.year, start.month)[1]:
+        return f"{MONTH_NAMES[start.month - 1]} {start.year}"
+    if start.day == 1 and start.month % 3 == 1:
+        quarter = (start.month + 2) // 3
+        if end == quarter_period(start.year, quarter)[1]:
+            return f"Q{quarter} {start.year}"
+    if start == date(start.year, 1, 1) and end == date(start.year, 12, 31):
+        return str(start.year)
+    if start == end:
+        return dates.day_month_year(start)
+    if start.year == end.year:
+        return f"{dates.day_month(start)} – {dates.day_month_year(end)}"
+    return f"{dates.day_month_year(start)} – {dates.day_month_year(end)}"
+
+
+def organisation_today(organisation: Organisation) -> date:
+    """The organisation's date now: "late", "due" and "as of" mean its day."""
+    return timezone.localdate(timezone=organisation.zone())
+
+
+# ---- Who may do what ----------------------------------------------------------------------
+
+
+def can_draft_reports(membership: Membership) -> bool:
+    """Admins, and members who own a live mission (they report on their own missions)."""
+    if membership.has_role(Role.ADMIN):
+        return True
+    return (
+        membership.has_role(Role.MEMBER)
+        and Mission.objects.live()
+        .filter(organisation_id=membership.organisation_id, owner_id=membership.user_id)
+        .exists()
+    )
+
+
+def can_edit_report(
+    membership: Membership, report: Report, owner_ids: Sequence[int | None]
+) -> bool:
+    """Admins, and a member who owns every mission in it (or wrote it, while it has none).
+
+    `owner_ids` are the owners of the report's missions, one per mission.
+    """
+    if membership.has_role(Role.ADMIN):
+        return True
+    if not membership.has_role(Role.MEMBER):
+        return False
+    if owner_ids:
+        return all(owner == membership.user_id for owner in owner_ids)
+    return report.author_id == membership.user_id
+
+
+def can_see_report(membership: Membership, report: Report, owner_ids: Sequence[int | None]) -> bool:
+    """Everyone in the organisation reads a published report; a draft is for admins, its
+    author and the owners of its missions."""
+    if report.is_published or membership.has_role(Role.ADMIN):
+        return True
+    return report.author_id == membership.user_id or membership.user_id in owner_ids
+
+
+def editable_missions(membership: Membership) -> MissionQuerySet:
+    """The live missions this person may put in a report: all for admins, their own for
+    members (a report is edited by admins or by whoever owns every mission in it).
+
+    Never private ones: everyone in the organisation reads a published report, and it
+    can be shared outside it."""
+    missions = Mission.objects.visible_to(membership).live().exclude(visibility=Visibility.PRIVATE)
+    if membership.has_role(Role.ADMIN):
+        return missions
+    return missions.filter(owner_id=membership.user_id)
+
+
+# ---- Building the document ----------------------------------------------------------------
+
+
+def _number(value: float | None, digits: int = 2) -> float | None:
+    """A float JSON (and PostgreSQL's jsonb) can store, or None."""
+    if value is None or not math.isfinite(value):
+        return None
+    return round(float(value), digits)
+
+
+def _iso(on: date | None) -> str | None:
+    return on.isoformat() if on is not None else None
+
+
+def _judged(rollup: Rollup) -> dict[str, Any]:
+    return {
+        "status": rollup.status.value,
+        "status_label": rollup.status.label,
+        "progress": _number(rollup.progress, 1),
+        "expected": _number(rollup.expected, 1),
+    }
+
+
+def _metric_row(measured: MetricProgress) -> dict[str, Any]:
+    metric = measured.metric
+    return {
+        "name": metric.name,
+        "kind": metric.kind,
+        "kind_label": MetricKind(metric.kind).label,
+        "latest": metric.format_value(metric.latest_value) if metric.latest_on else "",
+        "latest_on": _iso(metric.latest_on),
+        "baseline": metric.format_value(metric.baseline_value) if metric.has_baseline else "",
+        "target": (
+            metric.format_value(metric.target_value) if metric.target_value is not None else ""
+        ),
+        "target_on": _iso(metric.target_on),
+        **_judged(measured.rollup),
+    }
+
+
+def _chart(metric: Metric, checkins: Sequence[CheckIn], key: str) -> dict[str, Any]:
+    """What the metric's chart is drawn from: its readings, baseline, target and trend."""
+    points = [(c.for_date, float(c.value)) for c in checkins]
+    trend = None
+    if metric.target_value is not None and metric.target_on is not None:
+        trend = forecast(points, float(metric.target_value), metric.target_on, metric.direction)
+    return {
+        "key": key,
+        "name": metric.name,
+        "format": metric.format,
+        "unit": metric.unit,
+        "points": [[on.isoformat(), _number(value, 4)] for on, value in points],
+        "baseline": (
+            [metric.baseline_on.isoformat(), _number(float(metric.baseline_value), 4)]
+            if metric.baseline_on is not None and metric.baseline_value is not None
+            else None
+        ),
+        "target": (
+            [metric.target_on.isoformat(), _number(float(metric.target_value), 4)]
+            if metric.target_on is not None and metric.target_value is not None
+            else None
+        ),
+        "forecast": (
+            {
+                "slope_per_day": _number(trend.slope_per_day, 8),
+                "value_at_target_date": _number(trend.value_at_target_date, 4),
+                "reaches_target_on": _iso(trend.reaches_target_on),
+            }
+            if trend is not None and _number(trend.value_at_target_date) is not None
+            else None
+        ),
+    }
+
+
+def _milestones(mission: Mission, start: date, end: date, as_of: date) -> list[dict[str, Any]]:
+    """Milestones due in the period, and those met in it (whenever they were due)."""
+    rows = []
+    for milestone in mission.milestones.all():
+        due_in_period = start <= milestone.due_on <= end
+        met_in_period = milestone.done_on is not None and start <= milestone.done_on <= end
+        if not (due_in_period or met_in_period):
+            continue
+        if milestone.done_on is not None and milestone.done_on <= as_of:
+            state = "met"
+        elif milestone.due_on < as_of:
+            state = "late"
+        else:
+            state = "due"
+        rows.append(
+            {
+                "title": milestone.title,
+                "due_on": milestone.due_on.isoformat(),
+                "done_on": _iso(milestone.done_on),
+                "state": state,
+            }
+        )
+    return sorted(rows, key=lambda row: (row["due_on"], row["title"]))
+
+
+def _slipped_commitments(mission: Mission, as_of: date) -> list[dict[str, Any]]:
+    slipped = []
+    for link in mission.stakeholder_links.all():
+        due = link.commitment_due_on
+        if link.commitment and due is not None and link.commitment_met_on is None and due < as_of:
+            slipped.append(
+                {
+                    "stakeholder": link.stakeholder.name,
+                    "commitment": link.commitment,
+                    "due_on": due.isoformat(),
+                }
+            )
+    return sorted(slipped, key=lambda row: (row["due_on"], row["stakeholder"]))
+
+
+def _comment(checkin: CheckIn, metric: Metric) -> dict[str, Any]:
+    author = checkin.author
+    return {
+        "metric": metric.name,
+        "for_date": checkin.for_date.isoformat(),
+        "value": metric.format_value(checkin.value),
+        "confidence": checkin.confidence,
+        "confidence_label": Confidence(checkin.confidence).label,
+        "note": checkin.note,
+        # The name people gave, never the address: User.display_name falls back to the
+        # email's local part, and a report travels outside the organisation.
+        "author": author.name if author is not None else "",
+    }
+
+
+def _mission_section(
+    mission: Mission,
+    checkins: Mapping[int, Sequence[CheckIn]],
+    start: date,
+    end: date,
+    as_of: date,
+    chart_keys: Iterable[str],
+) -> dict[str, Any]:
+    goals = mission.goals.all()
+    loose = [metric for metric in mission.metrics.all() if metric.goal_id is None]
+    progress = mission_progress(goals, loose, as_of)
+    keys = iter(chart_keys)
+    metrics = {measured.metric.pk: measured.metric for measured in progress.metrics}
+    comments = [
+        _comment(checkin, metric)
+        for metric in metrics.values()
+        for checkin in checkins.get(metric.pk, ())
+        if checkin.note.strip() and start <= checkin.for_date <= end
+    ]
+    milestones = _milestones(mission, start, end, as_of)
+    return {
+        "title": mission.title,
+        "end_state": mission.end_state,
+        "purpose": mission.purpose,
+        "mission_status": mission.status,
+        "mission_status_label": mission.get_status_display(),
+        **_judged(progress.rollup),
+        "goals": [
+            {
+                "title": row.goal.title,
+                "due_on": _iso(row.goal.due_on),
+                **_judged(row.rollup),
+                "metrics": [_metric_row(measured) for measured in row.metrics],
+            }
+            for row in progress.goals
+        ],
+        "other_metrics": [_metric_row(measured) for measured in progress.loose],
+        "charts": [
+            _chart(measured.metric, checkins.get(measured.metric.pk, ()), next(keys))
+            for measured in progress.metrics
+            if measured.metric.kind == MetricKind.OUTCOME
+        ],
+        "milestones": milestones,
+        "milestones_due": sum(
+            1 for m in milestones if start <= date.fromisoformat(m["due_on"]) <= end
+        ),
+        "milestones_met": sum(1 for m in milestones if m["state"] == "met"),
+        "slipped_commitments": _slipped_commitments(mission, as_of),
+        "comments": sorted(comments, key=lambda row: (row["for_date"], row["metric"])),
+    }
+
+
+def report_missions(report: Report) -> list[Mission]:
+    """The report's missions with everything the document needs, in a fixed few queries."""
+    metrics = Metric.objects.order_by("position", "id")
+    return list(
+        report.missions.order_by("title").prefetch_related(
+            Prefetch("goals", queryset=Goal.objects.prefetch_related(Prefetch("metrics", metrics))),
+            Prefetch("metrics", queryset=metrics),
+            "milestones",
+            Prefetch(
+                "stakeholder_links",
+                queryset=StakeholderLink.objects.select_related("stakeholder"),
+            ),
+        )
+    )
+
+
+def build_document(
+    report: Report,
+    *,
+    as_of: date,
+    published_at: datetime | None = None,
+    published_by: User | None = None,
+) -> dict[str, Any]:
+    """The report's document from live data, judged on `as_of`."""
+    missions = report_missions(report)
+    readings: dict[int, list[CheckIn]] = defaultdict(list)
+    for checkin in (
+        CheckIn.objects.filter(metric__mission__in=missions, is_current=True, for_date__lte=as_of)
+        .select_related("author")
+        .order_by("for_date", "created_at")
+    ):
+        readings[checkin.metric_id].append(checkin)
+    chart_keys = (f"chart-{n}" for n in range(1, 10_000))
+    sections = [
+        _mission_section(
+            mission, readings, report.period_start, report.period_end, as_of, chart_keys
+        )
+        for mission in missions
+    ]
+    zone = report.organisation.zone()
+    return {
+        "schema": SCHEMA,
+        "title": report.title,
+        "organisation": report.organisation.name,
+        "version": report.version,
+        "narrative": report.narrative,
+        "period": {
+            "start": report.period_start.isoformat(),
+            "end": report.period_end.isoformat(),
+            "label": period_label(report.period_start, report.period_end),
+        },
+        "as_of": as_of.isoformat(),
+        "published_at": published_at.isoformat() if published_at else None,
+        "published_on": published_at.astimezone(zone).date().isoformat() if published_at else None,
+        "published_by": published_by.name if published_by is not None else "",
+        "summary": {
+            "missions": len(sections),
+            **{
+                status.value: sum(1 for s in sections if s["status"] == status.value)
+                for status in Status
+            },
+        },
+        "missions": sections,
+    }
+
+
+# ---- Reading a report ---------------------------------------------------------------------
+
+
+def published_document(report: Report) -> tuple[dict[str, Any], SafeString]:
+    """(doc, narrative_html) of a published report, from its snapshot alone.
+
+    For share pages and anything else that shows a published report: include
+    "reporting/report_document.html" with these two as `doc` and `narrative_html`.
+    """
+    if not report.is_published or not isinstance(report.snapshot, dict):
+        raise ReportRefused("This report is not published yet.")
+    doc = report.snapshot
+    return doc, render_markdown(doc.get("narrative", ""))
+
+
+def draft_document(report: Report) -> tuple[dict[str, Any], SafeString]:
+    """(doc, narrative_html) of a draft: the same document, from live data as of today."""
+    doc = build_document(report, as_of=organisation_today(report.organisation))
+    return doc, render_markdown(doc["narrative"])
+
+
+def _snapshot_chart(chart: Mapping[str, Any]) -> dict[str, Any]:
+    """A snapshot chart as the arguments of metrics.charts.metric_chart, less its size."""
+    # Never saved or queried: it only formats values the way the metric's pages do.
+    metric = Metric(name=chart["name"], format=chart["format"], unit=chart["unit"])
+    trend = chart.get("forecast")
+    projection = (
+        Forecast(
+            slope_per_day=trend["slope_per_day"],
+            value_at_target_date=trend["value_at_target_date"],
+            reaches_target_on=(
+                date.fromisoformat(trend["reaches_target_on"])
+                if trend["reaches_target_on"]
+                else None
+            ),
+        )
+        if trend
+        else None
+    )
+
+    def dated(pair: Sequence[Any] | None) -> tuple[date, float] | None:
+        return (date.fromisoformat(pair[0]), float(pair[1])) if pair else None
+
+    return {
+        "points": [(date.fromisoformat(on), float(value)) for on, value in chart["points"]],
+        "baseline": dated(chart.get("baseline")),
+        "target": dated(chart.get("target")),
+        "forecast": projection,
+        "name": chart["name"],
+        "unit": axis_unit(metric),
+        "value_label": metric.format_value,
+        "yes_no": chart["format"] == MetricFormat.YES_NO,
+    }
+
+
+def chart_drawings(
+    chart: Mapping[str, Any], as_of: date, *, sizes: Sequence[tuple[str, int, int]] = CHART_SIZES
+) -> list[tuple[str, charts.Chart]]:
+    """A snapshot chart drawn at each size, as metrics/_chart.html places it."""
+    inputs = _snapshot_chart(chart)
+    drawings = []
+    for size, width, height in sizes:
+        drawn = charts.metric_chart(**inputs, today=as_of, width=width, height=height)
+        # A "Today" line would be wrong the day after publication; the report says once,
+        # at the top, the date its values are from.
+        drawings.append((size, replace(drawn, today=None)))
+    return drawings
+
+
+def chart_description(chart: Mapping[str, Any]) -> str:
+    """What a snapshot chart shows, in words: its drawing's description, without drawing."""
+    inputs = _snapshot_chart(chart)
+    return charts.chart_description(
+        inputs["points"],
+        target=inputs["target"],
+        forecast=inputs["forecast"],
+        name=inputs["name"],
+        value_label=inputs["value_label"],
+        yes_no=inputs["yes_no"],
+    )
+
+
+def chart_is_empty(chart: Mapping[str, Any]) -> bool:
+    """Nothing to draw: metric_chart makes its short "No check-ins yet" box."""
+    return not (chart.get("points") or chart.get("baseline") or chart.get("target"))
+
+
+def chart_image(doc: Mapping[str, Any], key: str) -> str | None:
+    """The document's chart of that key as a standalone SVG image, or None if it has none."""
+    for mission in doc.get("missions", []):
+        for chart in mission.get("charts", []):
+            if chart.get("key") == key:
+                drawings = chart_drawings(chart, date.fromisoformat(doc["as_of"]))
+                return chart_images.chart_svg(chart["name"], chart_description(chart), drawings)
+    return None
+
+
+# ---- Publishing and new versions ----------------------------------------------------------
+
+
+def report_publish(report: Report, user: User) -> Report:
+    """Freeze the report: build its snapshot and mark it published, once.
+
+    Raises ReportRefused when it has no missions, ReportConflict when it is already
+    published (including by someone else a moment ago). Nothing changes then.
+    """
+    with transaction.atomic():
+        current = Report.objects.select_related("organisation", "published_by").get(pk=report.pk)
+        if current.is_published:
+            raise ReportConflict(already_published(current))
+        if not current.missions.exists():
+            raise ReportRefused(
+                "Choose at least one mission before publishing: a report with no missions "
+                "has nothing to show."
+            )
+        now = timezone.now()
+        snapshot = build_document(
+            current,
+            as_of=organisation_today(current.organisation),
+            published_at=now,
+            published_by=user,
+        )
+        # The guard against a second publication, even a simultaneous one: only the
+        # request that finds the row unpublished gets to write the snapshot.
+        claimed = Report.objects.filter(pk=current.pk, published_at__isnull=True).update(
+            published_at=now, published_by=user, snapshot=snapshot, updated_at=now
+        )
+        if not claimed:
+            raise ReportConflict(
+                "Someone published this report a moment ago. It is shown as published."
+            )
+        report.refresh_from_db()
+        # An UPDATE sends no post_save, and what listens for changed reports (the share
+        # pages' cache) must still hear of a publication.
+        post_save.send(
+            sender=Report,
+            instance=report,
+            created=False,
+            update_fields=frozenset({"published_at", "published_by", "snapshot", "updated_at"}),
+            raw=False,
+            using=router.db_for_write(Report),
+        )
+    return report
+
+
+def already_published(report: Report) -> str:
+    """Why a published report can't be changed, and what to do instead."""
+    assert report.published_at is not None
+    zone = report.organisation.zone()
+    when = dates.day_month_year(report.published_at.astimezone(zone).date())
+    who = f" by {report.published_by.display_name}" if report.published_by else ""
+    return (
+        f"This report was published on {when}{who} and can’t be changed. "
+        "To update it, make a new version."
+    )
+
+
+def report_supersede(report: Report, user: User) -> Report:
+    """A new draft copying a published report, to be published in its place.
+
+    The earlier version stays as it was, listed as superseded once the new one is out.
+    """
+    with transaction.atomic():
+        current = Report.objects.select_related("organisation", "published_by").get(pk=report.pk)
+        if not current.is_published:
+            raise ReportConflict(
+                "This report is still a draft: edit it instead of making a new version."
+            )
+        existing = Report.objects.filter(supersedes=current).first()
+        if existing is not None:
+            raise ReportConflict(_already_superseded(existing))
+        try:
+            with transaction.atomic():
+                draft = Report.objects.create(
+                    organisation=current.organisation,
+                    title=current.title,
+                    period_start=current.period_start,
+                    period_end=current.period_end,
+                    narrative=current.narrative,
+                    author=user,
+                    version=current.version + 1,
+                    supersedes=current,
+                )
+        except IntegrityError as error:
+            # Someone made the new version at the same moment (supersedes is one-to-one).
+            existing = Report.objects.get(supersedes=current)
+            raise ReportConflict(_already_superseded(existing)) from error
+        draft.missions.set(current.missions.all())
+    return draft
+
+
+def _already_superseded(newer: Report) -> str:
+    state = "published" if newer.is_published else "a draft"
+    return f"Version {newer.version} of this report already exists ({state}). Open it instead."

@@ -1,0 +1,358 @@
+"""What a share page may show, and the cache share pages are served from.
+
+A share page is rendered from the plain dicts built here, never from model rows: a
+template that is handed a Mission can follow `owner.email` or `ideas`, one handed a
+dict cannot. Only public fields are copied: no check-in comments, no people (owners,
+authors, contacts), no teams, budgets, stakeholders or ideas, no private missions.
+"""
+
+import logging
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.db.models import Prefetch
+
+from core.pagecache import cached
+from metrics import charts
+from metrics.forecast import forecast
+from metrics.models import CheckIn, Metric, MetricKind
+from metrics.progress import Status
+from metrics.rollups import (
+    GoalProgress,
+    MetricProgress,
+    MissionProgress,
+    lead_metric,
+    mission_progress,
+    recent_values,
+)
+from metrics.templatetags.metric_charts import metric_chart, percent
+from missions.models import Goal, Milestone, Mission, MissionQuerySet, Report, Visibility
+from orgs.models import Organisation
+from reporting.reports import chart_image, published_document
+
+logger = logging.getLogger(__name__)
+
+# Input metrics (hours spent, money spent) are the organisation's own business; they still
+# count towards progress, so the public figure is the one the team sees.
+PUBLIC_METRIC_KINDS = (MetricKind.OUTCOME, MetricKind.OUTPUT)
+
+
+def shareable_missions(organisation: Organisation | int) -> MissionQuerySet:
+    """The missions the organisation has chosen to show: shareable and not archived."""
+    return Mission.objects.live().filter(organisation=organisation, visibility=Visibility.SHAREABLE)
+
+
+def is_shareable(mission: Mission) -> bool:
+    return mission.visibility == Visibility.SHAREABLE and mission.archived_at is None
+
+
+# --- What a page shows ----------------------------------------------------------------------
+
+
+def _rollup(progress: float | None, expected: float | None, status: Status) -> dict[str, Any]:
+    return {"progress": progress, "expected": expected, "status": status}
+
+
+def _metric(
+    row: MetricProgress, readings: list[CheckIn] | None, today: date, n: int = 0
+) -> dict[str, Any]:
+    """A metric's public figures, and its chart when `readings` are given."""
+    metric = row.metric
+    chart = None
+    if readings is not None:
+        trend = None
+        if metric.target_value is not None and metric.target_on is not None and readings:
+            trend = forecast(
+                [(r.for_date, float(r.value)) for r in readings],
+                float(metric.target_value),
+                metric.target_on,
+                metric.direction,
+            )
+        # Ids numbered in the page, not the metric's uid: the page names nothing it needn't.
+        chart = metric_chart(metric, readings, trend, today) | {"chart_id": f"metric-{n}"}
+    return {
+        "name": metric.name,
+        "kind": metric.kind,
+        "kind_label": metric.get_kind_display(),
+        "latest": metric.format_value(metric.latest_value) if metric.latest_on else None,
+        "latest_on": metric.latest_on,
+        "baseline": metric.format_value(metric.baseline_value)
+        if metric.baseline_value is not None
+        else None,
+        "baseline_on": metric.baseline_on,
+        "target": metric.format_value(metric.target_value)
+        if metric.target_value is not None
+        else None,
+        "target_on": metric.target_on,
+        "chart": chart,
+        **_rollup(row.rollup.progress, row.rollup.expected, row.rollup.status),
+    }
+
+
+def _public_metrics(rows: Iterable[MetricProgress]) -> list[MetricProgress]:
+    return [row for row in rows if row.metric.kind in PUBLIC_METRIC_KINDS]
+
+
+def _milestone(milestone: Milestone, today: date) -> dict[str, Any]:
+    return {
+        "title": milestone.title,
+        "due_on": milestone.due_on,
+        "done_on": milestone.done_on,
+        "is_done": milestone.done_on is not None,
+        "is_late": milestone.done_on is None and milestone.due_on < today,
+    }
+
+
+def _milestone_summary(milestones: list[dict[str, Any]]) -> dict[str, Any]:
+    # Late ones are counted as late, not offered as what comes next.
+    upcoming = sorted(
+        (m for m in milestones if not m["is_done"] and not m["is_late"]), key=lambda m: m["due_on"]
+    )
+    return {
+        "milestone_count": len(milestones),
+        "milestones_done": sum(1 for m in milestones if m["is_done"]),
+        "milestones_late": sum(1 for m in milestones if m["is_late"]),
+        "next_milestone": upcoming[0] if upcoming else None,
+    }
+
+
+def _mission_fields(mission: Mission) -> dict[str, Any]:
+    return {
+        "title": mission.title,
+        "purpose": mission.purpose,
+        "problem": mission.problem,
+        "beneficiaries": mission.beneficiaries,
+        "end_state": mission.end_state,
+        "starts_on": mission.starts_on,
+        "ends_on": mission.ends_on,
+        # "status" is how it is going (on track...); this is where it is in its life.
+        "mission_status": mission.status,
+        "mission_status_label": mission.get_status_display(),
+    }
+
+
+def _latest_on(progress: MissionProgress) -> date | None:
+    return max((m.metric.latest_on for m in progress.metrics if m.metric.latest_on), default=None)
+
+
+def _goal(row: GoalProgress, metrics: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "title": row.goal.title,
+        "due_on": row.goal.due_on,
+        "metrics": metrics,
+        **_rollup(row.rollup.progress, row.rollup.expected, row.rollup.status),
+    }
+
+
+def mission_page(mission: Mission, today: date) -> dict[str, Any]:
+    """One shareable mission in full: its statement, goals, metrics with charts, milestones.
+
+    Five queries, however many goals, metrics and check-ins it has.
+    """
+    goals = list(mission.goals.prefetch_related("metrics"))
+    loose = list(mission.metrics.filter(goal__isnull=True))
+    progress = mission_progress(goals, loose, today)
+
+    shown = _public_metrics(progress.metrics)
+    readings: dict[int, list[CheckIn]] = {row.metric.pk: [] for row in shown}
+    # Only dates and values leave the check-in table: its comments and authors never load.
+    for checkin in (
+        CheckIn.objects.filter(metric_id__in=readings, is_current=True)
+        .order_by("for_date")
+        .only("metric_id", "for_date", "value", "is_current")
+    ):
+        readings[checkin.metric_id].append(checkin)
+
+    counter = iter(range(1, len(shown) + 1))
+
+    def metrics_of(rows: Iterable[MetricProgress]) -> list[dict[str, Any]]:
+        return [
+            _metric(row, readings[row.metric.pk], today, next(counter))
+            for row in _public_metrics(rows)
+        ]
+
+    milestones = [_milestone(m, today) for m in mission.milestones.all()]
+    return {
+        **_mission_fields(mission),
+        **_rollup(progress.rollup.progress, progress.rollup.expected, progress.rollup.status),
+        "goals": [_goal(row, metrics_of(row.metrics)) for row in progress.goals],
+        "loose_metrics": metrics_of(progress.loose),
+        "milestones": milestones,
+        **_milestone_summary(milestones),
+        "latest_on": _latest_on(progress),
+    }
+
+
+def organisation_page(organisation: Organisation, today: date) -> dict[str, Any]:
+    """The organisation's shareable missions at a glance, like a status page.
+
+    Six queries, however many missions, goals, metrics and check-ins there are.
+    """
+    metrics = Metric.objects.order_by("position", "id")
+    missions = list(
+        shareable_missions(organisation)
+        .prefetch_related(
+            Prefetch("goals", queryset=Goal.objects.prefetch_related(Prefetch("metrics", metrics))),
+            "milestones",
+        )
+        # A call of its own: in one call with the goals, django-stubs types `loose` as
+        # their common base class (Versioned) rather than as metrics.
+        .prefetch_related(
+            Prefetch("metrics", queryset=metrics.filter(goal__isnull=True), to_attr="loose")
+        )
+        .order_by("title")
+    )
+    judged = [(m, mission_progress(m.goals.all(), m.loose, today)) for m in missions]
+
+    # The headline of each mission is its first outcome metric with a reading, with a trend.
+    leads = {mission.pk: lead_metric(progress) for mission, progress in judged}
+    history = recent_values((row.metric.pk for row in leads.values() if row), today)
+
+    cards = []
+    for mission, progress in judged:
+        lead = leads[mission.pk]
+        milestones = [_milestone(m, today) for m in mission.milestones.all()]
+        cards.append(
+            {
+                **_mission_fields(mission),
+                **_rollup(
+                    progress.rollup.progress, progress.rollup.expected, progress.rollup.status
+                ),
+                "goals": [_goal(row, []) for row in progress.goals],
+                "lead": _metric(lead, None, today) if lead else None,
+                "trend": charts.sparkline(history[lead.metric.pk]) if lead else None,
+                **_milestone_summary(milestones),
+                "latest_on": _latest_on(progress),
+            }
+        )
+    counts = {status: 0 for status in Status}
+    for card in cards:
+        counts[card["status"]] += 1
+    return {
+        "name": organisation.name,
+        "missions": cards,
+        "status_counts": [(status, counts[status]) for status in Status if counts[status]],
+        "latest_on": max((c["latest_on"] for c in cards if c["latest_on"]), default=None),
+    }
+
+
+def badge(mission: Mission, today: date) -> dict[str, Any]:
+    """The figures on a mission's badge: its progress and status."""
+    goals = mission.goals.prefetch_related("metrics")
+    progress = mission_progress(goals, mission.metrics.filter(goal__isnull=True), today)
+    return {
+        "title": mission.title,
+        **_rollup(progress.rollup.progress, progress.rollup.expected, progress.rollup.status),
+    }
+
+
+def report_page(report: Report) -> dict[str, Any]:
+    """A published report as it was frozen: its snapshot, never live data.
+
+    Outside the organisation it goes without the check-in comments and people's names:
+    staff write those notes for colleagues, not for the readers of a link.
+    """
+    doc, narrative_html = published_document(report)
+    public = {
+        **doc,
+        "published_by": "",
+        "missions": [{**m, "comments": []} for m in doc.get("missions", [])],
+    }
+    return {
+        "org_name": doc.get("organisation", ""),
+        "doc": public,
+        "narrative_html": narrative_html,
+        # Beside the page, at the link's own address (share_chart): relative, so the page
+        # cached for one link serves every link to the report, and names no token.
+        "charts_at": "charts/",
+    }
+
+
+class _NoSuchChart(Exception):
+    pass
+
+
+def report_chart(report: Report, key: str) -> str | None:
+    """A published report's chart of that key as an SVG image (None if it has none), for
+    its page inside the organisation and its share links alike.
+
+    Drawn from the snapshot once, then served from the cache: like the report, it never
+    changes, so the moment it was frozen in the key is all the invalidation it needs.
+    """
+    if not report.is_published:
+        return None
+    assert report.published_at is not None
+
+    def draw() -> str:
+        snapshot = report.snapshot  # deferred where reports are looked up: read only now
+        svg = chart_image(snapshot, key) if isinstance(snapshot, dict) else None
+        if svg is None:
+            # Not cached: only what exists is kept.
+            raise _NoSuchChart
+        return svg
+
+    try:
+        return cached(f"report:chart:{report.uid}:{report.published_at.timestamp()}:{key}", draw)
+    except _NoSuchChart:
+        return None
+
+
+# --- The badge ------------------------------------------------------------------------------
+# Drawn like the badges on code hosting sites (shields.io): a grey label and a coloured
+# value. Text is laid out without a browser, so widths are estimated per character and
+# the SVG's textLength makes the drawn text exactly that wide, whatever font is found.
+
+BADGE_HEIGHT = 20
+BADGE_PADDING = 6
+BADGE_LABEL_MAX = 32
+BADGE_COLOURS = {
+    Status.ON_TRACK: "#1d7a46",
+    Status.AT_RISK: "#8a5a00",
+    Status.OFF_TRACK: "#b42318",
+    Status.NO_DATA: "#5d6470",
+}
+_NARROW = set("fijlrtI.,:;!|'() ")
+_WIDE = set("mwMW@%")
+
+
+def _text_width(text: str) -> float:
+    """About how wide `text` is in 11px Verdana, the badge's font."""
+    width = 0.0
+    for char in text:
+        if char in _NARROW:
+            width += 3.9
+        elif char in _WIDE:
+            width += 10.0
+        elif char.isupper() or char.isdigit():
+            width += 7.4
+        else:
+            width += 6.6
+    return round(width, 1)
+
+
+def badge_drawing(figures: dict[str, Any]) -> dict[str, Any]:
+    """Where the badge's boxes and texts go, for public/badge.svg."""
+    title = figures["title"]
+    label = title if len(title) <= BADGE_LABEL_MAX else title[: BADGE_LABEL_MAX - 1] + "…"
+    status: Status = figures["status"]
+    if figures["progress"] is None:
+        value = status.label.lower()
+    else:
+        value = f"{percent(figures['progress'])} · {status.label.lower()}"
+    label_text, value_text = _text_width(label), _text_width(value)
+    label_box = round(label_text + 2 * BADGE_PADDING, 1)
+    value_box = round(value_text + 2 * BADGE_PADDING, 1)
+    return {
+        "label": label,
+        "value": value,
+        "colour": BADGE_COLOURS[status],
+        "height": BADGE_HEIGHT,
+        "width": round(label_box + value_box, 1),
+        "label_box": label_box,
+        "value_box": value_box,
+        "label_x": round(label_box / 2, 1),
+        "value_x": round(label_box + value_box / 2, 1),
+        "label_text": label_text,
+        "value_text": value_text,
+    }

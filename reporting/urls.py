@@ -1,0 +1,43 @@
+"""The organisation's dashboard, sharing, reports, digest previews and change history,
+under /o/<org_slug>/."""
+
+from django.urls import path
+
+from reporting.views import dashboard, digests, history, reports, sharing
+
+app_name = "reporting"
+
+M = "missions/<slug:mission_slug>/"
+R = "reports/<uuid:report_uid>/"
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path(M + "share/", sharing.mission_share, name="share"),
+    path(M + "share/<uuid:share_uid>/revoke/", sharing.mission_share_revoke, name="share_revoke"),
+    path("share/", sharing.organisation_share, name="org_share"),
+    path(
+        "share/<uuid:share_uid>/revoke/",
+        sharing.organisation_share_revoke,
+        name="org_share_revoke",
+    ),
+    path("reports/", reports.report_list, name="reports"),
+    path("reports/new/", reports.report_create, name="report_create"),
+    path(R, reports.report_detail, name="report_detail"),
+    path(R + "edit/", reports.report_edit, name="report_edit"),
+    path(R + "publish/", reports.report_publish, name="report_publish"),
+    path(R + "new-version/", reports.report_supersede, name="report_supersede"),
+    path(R + "report.pdf", reports.report_pdf, name="report_pdf"),
+    path(R + "charts/<slug:chart_key>.svg", reports.report_chart, name="report_chart"),
+    path(
+        "members/<uuid:membership_uid>/digest/",
+        digests.member_digest_preview,
+        name="member_digest",
+    ),
+    path(
+        "members/<uuid:membership_uid>/digest/email.html",
+        digests.member_digest_html,
+        name="member_digest_html",
+    ),
+    path(M + "history/", history.mission_history, name="mission_history"),
+    path(M + "metrics/<uuid:metric_uid>/history/", history.metric_history, name="metric_history"),
+]

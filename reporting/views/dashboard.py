@@ -1,0 +1,264 @@
+"""The organisation's home: every active mission's progress, what is overdue, what is new.
+
+Missions, goals and metrics are read as plain rows, not models: building some five
+hundred model instances, with a related manager for each, cost more than the rest of
+the page together.
+"""
+
+import functools
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET
+
+from core.pagecache import cached_mission_parts, cached_page
+from core.templatetags.paths import path_for
+from metrics import jinja
+from metrics.charts import sparkline
+from metrics.models import CheckIn, Metric, MetricKind
+from metrics.rollups import Rollup, combine, figures_rollup, mission_rollup, recent_values
+from missions.models import Goal, Mission, MissionStatus
+from orgs.access import get_org_for_user
+from orgs.models import Membership, Organisation
+
+LATEST_CHECKINS = 8
+OVERDUE_METRICS = 10
+
+
+class MissionRow(NamedTuple):
+    id: int
+    title: str
+    slug: str
+    status: str
+
+
+class MetricRow(NamedTuple):
+    """A metric as a card reads it; its last seven columns are rollups.Figures."""
+
+    id: int
+    mission_id: int
+    goal_id: int | None
+    uid: uuid.UUID
+    name: str
+    kind: str
+    format: str
+    unit: str
+    weight: int
+    latest_on: date | None
+    next_due_on: date | None
+    direction: str
+    baseline_value: Decimal | None
+    baseline_on: date | None
+    target_value: Decimal | None
+    target_on: date | None
+    latest_value: Decimal | None
+    latest_confidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class GoalLine:
+    title: str
+    progress: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Lead:
+    """The mission's headline: its first outcome metric with a reading."""
+
+    id: int
+    url: str
+    name: str
+    latest: str  # as people read it: "64 tonnes"
+    latest_on: date
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class MissionCard:
+    title: str
+    url: str
+    rollup: Rollup
+    goals: list[GoalLine]
+    lead: Lead | None
+    overdue: int
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
+    org, membership = get_org_for_user(request, org_slug)
+    today = timezone.localdate()
+    # Admins all see the same missions; anyone else may also own private ones.
+    scope = "admin" if membership.can_manage else f"user:{membership.user_id}"
+    body = cached_page(org, today, f"dashboard:{scope}", lambda: _body(org, membership, today))
+    return render(
+        request,
+        "reporting/dashboard.html",
+        {
+            "org": org,
+            "membership": membership,
+            "body": mark_safe(body),  # noqa: S308 -- our own template's output
+            "alone": membership.can_manage and org.memberships.count() == 1,
+        },
+    )
+
+
+def _body(org: Organisation, membership: Membership, today: date) -> str:
+    """The missions, overdue check-ins and latest check-ins: the part worth caching."""
+    # Every live mission they may see, once: the active ones get cards, and the lists
+    # below name any of them. Their ids go to the lists' queries as values, not as a
+    # subquery: joined to the missions and the organisation, PostgreSQL spent longer
+    # planning those queries than running them.
+    missions = {
+        row[0]: MissionRow(*row)
+        for row in Mission.objects.visible_to(membership)
+        .live()
+        .order_by("title")
+        .values_list("id", "title", "slug", "status")
+    }
+    active = [pk for pk, mission in missions.items() if mission.status == MissionStatus.ACTIVE]
+    cards = cached_mission_parts(
+        org,
+        active,
+        today,
+        "dashboard-card",
+        lambda missing: _cards(org, [missions[pk] for pk in missing], today),
+    )
+    overdue = (
+        Metric.objects.filter(mission_id__in=missions, next_due_on__lt=today)
+        .select_related("owner")
+        .only("uid", "name", "mission_id", "next_due_on", "owner__name", "owner__email")
+        .order_by("next_due_on")[:OVERDUE_METRICS]
+    )
+    latest = (
+        CheckIn.objects.filter(metric__mission_id__in=missions, is_current=True)
+        .select_related("metric", "author")
+        .only(
+            "value",
+            "note",
+            "for_date",
+            "metric__uid",
+            "metric__name",
+            "metric__format",
+            "metric__unit",
+            "metric__mission_id",
+            "author__name",
+            "author__email",
+        )
+        .order_by("-for_date", "-created_at")[:LATEST_CHECKINS]
+    )
+    return (
+        jinja.engine()
+        .get_template("metrics/dashboard_body.html")
+        .render(
+            {
+                "org": org,
+                "cards": [mark_safe(card) for card in cards.values()],  # noqa: S308 -- ours
+                "overdue": [(metric, missions[metric.mission_id]) for metric in overdue],
+                "latest": [(checkin, missions[checkin.metric.mission_id]) for checkin in latest],
+                "other_missions": len(missions) - len(active),
+            }
+        )
+    )
+
+
+def _cards(org: Organisation, missions: list[MissionRow], today: date) -> dict[int, str]:
+    """Each mission's card, in a fixed number of queries however many there are."""
+    ids = [mission.id for mission in missions]
+    goals: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
+    for goal_id, mission_id, title, weight in (
+        Goal.objects.filter(mission_id__in=ids)
+        .order_by("position", "id")
+        .values_list("id", "mission_id", "title", "weight")
+    ):
+        goals[mission_id].append((goal_id, title, weight))
+    # Each goal's metrics (a metric's goal is always one of its own mission's), and the
+    # mission's own outside any goal; nobody's name is shown.
+    metrics_of_goal: dict[int, list[MetricRow]] = defaultdict(list)
+    loose: dict[int, list[MetricRow]] = defaultdict(list)
+    for row in (
+        Metric.objects.filter(mission_id__in=ids)
+        .order_by("position", "id")
+        .values_list(*MetricRow._fields)
+    ):
+        metric = MetricRow(*row)
+        if metric.goal_id is None:
+            loose[metric.mission_id].append(metric)
+        else:
+            metrics_of_goal[metric.goal_id].append(metric)
+
+    cards = {
+        mission.id: _card(
+            org,
+            mission,
+            [(title, weight, metrics_of_goal[pk]) for pk, title, weight in goals[mission.id]],
+            loose[mission.id],
+            today,
+        )
+        for mission in missions
+    }
+    # The trend line of each mission's lead outcome metric: one query for all of them.
+    history = recent_values((card.lead.id for card in cards.values() if card.lead), today)
+    template = jinja.engine().get_template("metrics/dashboard_card.html")
+    return {
+        pk: template.render(
+            {"card": card, "trend": sparkline(history[card.lead.id]) if card.lead else None}
+        )
+        for pk, card in cards.items()
+    }
+
+
+def _card(
+    org: Organisation,
+    mission: MissionRow,
+    goals: list[tuple[str, int, list[MetricRow]]],
+    loose: list[MetricRow],
+    today: date,
+) -> MissionCard:
+    """A mission's card from its rows, judged as rollups.mission_progress judges it."""
+    lines, goal_parts = [], []
+    for title, weight, metrics in goals:
+        rollup = combine([(figures_rollup(m, today), m.weight) for m in metrics])
+        lines.append(GoalLine(title, rollup.progress))
+        goal_parts.append((rollup, weight))
+    loose_parts = [(figures_rollup(m, today), m.weight) for m in loose]
+    every = [m for _, _, metrics in goals for m in metrics] + loose
+    lead = next((m for m in every if m.kind == MetricKind.OUTCOME and m.latest_on), None)
+    return MissionCard(
+        title=mission.title,
+        url=path_for("missions:detail", org.slug, mission.slug),
+        rollup=mission_rollup(goal_parts, loose_parts),
+        goals=lines,
+        lead=_lead(org, mission, lead) if lead else None,
+        overdue=sum(1 for m in every if m.next_due_on and m.next_due_on < today),
+    )
+
+
+def _lead(org: Organisation, mission: MissionRow, metric: MetricRow) -> Lead:
+    assert metric.latest_on is not None
+    in_units = _in_units(metric.format, metric.unit)
+    return Lead(
+        id=metric.id,
+        url=path_for("metrics:detail", org.slug, mission.slug, metric.uid),
+        name=metric.name,
+        latest=in_units(metric.latest_value),
+        latest_on=metric.latest_on,
+        target=in_units(metric.target_value),
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _in_units(format: str, unit: str) -> Callable[[Decimal | None], str]:
+    """Metric.format_value of a metric with this format and unit: only the model knows how
+    values read, and it needs no more than these two columns to say."""
+    return Metric(format=format, unit=unit).format_value

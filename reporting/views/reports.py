@@ -1,0 +1,529 @@
+"""Stakeholder reports: drafting, previewing, publishing, new versions and the PDF."""
+
+import logging
+from datetime import date, timedelta
+from typing import Any, cast
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import slugify
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
+
+from core.pagecache import cached
+from core.responses import refused_status
+from metrics import chart_images
+from missions.forms import DateInput
+from missions.models import Mission, MissionStatus, Report, Visibility
+from orgs.access import get_org_for_user
+from orgs.models import Membership, Organisation, User
+from reporting import pdf, reports, sharing
+from reporting.reports import (
+    MONTH_NAMES,
+    ReportConflict,
+    ReportRefused,
+    already_published,
+    can_draft_reports,
+    can_edit_report,
+    can_see_report,
+    draft_document,
+    editable_missions,
+    month_period,
+    organisation_today,
+    period_label,
+    published_document,
+    quarter_period,
+)
+
+logger = logging.getLogger(__name__)
+
+MONTHS_OFFERED = 13  # this month and the twelve before it
+QUARTERS_OFFERED = 6
+# A published report's charts never change; a day keeps a reader's browser from asking
+# again while they read, and private keeps shared caches from holding them at all.
+CHART_MAX_AGE = 24 * 60 * 60
+
+
+def _months(today: date) -> list[tuple[str, str]]:
+    choices = []
+    year, month = today.year, today.month
+    for _ in range(MONTHS_OFFERED):
+        choices.append((f"{year}-{month:02d}", f"{MONTH_NAMES[month - 1]} {year}"))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return choices
+
+
+def _quarters(today: date) -> list[tuple[str, str]]:
+    choices = []
+    year, quarter = today.year, (today.month + 2) // 3
+    for _ in range(QUARTERS_OFFERED):
+        first, last = MONTH_NAMES[3 * quarter - 3][:3], MONTH_NAMES[3 * quarter - 1][:3]
+        choices.append((f"{year}-Q{quarter}", f"Q{quarter} {year} ({first}–{last})"))
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    return choices
+
+
+class MissionChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        assert isinstance(obj, Mission)
+        return f"{obj.title} (private)" if obj.visibility == Visibility.PRIVATE else obj.title
+
+
+class ReportForm(forms.Form):
+    """A report's title, period, missions and narrative. The period is a month, a quarter
+    or any dates; the stylesheet shows only the fields of the chosen kind."""
+
+    title = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text=(
+            "Leave it empty for “Progress report” and the period, e.g. “Progress report, Q1 2026”."
+        ),
+    )
+    period = forms.ChoiceField(
+        label="Period",
+        choices=[("month", "A month"), ("quarter", "A quarter"), ("custom", "Other dates")],
+        widget=forms.RadioSelect,
+    )
+    month = forms.ChoiceField(required=False)
+    quarter = forms.ChoiceField(required=False)
+    period_start = forms.DateField(label="From", required=False, widget=DateInput())
+    period_end = forms.DateField(label="To", required=False, widget=DateInput())
+    missions = MissionChoices(
+        queryset=Mission.objects.none(),
+        to_field_name="slug",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=(
+            "Everyone in the organisation can read a published report, "
+            "and so can anyone it is shared with."
+        ),
+    )
+    narrative = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text=(
+            "Highlights, risks and what you ask of stakeholders. Markdown: **bold**, *italic*, "
+            "# headings, - lists, [links](https://…). Progress, charts, milestones and "
+            "check-in comments are filled in for you."
+        ),
+    )
+
+    def __init__(
+        self, *args: Any, missions: Any, today: date, report: Report | None = None, **kw: Any
+    ) -> None:
+        if report is not None:
+            kw.setdefault("initial", _initial_for(report, today))
+        else:
+            previous = today.replace(day=1) - timedelta(days=1)  # in last month
+            kw.setdefault(
+                "initial",
+                {
+                    "period": "month",
+                    "month": f"{previous.year}-{previous.month:02d}",
+                    "quarter": _quarters(today)[1][0],
+                    # Active missions are what a report is usually about.
+                    "missions": [m.slug for m in missions if m.status == MissionStatus.ACTIVE],
+                },
+            )
+        super().__init__(*args, **kw)
+        self.fields["missions"].queryset = missions  # type: ignore[attr-defined]
+        self.fields["month"].choices = _months(today)  # type: ignore[attr-defined]
+        self.fields["quarter"].choices = _quarters(today)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = data.get("period")
+        start = end = None
+        if kind == "month":
+            if not data.get("month"):
+                self.add_error("month", "Choose a month.")
+            else:
+                year, month = data["month"].split("-")
+                start, end = month_period(int(year), int(month))
+        elif kind == "quarter":
+            if not data.get("quarter"):
+                self.add_error("quarter", "Choose a quarter.")
+            else:
+                year, quarter = data["quarter"].split("-Q")
+                start, end = quarter_period(int(year), int(quarter))
+        elif kind == "custom":
+            start, end = data.get("period_start"), data.get("period_end")
+            if start is None and "period_start" not in self.errors:
+                self.add_error("period_start", "Give the first day of the period.")
+            if end is None and "period_end" not in self.errors:
+                self.add_error("period_end", "Give the last day of the period.")
+            if start and end and end < start:
+                self.add_error("period_end", "The period must end on or after the day it starts.")
+                start = end = None
+        if start and end:
+            data["period_start"], data["period_end"] = start, end
+            if not (data.get("title") or "").strip():
+                data["title"] = f"Progress report, {period_label(start, end)}"
+        return data
+
+    def save(self, report: Report) -> Report:
+        data = self.cleaned_data
+        report.title = data["title"].strip()
+        report.period_start, report.period_end = data["period_start"], data["period_end"]
+        report.narrative = data["narrative"]
+        report.save()
+        report.missions.set(data["missions"])
+        return report
+
+
+def _initial_for(report: Report, today: date) -> dict[str, Any]:
+    start, end = report.period_start, report.period_end
+    initial: dict[str, Any] = {
+        "title": report.title,
+        "narrative": report.narrative,
+        "missions": list(report.missions.values_list("slug", flat=True)),
+        "period": "custom",
+        "period_start": start,
+        "period_end": end,
+        "month": f"{today.year}-{today.month:02d}",
+        "quarter": _quarters(today)[0][0],
+    }
+    month = f"{start.year}-{start.month:02d}"
+    quarter = f"{start.year}-Q{(start.month + 2) // 3}"
+    if (start, end) == month_period(start.year, start.month) and month in dict(_months(today)):
+        initial |= {"period": "month", "month": month}
+    elif (start, end) == quarter_period(start.year, (start.month + 2) // 3) and quarter in dict(
+        _quarters(today)
+    ):
+        initial |= {"period": "quarter", "quarter": quarter}
+    return initial
+
+
+# ---- Finding a report ---------------------------------------------------------------------
+
+
+def _report_for_user(
+    request: HttpRequest, org_slug: str, report_uid: Any, *, edit: bool = False
+) -> tuple[Organisation, Membership, Report, list[int | None]]:
+    """The report if this person may see it, and its missions' owners (404 otherwise).
+
+    `edit=True` also requires the right to change it (403 otherwise)."""
+    org, membership = get_org_for_user(request, org_slug)
+    found = list(
+        Report.objects.filter(organisation=org, uid=report_uid)
+        # The versions before and after it, for the page's toolbar. (Who wrote or
+        # published it is read only where a refusal names them.)
+        .select_related("supersedes", "superseded_by")
+        .defer(
+            # A published report is drawn from its cached document; its snapshot, the
+            # largest column, is read only when that is not there.
+            "snapshot",
+            "supersedes__snapshot",
+            "supersedes__narrative",
+            "superseded_by__snapshot",
+            "superseded_by__narrative",
+        )
+        .order_by()[:1]  # the uid is unique: no ORDER BY to build
+    )
+    if not found:
+        raise Http404
+    report = found[0]
+    report.organisation = org
+    # Looked up only if the answer depends on them: an admin, or anyone reading a
+    # published report, is decided without (can_see_report, can_edit_report).
+    owner_ids = cast(
+        list[int | None],
+        SimpleLazyObject(lambda: list(report.missions.values_list("owner_id", flat=True))),
+    )
+    if not can_see_report(membership, report, owner_ids):
+        raise Http404
+    if edit and not can_edit_report(membership, report, owner_ids):
+        raise PermissionDenied(
+            "A report is changed by admins and by whoever owns every mission in it."
+        )
+    return org, membership, report, owner_ids
+
+
+def _newer_version(report: Report) -> Report | None:
+    try:
+        return report.superseded_by
+    except Report.DoesNotExist:
+        return None
+
+
+def _refuse(
+    request: HttpRequest,
+    org: Organisation,
+    membership: Membership,
+    report: Report,
+    error: ReportRefused,
+    *,
+    can_edit: bool,
+) -> HttpResponse:
+    """The report's page with the reason something was refused; nothing has changed."""
+    return _detail(
+        request,
+        org,
+        membership,
+        report,
+        can_edit=can_edit,
+        error=str(error),
+        status=error.status_code,
+    )
+
+
+def _document_html(doc: dict[str, Any], narrative_html: SafeString, *, charts_at: str = "") -> str:
+    return render_to_string(
+        "reporting/report_document.html",
+        {"doc": doc, "narrative_html": narrative_html, "charts_at": charts_at},
+    )
+
+
+def _detail(
+    request: HttpRequest,
+    org: Organisation,
+    membership: Membership,
+    report: Report,
+    *,
+    can_edit: bool,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    doc = None
+    if report.is_published:
+        # A snapshot never changes, so its rendering is kept under the moment it was frozen
+        # and needs no invalidation. Its charts are images, drawn when asked for; their
+        # address is absolute, as refusals show this page at other addresses (…/edit/).
+        assert report.published_at is not None
+        charts_at = reverse("reporting:report_detail", args=[org.slug, report.uid]) + "charts/"
+        document = cached(
+            f"report:document:{report.published_at.timestamp()}:{charts_at}",
+            lambda: _document_html(*published_document(report), charts_at=charts_at),
+        )
+    else:
+        doc, narrative_html = draft_document(report)
+        document = _document_html(doc, narrative_html)
+    return render(
+        request,
+        "reporting/report_detail.html",
+        {
+            "org": org,
+            "membership": membership,
+            "report": report,
+            "newer": _newer_version(report),
+            "doc": doc,
+            "document": mark_safe(document),  # noqa: S308 -- our own template's output
+            "can_edit": can_edit,
+            "error": error,
+        },
+        status=status,
+    )
+
+
+# ---- Views --------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def report_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    org, membership = get_org_for_user(request, org_slug)
+    reports = Report.objects.filter(organisation=org)
+    # Snapshots are large (every chart's readings) and the list needs none of them.
+    heavy = ("snapshot", "narrative")
+    published = (
+        reports.published()
+        .select_related("published_by", "superseded_by")
+        .defer(*heavy, *(f"superseded_by__{field}" for field in heavy))
+        .prefetch_related("missions")
+        .order_by("-published_at")
+    )
+    drafts = (
+        reports.drafts()
+        .select_related("author", "supersedes")
+        .defer(*heavy, *(f"supersedes__{field}" for field in heavy))
+        .order_by("-updated_at")
+    )
+    if not membership.can_manage:
+        drafts = drafts.filter(
+            Q(author_id=membership.user_id) | Q(missions__owner_id=membership.user_id)
+        ).distinct()
+    return render(
+        request,
+        "reporting/reports.html",
+        {
+            "org": org,
+            "membership": membership,
+            "drafts": drafts.prefetch_related("missions"),
+            "published": published,
+            "can_draft": can_draft_reports(membership),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_create(request: HttpRequest, org_slug: str) -> HttpResponse:
+    org, membership = get_org_for_user(request, org_slug)
+    if not can_draft_reports(membership):
+        raise _cannot_draft()
+    today = organisation_today(org)
+    # An empty POST is still a POST: refused, not shown as a fresh form.
+    data = request.POST if request.method == "POST" else None
+    form = ReportForm(data, missions=editable_missions(membership), today=today)
+    if request.method == "POST" and form.is_valid():
+        assert isinstance(request.user, User)
+        report = form.save(Report(organisation=org, author=request.user))
+        messages.success(
+            request,
+            "Draft saved. This is how stakeholders will see it; publish it when it reads right.",
+        )
+        return redirect("reporting:report_detail", org.slug, report.uid)
+    return render(
+        request,
+        "reporting/report_form.html",
+        {"org": org, "membership": membership, "form": form},
+        status=refused_status(request) if form.errors else 200,
+    )
+
+
+def _cannot_draft() -> PermissionDenied:
+    return PermissionDenied("Reports are drafted by admins and by the owners of missions.")
+
+
+@login_required
+@require_GET
+def report_detail(request: HttpRequest, org_slug: str, report_uid: Any) -> HttpResponse:
+    org, membership, report, owners = _report_for_user(request, org_slug, report_uid)
+    return _detail(
+        request, org, membership, report, can_edit=can_edit_report(membership, report, owners)
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_edit(request: HttpRequest, org_slug: str, report_uid: Any) -> HttpResponse:
+    org, membership, report, _ = _report_for_user(request, org_slug, report_uid, edit=True)
+    if report.is_published:
+        return _refuse(
+            request,
+            org,
+            membership,
+            report,
+            ReportConflict(already_published(report)),
+            can_edit=True,
+        )
+    today = organisation_today(org)
+    # Missions already in the report stay offered (and ticked) even if archived since.
+    missions = Mission.objects.filter(
+        Q(pk__in=editable_missions(membership).values("pk")) | Q(reports=report)
+    ).distinct()
+    data = request.POST if request.method == "POST" else None
+    form = ReportForm(data, missions=missions, today=today, report=report)
+    if request.method == "POST" and form.is_valid():
+        form.save(report)
+        messages.success(request, "Draft saved.")
+        return redirect("reporting:report_detail", org.slug, report.uid)
+    return render(
+        request,
+        "reporting/report_form.html",
+        {"org": org, "membership": membership, "form": form, "report": report},
+        status=refused_status(request) if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def report_publish(request: HttpRequest, org_slug: str, report_uid: Any) -> HttpResponse:
+    org, membership, report, _ = _report_for_user(request, org_slug, report_uid, edit=True)
+    assert isinstance(request.user, User)
+    try:
+        reports.report_publish(report, request.user)
+    except ReportRefused as error:
+        report.refresh_from_db()
+        return _refuse(request, org, membership, report, error, can_edit=True)
+    messages.success(
+        request, f"“{report.title}” is published. Its figures are frozen as they are today."
+    )
+    return redirect("reporting:report_detail", org.slug, report.uid)
+
+
+@login_required
+@require_POST
+def report_supersede(request: HttpRequest, org_slug: str, report_uid: Any) -> HttpResponse:
+    org, membership, report, _ = _report_for_user(request, org_slug, report_uid, edit=True)
+    assert isinstance(request.user, User)
+    try:
+        draft = reports.report_supersede(report, request.user)
+    except ReportRefused as error:
+        return _refuse(request, org, membership, report, error, can_edit=True)
+    messages.success(
+        request,
+        f"Version {draft.version} is a draft, copied from version {report.version}. "
+        "Change what needs changing, then publish it; version "
+        f"{report.version} stays in the history.",
+    )
+    return redirect("reporting:report_edit", org.slug, draft.uid)
+
+
+@login_required
+@require_safe
+def report_chart(
+    request: HttpRequest, org_slug: str, report_uid: Any, chart_key: str
+) -> HttpResponse:
+    """One chart of a published report, as an SVG image: for whoever may read the report.
+
+    A draft's charts are drawn in its page from live data, so it has none here. (Whoever
+    may read a published report does not depend on who owns its missions, so they are
+    not looked up.)
+    """
+    org, membership = get_org_for_user(request, org_slug)
+    found = list(
+        Report.objects.published()
+        .filter(organisation=org, uid=report_uid)
+        .defer("snapshot")  # read only if the chart is not in the cache
+        .order_by()[:1]
+    )
+    if not found or not can_see_report(membership, found[0], owner_ids=()):
+        raise Http404
+    report = found[0]
+    svg = sharing.report_chart(report, chart_key)
+    if svg is None:
+        raise Http404
+    # The address names one frozen report: the drawing under it never changes.
+    return chart_images.svg_response(svg, max_age=CHART_MAX_AGE)
+
+
+@login_required
+@require_GET
+def report_pdf(request: HttpRequest, org_slug: str, report_uid: Any) -> HttpResponse:
+    org, membership, report, owners = _report_for_user(request, org_slug, report_uid)
+    doc, narrative_html = (
+        published_document(report) if report.is_published else draft_document(report)
+    )
+    paper = "letter" if request.GET.get("paper") == "letter" else "a4"
+    try:
+        document = pdf.report_pdf(doc, narrative_html, paper=paper)
+    except pdf.PdfUnavailable as error:
+        logger.exception("Report PDFs are unavailable")
+        return _detail(
+            request,
+            org,
+            membership,
+            report,
+            can_edit=can_edit_report(membership, report, owners),
+            error=str(error),
+            status=503,
+        )
+    name = slugify(f"{org.slug} {report.title} v{report.version}") or "report"
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    return response

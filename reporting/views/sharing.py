@@ -1,0 +1,273 @@
+"""Managing share links inside the organisation: a mission's Share tab, and the
+organisation's links for its progress page and published reports."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from missions.access import get_mission_for_user
+from missions.models import Mission, Report, ShareLink, ShareTarget, Visibility
+from orgs.access import get_org_for_user
+from orgs.models import Membership, Organisation, Role, User
+from reporting.sharing import is_shareable
+
+# --- Forms ----------------------------------------------------------------------------------
+
+
+class ShareLinkForm(forms.Form):
+    label = forms.CharField(
+        max_length=120,
+        required=False,
+        help_text="Who it is for, so you know which link to revoke, e.g. “Suppliers’ newsletter”.",
+    )
+    expires_on = forms.DateField(
+        label="Works until",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Optional. The link stops working after this day. Leave empty to keep it "
+        "until you revoke it.",
+    )
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+
+    def clean_expires_on(self) -> date | None:
+        expires_on: date | None = self.cleaned_data["expires_on"]
+        if expires_on is not None and expires_on < timezone.localdate():
+            raise forms.ValidationError("Choose today or a later day.")
+        # The link's end is the next midnight, which must be a date Python can hold.
+        if expires_on is not None and expires_on.year > timezone.localdate().year + 100:
+            raise forms.ValidationError(
+                "Choose a day in the next hundred years, or leave it empty to keep the link "
+                "until you revoke it."
+            )
+        return expires_on
+
+    def expires_at(self) -> datetime | None:
+        """The end of the chosen day, in the organisation's time zone."""
+        expires_on = self.cleaned_data["expires_on"]
+        if expires_on is None:
+            return None
+        zone = self.organisation.zone()
+        return datetime.combine(expires_on + timedelta(days=1), time.min, tzinfo=zone)
+
+
+NOT_SHAREABLE = [value for value in Visibility.values if value != Visibility.SHAREABLE]
+
+
+class OrganisationShareLinkForm(ShareLinkForm):
+    ORGANISATION = "organisation"
+
+    share = forms.ChoiceField(label="What to share")
+    field_order = ("share", "label", "expires_on")
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, organisation=organisation, **kwargs)
+        # A report about a mission that isn't shareable is for the organisation only: share
+        # pages show shareable missions and nothing else.
+        published = list(
+            Report.objects.published()
+            .filter(organisation=organisation)
+            .annotate(unshared=Count("missions", filter=Q(missions__visibility__in=NOT_SHAREABLE)))
+        )
+        # Reports by uid: the page names no sequential id.
+        self.reports = {str(r.uid): r for r in published if not r.unshared}
+        self.kept_in = [r for r in published if r.unshared]
+        share = self.fields["share"]
+        assert isinstance(share, forms.ChoiceField)
+        share.choices = [(self.ORGANISATION, "The organisation’s progress page")] + [
+            (uid, f"Report: {report.title} (version {report.version})")
+            for uid, report in self.reports.items()
+        ]
+
+    def target(self) -> tuple[str, Report | None]:
+        chosen = self.cleaned_data["share"]
+        if chosen == self.ORGANISATION:
+            return ShareTarget.ORGANISATION, None
+        return ShareTarget.REPORT, self.reports[chosen]
+
+
+# --- What the pages list --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    link: ShareLink
+    state: str  # active, expired, revoked, or paused (its mission is no longer shareable)
+    last_day: date | None  # the last day an expiring link works, in the organisation's zone
+    url: str
+    badge_url: str
+
+
+def _rows(request: HttpRequest, links: Any) -> list[LinkRow]:
+    rows = []
+    for link in links:
+        if link.revoked_at is not None:
+            state = "revoked"
+        elif not link.is_active:
+            state = "expired"
+        elif link.target == ShareTarget.MISSION and not is_shareable(link.mission):
+            state = "paused"
+        else:
+            state = "active"
+        last_day = (
+            timezone.localtime(link.expires_at - timedelta(microseconds=1)).date()
+            if link.expires_at
+            else None
+        )
+        rows.append(
+            LinkRow(
+                link=link,
+                state=state,
+                last_day=last_day,
+                url=request.build_absolute_uri(reverse("share_page", args=[link.token])),
+                badge_url=request.build_absolute_uri(reverse("share_badge", args=[link.token])),
+            )
+        )
+    return rows
+
+
+def _create_link(
+    form: ShareLinkForm,
+    organisation: Organisation,
+    user: Any,
+    target: str,
+    mission: Mission | None = None,
+    report: Report | None = None,
+) -> ShareLink:
+    assert isinstance(user, User)
+    return ShareLink.objects.create(
+        organisation=organisation,
+        target=target,
+        mission=mission,
+        report=report,
+        label=form.cleaned_data["label"].strip(),
+        expires_at=form.expires_at(),
+        created_by=user,
+    )
+
+
+def _revoke(request: HttpRequest, link: ShareLink) -> None:
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])
+    messages.success(
+        request,
+        f"“{link.label or 'Share link'}” is revoked: anyone who opens it now sees that it is "
+        "no longer active.",
+    )
+
+
+# --- A mission's Share tab ------------------------------------------------------------------
+
+
+def _managed_mission(
+    request: HttpRequest, org_slug: str, mission_slug: str
+) -> tuple[Organisation, Membership, Mission]:
+    return get_mission_for_user(request, org_slug, mission_slug, edit=True)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mission_share(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
+    """Create and list a mission's share links. Admins and the mission's owner only."""
+    org, membership, mission = _managed_mission(request, org_slug, mission_slug)
+    form = ShareLinkForm(request.POST or None, organisation=org)
+    refused = ""
+    if request.method == "POST":
+        if not is_shareable(mission):
+            refused = "This mission isn’t shareable, so it can’t have a share link."
+        elif form.is_valid():
+            link = _create_link(form, org, request.user, ShareTarget.MISSION, mission=mission)
+            messages.success(
+                request, "Share link created. Copy it below and send it to your stakeholders."
+            )
+            return redirect(
+                reverse("reporting:share", args=[org.slug, mission.slug]) + f"#link-{link.uid}"
+            )
+    links = mission.share_links.select_related("created_by", "mission").order_by("-created_at")
+    return render(
+        request,
+        "reporting/share.html",
+        {
+            "org": org,
+            "membership": membership,
+            "mission": mission,
+            "form": form,
+            "refused": refused,
+            "shareable": is_shareable(mission),
+            "private_visibility": mission.visibility != Visibility.SHAREABLE,
+            "rows": _rows(request, links),
+        },
+        status=400 if refused or form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def mission_share_revoke(
+    request: HttpRequest, org_slug: str, mission_slug: str, share_uid: Any
+) -> HttpResponse:
+    org, _, mission = _managed_mission(request, org_slug, mission_slug)
+    _revoke(request, get_object_or_404(mission.share_links, uid=share_uid))
+    return redirect("reporting:share", org.slug, mission.slug)
+
+
+# --- The organisation's links ---------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_share(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """Links to the organisation's progress page and its published reports. Admins only;
+    mission links are listed too, each managed from its mission's Share tab."""
+    org, membership = get_org_for_user(request, org_slug, min_role=Role.ADMIN)
+    form = OrganisationShareLinkForm(request.POST or None, organisation=org)
+    if request.method == "POST" and form.is_valid():
+        target, report = form.target()
+        link = _create_link(form, org, request.user, target, report=report)
+        messages.success(request, "Share link created. Copy it below.")
+        return redirect(reverse("reporting:org_share", args=[org.slug]) + f"#link-{link.uid}")
+    links = (
+        org.share_links.select_related("created_by", "mission", "report")
+        .filter(mission__isnull=True)
+        .order_by("-created_at")
+    )
+    mission_links = (
+        org.share_links.select_related("created_by", "mission")
+        .filter(target=ShareTarget.MISSION)
+        .order_by("mission__title", "-created_at")
+    )
+    return render(
+        request,
+        "reporting/share_org.html",
+        {
+            "org": org,
+            "membership": membership,
+            "form": form,
+            "rows": _rows(request, links),
+            "mission_rows": _rows(request, mission_links),
+            "public_url": request.build_absolute_uri(reverse("public_page", args=[org.slug])),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def organisation_share_revoke(request: HttpRequest, org_slug: str, share_uid: Any) -> HttpResponse:
+    """Revoke any of the organisation's links, a mission's included. Admins only."""
+    org, _ = get_org_for_user(request, org_slug, min_role=Role.ADMIN)
+    _revoke(request, get_object_or_404(org.share_links, uid=share_uid))
+    return redirect("reporting:org_share", org.slug)
