@@ -38,6 +38,7 @@ lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy core orgs audit missions metrics reporting config
+	$(UV) run --frozen lint-imports
 	$(MANAGE) makemigrations --check --dry-run
 
 format: install

@@ -22,8 +22,9 @@ urlpatterns = [
     # Signed and login-free: the link at the bottom of every reminder and digest.
     path("unsubscribe/<str:token>/", preferences.unsubscribe, name="unsubscribe"),
     path("o/<slug:org_slug>/", include("orgs.urls")),
-    path("o/<slug:org_slug>/", include("missions.urls")),
+    # metrics before missions: /missions/templates/ is not a mission called "templates".
     path("o/<slug:org_slug>/", include("metrics.urls")),
+    path("o/<slug:org_slug>/", include("missions.urls")),
     path("o/<slug:org_slug>/", include("reporting.urls")),
     # No account needed. The public page's argument is not called org_slug: it is not
     # an org-scoped page, and the access middleware and the URL walk must leave it be.

@@ -1,6 +1,7 @@
 """Versioned edits: a save from a form loaded before someone else's save is refused."""
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -31,6 +32,12 @@ class Versioned(models.Model):
 
     class Meta:
         abstract = True
+
+    @staticmethod
+    def edit_stamp(by: AbstractBaseUser) -> dict[str, Any]:
+        """What a queryset `update()` that edits rows must also set: a form opened before
+        it is then out of date, and the row says who changed it."""
+        return {"version": F("version") + 1, "edited_by_id": by.pk, "edited_at": timezone.now()}
 
     def save_edit(self, fields: Iterable[str], *, version: int, by: AbstractBaseUser) -> bool:
         """Save `fields` if the row is still at `version`, the one the editor started from.

@@ -1,4 +1,4 @@
-"""Recording and correcting check-ins: the writes that touch a check-in and its metric."""
+"""Recording and correcting check-ins, and a mission made from a template with its metrics."""
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -6,9 +6,12 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from metrics.catalogue import MissionTemplate
 from metrics.models import CheckIn, Metric
-from orgs.models import User
+from missions.models import Goal, Milestone, Mission, MissionStatus
+from orgs.models import Organisation, User
 
 
 class CheckInConflict(Exception):
@@ -161,3 +164,67 @@ def checkins_import(metric: Metric, readings: Sequence[Reading], *, author: User
             "Nothing was saved; try again."
         ) from error
     return created
+
+
+@transaction.atomic
+def mission_create_from_template(
+    organisation: Organisation,
+    template: MissionTemplate,
+    owner: User,
+    title: str = "",
+    starts_on: date | None = None,
+) -> Mission:
+    """A draft mission with the template's goals, metrics and milestones, owned by `owner`."""
+    today = starts_on or timezone.localdate()
+    title = title or template.title
+    mission = Mission.objects.create(
+        organisation=organisation,
+        title=title,
+        slug=Mission.objects.free_slug(organisation, title),
+        purpose=template.purpose,
+        problem=template.problem,
+        beneficiaries=template.beneficiaries,
+        end_state=template.end_state,
+        starts_on=today,
+        ends_on=template.ends_on(today),
+        owner=owner,
+        status=MissionStatus.DRAFT,
+        template_key=template.key,
+    )
+    for position, suggestion in enumerate(template.goals):
+        goal = Goal.objects.create(
+            mission=mission,
+            title=suggestion.title,
+            weight=suggestion.weight,
+            owner=owner,
+            due_on=mission.ends_on,
+            position=position,
+        )
+        Metric.objects.bulk_create(
+            Metric(
+                mission=mission,
+                goal=goal,
+                name=metric.name,
+                kind=metric.kind,
+                unit=metric.unit,
+                format=metric.format,
+                direction=metric.direction,
+                # The template's baseline is an example; the health check asks for the real one.
+                target_value=metric.target,
+                target_on=mission.ends_on if metric.target is not None else None,
+                cadence=metric.cadence,
+                owner=owner,
+                position=n,
+            )
+            for n, metric in enumerate(suggestion.metrics)
+        )
+    Milestone.objects.bulk_create(
+        Milestone(
+            mission=mission,
+            title=milestone.title,
+            due_on=milestone.due_on(today),
+            position=position,
+        )
+        for position, milestone in enumerate(template.milestones)
+    )
+    return mission

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from metrics.views import checkins, metrics
+from metrics.views import checkins, metrics, templates
 from metrics.views import csv as csv_views
 from metrics.views.mine import my_checkin, my_checkins
 
@@ -12,6 +12,8 @@ M = "missions/<slug:mission_slug>/"
 METRIC = M + "metrics/<uuid:metric_uid>/"
 
 urlpatterns = [
+    path("missions/templates/", templates.template_library, name="templates"),
+    path("missions/templates/<slug:template_key>/", templates.template_use, name="template_use"),
     path(M + "goals/<uuid:goal_uid>/metrics/new/", metrics.metric_add, name="add"),
     path(M + "metrics/new/", metrics.metric_add, name="add_to_mission"),
     path(METRIC, metrics.metric_detail, name="detail"),

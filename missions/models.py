@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.tracking import AuditedModel, AuditedQuerySet
+from core.slugs import unique_slug
 from core.versioned import Versioned
 from missions.health import HealthFacts, HealthIssue, mission_health
 from orgs.models import Membership, Organisation, Role, Stakeholder, Team
@@ -25,6 +26,10 @@ class MissionStatus(models.TextChoices):
     PAUSED = "paused", "Paused"
     ACHIEVED = "achieved", "Achieved"
     RETIRED = "retired", "Retired"
+
+
+# Words the mission URLs use themselves (/missions/new/, /missions/templates/).
+RESERVED_SLUGS = {"new", "templates"}
 
 
 class Visibility(models.TextChoices):
@@ -64,6 +69,11 @@ class MissionQuerySet(AuditedQuerySet, models.QuerySet["Mission"]):
             lead_team_count=count_per_mission(Alignment.objects.filter(role=AlignmentRole.LEAD)),
             stakeholder_count=count_per_mission(StakeholderLink.objects.all()),
         )
+
+    def free_slug(self, organisation: Organisation, title: str) -> str:
+        """A slug for a new mission of the organisation, unused by any of its missions."""
+        taken = self.filter(organisation=organisation)
+        return unique_slug(taken, title, fallback="mission", max_length=70, reserved=RESERVED_SLUGS)
 
     def title_taken(
         self, organisation: Organisation, title: str, exclude_pk: int | None = None

@@ -1,7 +1,6 @@
 """Writes that span several of the orgs models, or send email."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from core.enqueue import enqueue_on_commit
@@ -15,6 +14,7 @@ from orgs.models import (
     invitation_expiry,
     new_invitation_token,
 )
+from orgs.signals import member_leaving
 
 
 class RuleBroken(Exception):
@@ -138,19 +138,12 @@ def membership_remove(membership: Membership, removed_by: Membership) -> None:
     # Leaving an organisation also leaves its teams.
     membership.user.team_memberships.filter(team__organisation=membership.organisation).delete()
     membership.organisation.teams.filter(lead=membership.user).update(lead=None)
-    # What they owned is left for someone to take on, not owned by an outsider.
-    from metrics.models import Metric
-    from missions.models import Goal, Mission
-
-    org = membership.organisation
-    # The owner is a field people edit: an edit form opened before this is out of date.
-    disowned = {
-        "owner": None,
-        "version": F("version") + 1,
-        "edited_by": removed_by.user,
-        "edited_at": timezone.now(),
-    }
-    Mission.objects.filter(organisation=org, owner=membership.user).update(**disowned)
-    Goal.objects.filter(mission__organisation=org, owner=membership.user).update(**disowned)
-    Metric.objects.filter(mission__organisation=org, owner=membership.user).update(**disowned)
+    # What they owned is left for someone to take on, not owned by an outsider: each app
+    # that has owners receives this inside the same transaction.
+    member_leaving.send(
+        sender=Membership,
+        organisation=membership.organisation,
+        user=membership.user,
+        removed_by=removed_by.user,
+    )
     membership.delete()

@@ -1,4 +1,4 @@
-"""Logging out anywhere signs a person out everywhere.
+"""Logging out anywhere signs a person out everywhere; and what orgs tells the apps above it.
 
 Receivers rather than a view of our own: the admin's logout, and any other way out
 that Django offers, must end the other sessions too.
@@ -8,10 +8,15 @@ from typing import Any
 
 from django.contrib.auth import HASH_SESSION_KEY
 from django.contrib.auth.signals import user_logged_in, user_logged_out
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.http import HttpRequest
 
 from orgs.models import User
+
+# Sent with `organisation`, `user` and `removed_by` inside the transaction that removes a
+# member, before the membership goes: the apps above orgs leave what the person owned
+# there for someone else to take on (orgs knows nothing of missions or metrics).
+member_leaving = Signal()
 
 
 @receiver(user_logged_out)

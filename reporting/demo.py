@@ -7,8 +7,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from metrics import catalogue
 from metrics.models import Metric
-from missions import catalogue
+from metrics.services import mission_create_from_template
 from missions.models import (
     Alignment,
     AlignmentRole,
@@ -22,7 +23,6 @@ from missions.models import (
     StakeholderLink,
     Visibility,
 )
-from missions.services import mission_create_from_template
 from orgs.models import Organisation, Stakeholder, StakeholderKind, Team, User
 
 STAKEHOLDERS = [

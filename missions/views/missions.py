@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, Prefetch, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -23,11 +23,9 @@ from core.templatetags.paths import path_for
 from metrics import jinja
 from metrics.models import Metric
 from metrics.rollups import MissionProgress, mission_progress
-from missions import catalogue
 from missions.access import get_mission_for_user
-from missions.forms import GoalForm, MilestoneForm, MissionForm, TemplateUseForm
+from missions.forms import GoalForm, MilestoneForm, MissionForm
 from missions.models import Goal, IdeaState, Milestone, Mission, MissionStatus, StakeholderLink
-from missions.services import mission_create_from_template, unique_mission_slug
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation, Role, User
 
@@ -72,7 +70,7 @@ def mission_create(request: HttpRequest, org_slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         mission = form.save(commit=False)
         mission.organisation = org
-        mission.slug = unique_mission_slug(org, mission.title)
+        mission.slug = Mission.objects.free_slug(org, mission.title)
         try:
             with transaction.atomic():
                 mission.save()
@@ -460,53 +458,6 @@ def milestone_done(
     milestone.done_on = timezone.localdate() if request.POST.get("done") == "1" else None
     milestone.save(update_fields=["done_on"])
     return _section_response(request, org, membership, mission, "milestones")
-
-
-# --- Templates -----------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def template_library(request: HttpRequest, org_slug: str) -> HttpResponse:
-    org, membership = get_org_for_user(request, org_slug)
-    return render(
-        request,
-        "missions/templates.html",
-        {"org": org, "membership": membership, "categories": catalogue.by_category()},
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def template_use(request: HttpRequest, org_slug: str, template_key: str) -> HttpResponse:
-    min_role = Role.ADMIN if request.method == "POST" else Role.VIEWER
-    org, membership = get_org_for_user(request, org_slug, min_role=min_role)
-    template = catalogue.get_template(template_key)
-    if template is None:
-        raise Http404
-    error = ""
-    if request.method == "POST":
-        form = TemplateUseForm(request.POST)
-        title = (form.cleaned_data["title"] if form.is_valid() else "") or template.title
-        if form.errors:
-            error = " ".join(str(message) for message in form.errors["title"])
-        elif Mission.objects.title_taken(org, title):
-            error = "Another mission already has this title. Choose a different one."
-        else:
-            assert isinstance(request.user, User)
-            mission = mission_create_from_template(org, template, request.user, title=title)
-            messages.success(
-                request,
-                f"“{mission.title}” is drafted from the template. Make it yours: "
-                "record baselines, align a lead team and link stakeholders.",
-            )
-            return redirect(mission)
-    return render(
-        request,
-        "missions/template_detail.html",
-        {"org": org, "membership": membership, "template": template, "error": error},
-        status=400 if error else 200,
-    )
 
 
 # --- The map ------------------------------------------------------------------------------

@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from playwright.sync_api import Locator, Page, expect
 
-from missions import catalogue
+from metrics import catalogue
+from metrics.services import mission_create_from_template
 from missions.models import Alignment, Goal, Idea, IdeaState, Mission, Resource
-from missions.services import mission_create_from_template
 from orgs.models import User
 from tests.conftest import Cast
 from tests.factories import PASSWORD, TeamFactory

@@ -23,7 +23,7 @@ def test_the_digest_preview_escapes_the_text_email(cast, login):
 
 def test_a_template_title_with_nul_or_too_long_gets_a_form_error(cast, login):
     client = login(cast.owner)
-    url = reverse("missions:template_use", args=["acme", "net-zero-operations"])
+    url = reverse("metrics:template_use", args=["acme", "net-zero-operations"])
     for title in ("Zero\x00waste", "x" * 161):
         response = client.post(url, {"title": title})
         assert response.status_code == 400

@@ -5,8 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from metrics.models import Cadence, Direction, Metric, MetricFormat, MetricKind
-from missions.catalogue import (
+from metrics.catalogue import (
     GOVERNMENT,
     SME,
     TEMPLATES,
@@ -16,6 +15,7 @@ from missions.catalogue import (
     by_category,
     get_template,
 )
+from metrics.models import Cadence, Direction, Metric, MetricFormat, MetricKind
 from missions.models import Goal, Milestone, Mission
 
 METRICS = [

@@ -1,13 +1,13 @@
 from django.urls import reverse
 
+from metrics.catalogue import get_template
 from metrics.models import Metric
-from missions.catalogue import get_template
 from missions.models import Mission
 from tests.factories import MissionFactory
 
 
 def test_the_library_lists_government_and_sme_templates(cast, login):
-    response = login(cast.viewer).get(reverse("missions:templates", args=["acme"]))
+    response = login(cast.viewer).get(reverse("metrics:templates", args=["acme"]))
     assert "Net-zero" in response.text or "net-zero" in response.text.lower()
     assert response.text.count('class="card template-card"') >= 13
 
@@ -15,7 +15,7 @@ def test_the_library_lists_government_and_sme_templates(cast, login):
 def test_creating_from_a_template_drafts_goals_metrics_and_milestones(cast, login):
     template = get_template("net-zero-operations")
     response = login(cast.admin).post(
-        reverse("missions:template_use", args=["acme", template.key]), {"title": ""}
+        reverse("metrics:template_use", args=["acme", template.key]), {"title": ""}
     )
     mission = Mission.objects.get(organisation=cast.org)
     assert response["Location"] == mission.get_absolute_url()
@@ -33,7 +33,7 @@ def test_creating_from_a_template_drafts_goals_metrics_and_milestones(cast, logi
 def test_a_template_title_already_in_use_gets_a_message(cast, login):
     MissionFactory(organisation=cast.org, title="Net zero operations")
     response = login(cast.admin).post(
-        reverse("missions:template_use", args=["acme", "net-zero-operations"]),
+        reverse("metrics:template_use", args=["acme", "net-zero-operations"]),
         {"title": "net zero operations"},
     )
     assert response.status_code == 400
@@ -42,13 +42,13 @@ def test_a_template_title_already_in_use_gets_a_message(cast, login):
 
 
 def test_an_unknown_template_is_404(cast, login):
-    response = login(cast.admin).get(reverse("missions:template_use", args=["acme", "nope"]))
+    response = login(cast.admin).get(reverse("metrics:template_use", args=["acme", "nope"]))
     assert response.status_code == 404
 
 
 def test_a_member_cannot_create_from_a_template(cast, login):
     response = login(cast.member).post(
-        reverse("missions:template_use", args=["acme", "net-zero-operations"])
+        reverse("metrics:template_use", args=["acme", "net-zero-operations"])
     )
     assert response.status_code == 403
     assert not Mission.objects.exists()
