@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest
 from metrics.models import Metric
 from missions.access import get_mission_for_user
 from missions.models import Mission
+from orgs import policy
 from orgs.models import Membership, Organisation
 
 
@@ -35,6 +36,6 @@ def get_metric_for_user(
     if metric is None:
         raise Http404
     metric.mission = mission
-    if check_in and not metric.can_check_in(membership, mission):
+    if check_in and not policy.can_check_in(membership, metric, mission):
         raise PermissionDenied("Only admins, the mission's owner and the metric's owner check in.")
     return org, membership, mission, metric

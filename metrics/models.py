@@ -14,7 +14,6 @@ from core.versioned import Versioned
 from metrics import progress as calc
 from metrics.progress import Status
 from missions.models import WEIGHT_VALIDATORS, Goal, Mission
-from orgs.models import Membership, Role
 
 
 class MetricKind(models.TextChoices):
@@ -168,13 +167,6 @@ class Metric(Versioned, AuditedModel):
         if expected is None:
             return Status.NO_DATA
         return calc.status(self.progress(), expected, self.latest_confidence or None)
-
-    def can_check_in(self, membership: Membership, mission: Mission) -> bool:
-        """Admins, the mission's owner and the metric's owner record readings."""
-        return membership.has_role(Role.ADMIN) or (
-            membership.has_role(Role.MEMBER)
-            and membership.user_id in (self.owner_id, mission.owner_id)
-        )
 
     def check_reading(self, value: Decimal) -> None:
         """A value this metric's format allows: yes/no is 1 or 0, a percentage 0 to 100."""

@@ -4,8 +4,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
 from missions.models import Mission, MissionQuerySet
+from orgs import policy
 from orgs.access import get_org_for_user
-from orgs.models import Membership, Organisation, Role
+from orgs.models import Membership, Organisation
+from orgs.roles import Role
 
 
 def get_mission_for_user(
@@ -27,6 +29,6 @@ def get_mission_for_user(
     if mission is None:
         raise Http404
     mission.organisation = org  # already loaded; saves a query wherever URLs are built
-    if edit and not mission.can_edit(membership):
+    if edit and not policy.can_edit_mission(membership, mission):
         raise PermissionDenied("Only admins and the mission's owner can change it.")
     return org, membership, mission

@@ -17,7 +17,8 @@ from audit.tracking import AuditedModel, AuditedQuerySet
 from core.slugs import unique_slug
 from core.versioned import Versioned
 from missions.health import HealthFacts, HealthIssue, mission_health
-from orgs.models import Membership, Organisation, Role, Stakeholder, Team
+from orgs import policy
+from orgs.models import Membership, Organisation, Stakeholder, Team
 
 
 class MissionStatus(models.TextChoices):
@@ -91,14 +92,13 @@ class MissionQuerySet(AuditedQuerySet, models.QuerySet["Mission"]):
         return self.filter(archived_at__isnull=True)
 
     def visible_to(self, membership: Membership) -> "MissionQuerySet":
-        """Private missions are for admins and their owner; the rest for every member."""
+        """The organisation's missions this person may see (orgs.policy.can_see_mission)."""
         # The organisation comes along: every mission link is built from its slug.
         missions = self.filter(organisation_id=membership.organisation_id).select_related(
             "organisation"
         )
-        if membership.has_role(Role.ADMIN):
-            return missions
-        return missions.filter(~Q(visibility=Visibility.PRIVATE) | Q(owner_id=membership.user_id))
+        visible = policy.visible_missions(membership)
+        return missions if visible is None else missions.filter(visible)
 
 
 class Mission(Versioned, AuditedModel):
@@ -233,12 +233,6 @@ class Mission(Versioned, AuditedModel):
                 lead_team_count=sum(1 for a in alignments if a.role == AlignmentRole.LEAD),
                 stakeholder_count=stakeholder_count,
             )
-        )
-
-    def can_edit(self, membership: Membership) -> bool:
-        """Admins and the mission's owner edit it; everyone else reads."""
-        return membership.has_role(Role.ADMIN) or (
-            membership.has_role(Role.MEMBER) and self.owner_id == membership.user_id
         )
 
 

@@ -17,7 +17,8 @@ from django.shortcuts import resolve_url
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
-from orgs.models import Membership, Organisation, Role
+from orgs.models import Membership, Organisation
+from orgs.roles import Role
 
 ORG_SESSION_KEY = "current_org"
 

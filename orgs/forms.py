@@ -10,7 +10,9 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from orgs.models import Membership, Organisation, Role, Team, User
+from orgs import policy
+from orgs.models import Membership, Organisation, Team, User
+from orgs.roles import Role
 
 
 class SignupForm(BaseUserCreationForm):
@@ -90,11 +92,9 @@ class InvitationForm(forms.Form):
 
     def __init__(self, *args: Any, inviter: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if inviter.role != Role.OWNER:
-            # Only owners make owners.
-            role = self.fields["role"]
-            assert isinstance(role, forms.ChoiceField)
-            role.choices = [c for c in Role.choices if c[0] != Role.OWNER]
+        role = self.fields["role"]
+        assert isinstance(role, forms.ChoiceField)
+        role.choices = [(r.value, r.label) for r in policy.roles_granted_by(inviter)]
 
 
 class RoleForm(forms.Form):

@@ -15,6 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from orgs import policy
+from orgs.roles import Role
+
 INVITATION_LIFETIME = timedelta(days=7)
 
 logger = logging.getLogger(__name__)
@@ -227,21 +230,6 @@ class Organisation(models.Model):
         return zone
 
 
-class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    ADMIN = "admin", "Admin"
-    MEMBER = "member", "Member"
-    VIEWER = "viewer", "Viewer"
-
-    @classmethod
-    def at_least(cls, role: str, minimum: str) -> bool:
-        return ROLE_RANK[cls(role)] >= ROLE_RANK[cls(minimum)]
-
-
-# Higher outranks lower: an admin can do all a member can.
-ROLE_RANK = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2, Role.OWNER: 3}
-
-
 class Membership(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(
@@ -270,13 +258,14 @@ class Membership(models.Model):
     def has_role(self, minimum: str) -> bool:
         return Role.at_least(self.role, minimum)
 
+    # For templates; the rules are the policy's.
     @property
     def can_manage(self) -> bool:
-        return self.has_role(Role.ADMIN)
+        return policy.can_manage(self)
 
     @property
     def can_contribute(self) -> bool:
-        return self.has_role(Role.MEMBER)
+        return policy.can_contribute(self)
 
 
 class Team(models.Model):

@@ -5,15 +5,16 @@ from django.utils import timezone
 
 from core.enqueue import enqueue_on_commit
 from core.slugs import unique_slug
+from orgs import policy
 from orgs.models import (
     Invitation,
     Membership,
     Organisation,
-    Role,
     User,
     invitation_expiry,
     new_invitation_token,
 )
+from orgs.roles import Role
 from orgs.signals import member_leaving
 
 
@@ -119,7 +120,7 @@ def _lock_owners(organisation: Organisation) -> list[Membership]:
 def membership_change_role(membership: Membership, role: str, changed_by: Membership) -> None:
     if role == membership.role:
         return
-    if Role.OWNER in (role, membership.role) and changed_by.role != Role.OWNER:
+    if Role.OWNER in (role, membership.role) and not policy.can_change_owners(changed_by):
         raise RuleBroken("Only an owner can make someone an owner or change an owner's role.")
     owners = _lock_owners(membership.organisation)
     if membership.role == Role.OWNER and len(owners) <= 1:
@@ -130,7 +131,7 @@ def membership_change_role(membership: Membership, role: str, changed_by: Member
 
 @transaction.atomic
 def membership_remove(membership: Membership, removed_by: Membership) -> None:
-    if membership.role == Role.OWNER and removed_by.role != Role.OWNER:
+    if membership.role == Role.OWNER and not policy.can_change_owners(removed_by):
         raise RuleBroken("Only an owner can remove an owner.")
     owners = _lock_owners(membership.organisation)
     if membership.role == Role.OWNER and len(owners) <= 1:

@@ -24,8 +24,9 @@ from orgs.forms import (
     TeamForm,
     TeamMemberForm,
 )
-from orgs.models import Invitation, Membership, Organisation, Role, TeamMember, User
+from orgs.models import Invitation, Membership, Organisation, TeamMember, User
 from orgs.portability import ExportBroken, organisation_export
+from orgs.roles import Role
 from orgs.services import (
     RuleBroken,
     account_signup,

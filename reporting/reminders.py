@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import reduce
 from operator import or_
+from typing import NamedTuple
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -28,7 +29,8 @@ from django.utils import timezone
 
 from metrics.models import CADENCE_DAYS, Cadence, Metric
 from metrics.progress import Status
-from missions.models import MissionStatus, Visibility
+from missions.models import MissionStatus
+from orgs import policy
 from orgs.emails import (
     Bar,
     Claim,
@@ -38,7 +40,7 @@ from orgs.emails import (
     organisation_email,
     sending_day,
 )
-from orgs.models import EmailKind, Membership, Organisation, Role, User
+from orgs.models import EmailKind, Membership, Organisation, User
 from orgs.unsubscribe import Topic, unsubscribe_url
 
 logger = logging.getLogger(__name__)
@@ -60,9 +62,6 @@ CATCH_UP_DAYS = 2
 # Local dates differ from UTC's by up to a day either way (UTC-12 to UTC+14), and a
 # recipient's sending day is the day before until their hour.
 ZONE_SLACK_BEFORE, ZONE_SLACK_AFTER = 2, 1
-
-CONTRIBUTOR_ROLES = (Role.MEMBER, Role.ADMIN, Role.OWNER)
-MANAGER_ROLES = (Role.ADMIN, Role.OWNER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,11 +231,32 @@ def _membership_of(user_field: str) -> FilteredRelation:
     )
 
 
-def _may_check_in(role: str | None, visibility: str, owns_mission: bool) -> bool:
-    """Whether someone with this role may check in, and may see the mission: a private
-    mission is for admins and its owner, and its name must not reach anyone else's inbox."""
-    return role in CONTRIBUTOR_ROLES and (
-        visibility != Visibility.PRIVATE or role in MANAGER_ROLES or owns_mission
+class _Reader(NamedTuple):
+    """A person as the policy reads them, from the sweep's row."""
+
+    role: str
+    user_id: int
+
+
+class _Mission(NamedTuple):
+    visibility: str
+    owner_id: int | None
+
+
+class _Metric(NamedTuple):
+    owner_id: int | None
+
+
+def _may_check_in(
+    role: str | None, user_id: int | None, metric_owner_id: int | None, mission: _Mission
+) -> bool:
+    """Whether this person may check in on the metric and see its mission: a private
+    mission's name must not reach anyone else's inbox."""
+    if role is None or user_id is None:
+        return False
+    reader = _Reader(role, user_id)
+    return policy.can_see_mission(reader, mission) and policy.can_check_in(
+        reader, _Metric(metric_owner_id), mission
     )
 
 
@@ -368,8 +388,9 @@ def _decisions(
     for row in rows:
         owner, mission_owner = people.get(row[5]), people.get(row[6])
         organisation = organisations[row[7]]
-        owner_can = _may_check_in(row[9], row[8], row[5] == row[6])
-        mission_owner_can = _may_check_in(row[10], row[8], True)
+        mission = _Mission(visibility=row[8], owner_id=row[6])
+        owner_can = _may_check_in(row[9], row[5], row[5], mission)
+        mission_owner_can = _may_check_in(row[10], row[6], row[5], mission)
         # A metric nobody owns is its mission owner's to check in on.
         reminded = owner or mission_owner
         if _wants_reminders(reminded, owner_can if owner else mission_owner_can):

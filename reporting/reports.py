@@ -51,7 +51,8 @@ from metrics.rollups import MetricProgress, Rollup, mission_progress
 from metrics.templatetags.metric_charts import CHART_SIZES, axis_unit
 from missions.markdown import render_markdown
 from missions.models import Goal, Mission, MissionQuerySet, Report, StakeholderLink, Visibility
-from orgs.models import Membership, Organisation, Role, User
+from orgs import policy
+from orgs.models import Membership, Organisation, User
 
 # Bumped when the document's shape changes, so old snapshots can still be read.
 SCHEMA = 1
@@ -123,39 +124,14 @@ def organisation_today(organisation: Organisation) -> date:
 
 
 def can_draft_reports(membership: Membership) -> bool:
-    """Admins, and members who own a live mission (they report on their own missions)."""
-    if membership.has_role(Role.ADMIN):
-        return True
-    return (
-        membership.has_role(Role.MEMBER)
+    """orgs.policy.can_draft_reports, with whether they own a live mission looked up."""
+    owns_a_live_mission = (
+        policy.can_contribute(membership)
         and Mission.objects.live()
         .filter(organisation_id=membership.organisation_id, owner_id=membership.user_id)
         .exists()
     )
-
-
-def can_edit_report(
-    membership: Membership, report: Report, owner_ids: Sequence[int | None]
-) -> bool:
-    """Admins, and a member who owns every mission in it (or wrote it, while it has none).
-
-    `owner_ids` are the owners of the report's missions, one per mission.
-    """
-    if membership.has_role(Role.ADMIN):
-        return True
-    if not membership.has_role(Role.MEMBER):
-        return False
-    if owner_ids:
-        return all(owner == membership.user_id for owner in owner_ids)
-    return report.author_id == membership.user_id
-
-
-def can_see_report(membership: Membership, report: Report, owner_ids: Sequence[int | None]) -> bool:
-    """Everyone in the organisation reads a published report; a draft is for admins, its
-    author and the owners of its missions."""
-    if report.is_published or membership.has_role(Role.ADMIN):
-        return True
-    return report.author_id == membership.user_id or membership.user_id in owner_ids
+    return policy.can_draft_reports(membership, owns_a_live_mission=owns_a_live_mission)
 
 
 def editable_missions(membership: Membership) -> MissionQuerySet:
@@ -165,7 +141,7 @@ def editable_missions(membership: Membership) -> MissionQuerySet:
     Never private ones: everyone in the organisation reads a published report, and it
     can be shared outside it."""
     missions = Mission.objects.visible_to(membership).live().exclude(visibility=Visibility.PRIVATE)
-    if membership.has_role(Role.ADMIN):
+    if policy.can_manage(membership):
         return missions
     return missions.filter(owner_id=membership.user_id)
 

@@ -14,7 +14,8 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 
-from orgs.models import Membership, Organisation, Role, User
+from orgs.models import Membership, Organisation, User
+from orgs.roles import Role
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 SERVICES_REQUIRED = os.environ.get("WAYMARK_REQUIRE_SERVICES") == "1"

@@ -4,7 +4,8 @@ from decimal import Decimal
 import factory
 from django.utils.text import slugify
 
-from orgs.models import Invitation, Membership, Organisation, Role, Team, TeamMember, User
+from orgs.models import Invitation, Membership, Organisation, Team, TeamMember, User
+from orgs.roles import Role
 
 PASSWORD = "correct horse battery staple"
 

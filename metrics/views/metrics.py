@@ -16,6 +16,7 @@ from metrics.forecast import forecast
 from metrics.forms import MetricForm
 from metrics.services import metric_refresh_latest
 from missions.access import get_mission_for_user
+from orgs import policy
 from orgs.models import User
 
 
@@ -126,7 +127,7 @@ def metric_detail(
             "expected": metric.expected_progress(today),
             "status": metric.status(today),
             "forecast": trend,
-            "can_check_in": metric.can_check_in(membership, mission),
-            "can_edit": mission.can_edit(membership),
+            "can_check_in": policy.can_check_in(membership, metric, mission),
+            "can_edit": policy.can_edit_mission(membership, mission),
         },
     )

@@ -27,6 +27,7 @@ from metrics.models import CheckIn, Metric
 from metrics.progress import Status
 from metrics.services import CheckInConflict, checkin_record
 from missions.models import Mission
+from orgs import policy
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation, User
 
@@ -154,7 +155,7 @@ def _row(
     recorded: CheckIn | None = None,
 ) -> CheckInRow:
     due = due_on(metric)
-    can_check_in = metric.can_check_in(membership, metric.mission)
+    can_check_in = policy.can_check_in(membership, metric, metric.mission)
     row = CheckInRow(
         metric=metric,
         due_on=due,
@@ -264,7 +265,7 @@ def my_checkin(request: HttpRequest, org_slug: str, metric_uid: Any) -> HttpResp
     metric = get_object_or_404(
         owned_metrics(membership).select_related("mission__organisation", "goal"), uid=metric_uid
     )
-    if not metric.can_check_in(membership, metric.mission):
+    if not policy.can_check_in(membership, metric, metric.mission):
         raise PermissionDenied("Viewers read; members, mission owners and admins check in.")
     today = timezone.localdate()
     form = RowCheckInForm(request.POST, metric=metric, today=today)

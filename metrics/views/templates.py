@@ -11,7 +11,8 @@ from metrics.services import mission_create_from_template
 from missions.forms import TemplateUseForm
 from missions.models import Mission
 from orgs.access import get_org_for_user
-from orgs.models import Role, User
+from orgs.models import User
+from orgs.roles import Role
 
 
 @login_required

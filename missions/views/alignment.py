@@ -18,6 +18,7 @@ from missions.access import get_mission_for_user
 from missions.alignment import FULL_CAPACITY, Commitment, alignment_matrix, resource_groups
 from missions.forms import AlignmentForm, ResourceForm
 from missions.models import Alignment, AlignmentRole, Mission, Resource
+from orgs import policy
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation
 
@@ -51,7 +52,7 @@ def _tab_context(
     notice: str = "",
 ) -> dict[str, Any]:
     alignments = list(mission.alignments.select_related("team").annotate(team_load=_team_load()))
-    can_edit = mission.can_edit(membership)
+    can_edit = policy.can_edit_mission(membership, mission)
     return {
         "org": org,
         "membership": membership,

@@ -16,7 +16,9 @@ from missions import ideas
 from missions.access import get_mission_for_user
 from missions.forms import IdeaAcceptForm, IdeaDeclineForm, IdeaForm
 from missions.models import Goal, Idea, IdeaState, IdeaSupport, Mission
-from orgs.models import Membership, Organisation, Role, User
+from orgs import policy
+from orgs.models import Membership, Organisation, User
+from orgs.roles import Role
 from orgs.services import RuleBroken
 
 
@@ -41,7 +43,7 @@ def _context(
         "membership": membership,
         "mission": mission,
         "tab": "ideas",
-        "can_edit": mission.can_edit(membership),
+        "can_edit": policy.can_edit_mission(membership, mission),
         "form": IdeaForm(),
     } | extra
 

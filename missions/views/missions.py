@@ -26,8 +26,10 @@ from metrics.rollups import MissionProgress, mission_progress
 from missions.access import get_mission_for_user
 from missions.forms import GoalForm, MilestoneForm, MissionForm
 from missions.models import Goal, IdeaState, Milestone, Mission, MissionStatus, StakeholderLink
+from orgs import policy
 from orgs.access import get_org_for_user
-from orgs.models import Membership, Organisation, Role, User
+from orgs.models import Membership, Organisation, User
+from orgs.roles import Role
 
 
 @login_required
@@ -170,7 +172,7 @@ def _detail_context(
     alignments = list(mission.alignments.select_related("team"))
     milestones = list(mission.milestones.all())
     progress = mission_progress(goals, loose, today)
-    can_edit = mission.can_edit(membership)
+    can_edit = policy.can_edit_mission(membership, mission)
     return {
         "org": org,
         "membership": membership,
@@ -197,7 +199,7 @@ def _detail_context(
 @require_GET
 def mission_detail(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug)
-    can_edit = mission.can_edit(membership)
+    can_edit = policy.can_edit_mission(membership, mission)
 
     def render_body(_: list[int]) -> dict[int, str]:
         context = _detail_context(org, membership, mission, CSRF_STAND_IN)

@@ -20,8 +20,10 @@ from core.responses import refused_status
 from missions.access import get_mission_for_user
 from missions.forms import StakeholderForm, StakeholderLinkEditForm, StakeholderLinkForm
 from missions.models import Mission, StakeholderLink
+from orgs import policy
 from orgs.access import get_org_for_user
-from orgs.models import Membership, Organisation, Role, Stakeholder, StakeholderKind
+from orgs.models import Membership, Organisation, Stakeholder, StakeholderKind
+from orgs.roles import Role
 
 # --- The register ---------------------------------------------------------------------
 
@@ -138,7 +140,7 @@ def _tab_context(
         "membership": membership,
         "mission": mission,
         "tab": "stakeholders",
-        "can_edit": mission.can_edit(membership),
+        "can_edit": policy.can_edit_mission(membership, mission),
         "links": mission.stakeholder_links.select_related("stakeholder"),
         "form": form,
         "today": timezone.localdate(),

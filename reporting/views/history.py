@@ -13,7 +13,8 @@ from audit.models import Change, Subject
 from metrics.access import get_metric_for_user
 from missions.access import get_mission_for_user
 from orgs.access import get_org_for_user
-from orgs.models import Organisation, Role
+from orgs.models import Organisation
+from orgs.roles import Role
 from reporting.history import entries
 
 PER_PAGE = 25

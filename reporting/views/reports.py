@@ -28,6 +28,7 @@ from core.responses import refused_status
 from metrics import chart_images
 from missions.forms import DateInput
 from missions.models import Mission, MissionStatus, Report, Visibility
+from orgs import policy
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation, User
 from reporting import pdf, reports, sharing
@@ -37,8 +38,6 @@ from reporting.reports import (
     ReportRefused,
     already_published,
     can_draft_reports,
-    can_edit_report,
-    can_see_report,
     draft_document,
     editable_missions,
     month_period,
@@ -244,9 +243,9 @@ def _report_for_user(
         list[int | None],
         SimpleLazyObject(lambda: list(report.missions.values_list("owner_id", flat=True))),
     )
-    if not can_see_report(membership, report, owner_ids):
+    if not policy.can_see_report(membership, report, owner_ids):
         raise Http404
-    if edit and not can_edit_report(membership, report, owner_ids):
+    if edit and not policy.can_edit_report(membership, report, owner_ids):
         raise PermissionDenied(
             "A report is changed by admins and by whoever owns every mission in it."
         )
@@ -404,7 +403,11 @@ def _cannot_draft() -> PermissionDenied:
 def report_detail(request: HttpRequest, org_slug: str, report_uid: Any) -> HttpResponse:
     org, membership, report, owners = _report_for_user(request, org_slug, report_uid)
     return _detail(
-        request, org, membership, report, can_edit=can_edit_report(membership, report, owners)
+        request,
+        org,
+        membership,
+        report,
+        can_edit=policy.can_edit_report(membership, report, owners),
     )
 
 
@@ -492,7 +495,7 @@ def report_chart(
         .defer("snapshot")  # read only if the chart is not in the cache
         .order_by()[:1]
     )
-    if not found or not can_see_report(membership, found[0], owner_ids=()):
+    if not found or not policy.can_see_report(membership, found[0], mission_owner_ids=()):
         raise Http404
     report = found[0]
     svg = sharing.report_chart(report, chart_key)
@@ -519,7 +522,7 @@ def report_pdf(request: HttpRequest, org_slug: str, report_uid: Any) -> HttpResp
             org,
             membership,
             report,
-            can_edit=can_edit_report(membership, report, owners),
+            can_edit=policy.can_edit_report(membership, report, owners),
             error=str(error),
             status=503,
         )

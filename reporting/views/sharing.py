@@ -18,7 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from missions.access import get_mission_for_user
 from missions.models import Mission, Report, ShareLink, ShareTarget, Visibility
 from orgs.access import get_org_for_user
-from orgs.models import Membership, Organisation, Role, User
+from orgs.models import Membership, Organisation, User
+from orgs.roles import Role
 from reporting.sharing import is_shareable
 
 # --- Forms ----------------------------------------------------------------------------------

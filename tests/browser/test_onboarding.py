@@ -8,7 +8,8 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
-from orgs.models import Membership, Organisation, Role
+from orgs.models import Membership, Organisation
+from orgs.roles import Role
 
 pytestmark = pytest.mark.browser
 

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from metrics.models import Cadence, Metric
 from metrics.services import checkin_record
-from orgs.models import DeliveryState, EmailDelivery, EmailKind, Role, User
+from orgs.models import DeliveryState, EmailDelivery, EmailKind, User
+from orgs.roles import Role
 from reporting.reminders import pending_reminders, reminder_batches, reminders_send
 from reporting.tasks import send_reminders, sweep_reminders
 from tests.factories import MembershipFactory, MetricFactory, UserFactory

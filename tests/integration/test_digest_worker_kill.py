@@ -14,7 +14,8 @@ from django.conf import settings
 
 from metrics.models import CheckIn
 from metrics.services import checkin_record
-from orgs.models import DeliveryState, EmailDelivery, Organisation, Role, User
+from orgs.models import DeliveryState, EmailDelivery, Organisation, User
+from orgs.roles import Role
 from tests.conftest import require_service
 from tests.factories import (
     MembershipFactory,

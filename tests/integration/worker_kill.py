@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from metrics.models import Metric
-from orgs.models import DeliveryState, EmailDelivery, Organisation, Role, User
+from orgs.models import DeliveryState, EmailDelivery, Organisation, User
+from orgs.roles import Role
 from tests.factories import (
     MembershipFactory,
     MetricFactory,

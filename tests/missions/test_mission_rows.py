@@ -14,7 +14,7 @@ from pytest_django.asserts import assertInHTML
 from metrics.models import Metric
 from metrics.rollups import mission_progress
 from metrics.services import checkin_record
-from orgs.models import Role
+from orgs.roles import Role
 from tests.factories import (
     GoalFactory,
     IdeaFactory,

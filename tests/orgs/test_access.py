@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orgs.access import get_org_for_user
-from orgs.models import Role
+from orgs.roles import Role
 from tests.factories import MilestoneFactory, MissionFactory
 
 

@@ -3,7 +3,8 @@ import re
 from django.core import mail
 from django.urls import reverse
 
-from orgs.models import Membership, Organisation, Role, User
+from orgs.models import Membership, Organisation, User
+from orgs.roles import Role
 from tests.factories import PASSWORD, UserFactory
 
 SIGNUP = {

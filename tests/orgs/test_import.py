@@ -19,7 +19,7 @@ from metrics.models import CheckIn, Metric
 from metrics.services import checkin_correct
 from missions.forms import GoalForm
 from missions.models import Goal, Mission, Report, ShareLink, ShareTarget
-from orgs.models import EmailDelivery, Membership, Organisation, Role, User
+from orgs.models import EmailDelivery, Membership, Organisation, User
 from orgs.portability import (
     SECRET_FIELDS,
     USER_FIELDS,
@@ -28,6 +28,7 @@ from orgs.portability import (
     organisation_models,
     soft_references,
 )
+from orgs.roles import Role
 from reporting.reports import report_publish, report_supersede
 from tests.factories import (
     PASSWORD,

@@ -4,7 +4,8 @@ from django.core import mail
 from django.urls import reverse
 
 from orgs.emails import invitation_email_send
-from orgs.models import Invitation, Membership, Role, User
+from orgs.models import Invitation, Membership, User
+from orgs.roles import Role
 from orgs.tasks import sweep_invitations
 from tests.factories import PASSWORD, InvitationFactory, UserFactory
 

@@ -1,6 +1,7 @@
 from django.urls import reverse
 
-from orgs.models import Membership, Role
+from orgs.models import Membership
+from orgs.roles import Role
 from tests.factories import (
     InvitationFactory,
     MembershipFactory,

@@ -1,6 +1,7 @@
 from django.urls import reverse
 
-from orgs.models import Membership, Organisation, Role
+from orgs.models import Membership, Organisation
+from orgs.roles import Role
 from tests.factories import OrganisationFactory
 
 

@@ -27,7 +27,8 @@ from missions.models import (
     ShareLink,
     StakeholderLink,
 )
-from orgs.models import Invitation, Membership, Role, Stakeholder, Team, User
+from orgs.models import Invitation, Membership, Stakeholder, Team, User
+from orgs.roles import Role
 from tests.factories import StakeholderFactory, TeamFactory
 
 FORGED_TOKEN = "a-token-the-poster-chose-0123456789-abcdefghijk"

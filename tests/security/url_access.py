@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from orgs.models import Role
+from orgs.roles import Role
 
 ACTORS = ("anonymous", "outsider", "viewer", "member", "admin", "owner")
 METHODS = ("get", "post", "htmx")  # htmx: a POST with the HX-Request header

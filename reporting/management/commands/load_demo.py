@@ -7,7 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from orgs.models import Membership, Organisation, Role, Team, TeamMember, User
+from orgs.models import Membership, Organisation, Team, TeamMember, User
+from orgs.roles import Role
 
 DEMO_PASSWORD = "waymark-demo"  # noqa: S105 -- printed for people trying the demo locally
 DEMO_PEOPLE = [

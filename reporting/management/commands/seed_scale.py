@@ -42,13 +42,13 @@ from orgs.models import (
     DigestFrequency,
     Membership,
     Organisation,
-    Role,
     Stakeholder,
     StakeholderKind,
     Team,
     TeamMember,
     User,
 )
+from orgs.roles import Role
 from reporting.reports import month_period, period_label, report_publish
 
 MISSIONS, GOALS_PER_MISSION, MEMBERS, TEAMS, STAKEHOLDERS = 30, 4, 200, 40, 100
