@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from orgs import preferences
 from orgs import views as org_views
 from orgs.forms import LoginForm
 from reporting.views import public as public_views
@@ -14,13 +13,13 @@ urlpatterns = [
     path("accounts/profile/", org_views.account_profile, name="account_profile"),
     path("orgs/new/", org_views.org_create, name="org_create"),
     path("invitations/<str:token>/", org_views.invitation_detail, name="invitation_accept"),
-    path("accounts/emails/", preferences.email_preferences, name="email_preferences"),
+    path("accounts/emails/", org_views.email_preferences, name="email_preferences"),
     path(
         "accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     # Signed and login-free: the link at the bottom of every reminder and digest.
-    path("unsubscribe/<str:token>/", preferences.unsubscribe, name="unsubscribe"),
+    path("unsubscribe/<str:token>/", org_views.unsubscribe, name="unsubscribe"),
     path("o/<slug:org_slug>/", include("orgs.urls")),
     # metrics before missions: /missions/templates/ is not a mission called "templates".
     path("o/<slug:org_slug>/", include("metrics.urls")),

@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from orgs import policy
-from orgs.models import Membership, Organisation, Team, User
+from orgs.models import TIME_ZONE_CHOICES, Membership, Organisation, Team, User, Weekday
 from orgs.roles import Role
 
 
@@ -236,3 +236,27 @@ class ProfileForm(forms.ModelForm):
         if changing and not self.instance.check_password(data.get("password") or ""):
             self.add_error("password", "Enter your current password to change your email address.")
         return data
+
+
+HOUR_CHOICES = [(hour, f"{hour:02d}:00") for hour in range(24)]
+
+
+class EmailPreferencesForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = (
+            "receive_reminders",
+            "receive_digest",
+            "digest_weekday",
+            "reminder_hour",
+            "time_zone",
+        )
+        widgets = {"reminder_hour": forms.Select(choices=HOUR_CHOICES)}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        weekday = self.fields["digest_weekday"]
+        zone = self.fields["time_zone"]
+        assert isinstance(weekday, forms.TypedChoiceField) and isinstance(zone, forms.ChoiceField)
+        weekday.choices = [("", "The first day of each organisation’s week"), *Weekday.choices]
+        zone.choices = [("", "Each organisation’s time zone"), *TIME_ZONE_CHOICES]

@@ -77,7 +77,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
-    # What email they get, and when (orgs.preferences). A blank time zone or digest day
+    # What email they get, and when (orgs.views.email_preferences). A blank time zone or digest day
     # means each organisation's own.
     time_zone = models.CharField(
         max_length=64,

@@ -1,19 +1,23 @@
 import logging
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core import signing
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.slugs import unique_slug
 from orgs.access import ORG_SESSION_KEY, get_org_for_user
 from orgs.forms import (
+    EmailPreferencesForm,
     InvitationForm,
     InvitedSignupForm,
     NewOrganisationForm,
@@ -24,7 +28,7 @@ from orgs.forms import (
     TeamForm,
     TeamMemberForm,
 )
-from orgs.models import Invitation, Membership, Organisation, TeamMember, User
+from orgs.models import DigestFrequency, Invitation, Membership, Organisation, TeamMember, User
 from orgs.portability import ExportBroken, organisation_export
 from orgs.roles import Role
 from orgs.services import (
@@ -36,6 +40,7 @@ from orgs.services import (
     membership_remove,
     organisation_create,
 )
+from orgs.unsubscribe import subscription_for
 
 logger = logging.getLogger(__name__)
 
@@ -389,3 +394,62 @@ def team_member_remove(
         team.save(update_fields=["lead"])
     messages.success(request, f"{target.user} is no longer in {team.name}.")
     return redirect(team)
+
+
+# --- Email preferences, and the signed link that stops them without a login ---
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_preferences(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    form = EmailPreferencesForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Email preferences saved.")
+        return redirect("email_preferences")
+    memberships = (
+        Membership.objects.filter(user=request.user)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+    return render(
+        request,
+        "orgs/preferences.html",
+        {"form": form, "memberships": memberships},
+        status=400 if form.errors else 200,
+    )
+
+
+# The signed token is the authority here, not a session: mail clients' one-click
+# unsubscribe (RFC 8058) POSTs without a CSRF token, and a forger would need the token.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks (link scanners follow links; they must not unsubscribe anyone); POST, from
+    the page's button or the mail client's one-click, does it. An undo switches back."""
+    try:
+        subscription = subscription_for(token)
+    except signing.BadSignature:
+        logger.warning("Refused an unsubscribe link with a bad signature")
+        return render(request, "orgs/unsubscribe_invalid.html", status=400)
+    if subscription is None:
+        return render(request, "orgs/unsubscribe.html", {"gone": True})
+    context: dict[str, Any] = {"subscription": subscription, "topic": subscription.topic.label}
+    if request.method == "POST":
+        switch_on = request.POST.get("resubscribe") == "1"
+        if subscription.stakeholder is not None:
+            # Remembered on the page, so that an undo restores weekly or monthly.
+            context["frequency"] = subscription.stakeholder.digest_frequency
+        subscription.switch(
+            on=switch_on, frequency=request.POST.get("frequency", DigestFrequency.MONTHLY)
+        )
+        logger.info(
+            "%s %s for %s",
+            "Resubscribed to" if switch_on else "Unsubscribed from",
+            subscription.topic,
+            subscription.email,
+        )
+        context["done"] = "resubscribed" if switch_on else "unsubscribed"
+    context["is_on"] = subscription.is_on
+    return render(request, "orgs/unsubscribe.html", context)

@@ -56,7 +56,7 @@ CATCH_UP_DAYS = 2
 
 
 @dataclass(frozen=True, slots=True)
-class Period:
+class DigestPeriod:
     """The days a digest covers, both included, and the key that makes it go once."""
 
     first: date
@@ -86,7 +86,7 @@ def _week_start(day: date, organisation: Organisation) -> date:
 
 def member_digest_period(
     membership: Membership, now: datetime, *, upcoming: bool = False
-) -> Period | None:
+) -> DigestPeriod | None:
     """The week this person's digest covers, if it is due now.
 
     Due from their digest day, at their hour, for CATCH_UP_DAYS (but not into the next
@@ -103,7 +103,7 @@ def member_digest_period(
     )
     if not upcoming and not 0 <= (day - send_on).days <= CATCH_UP_DAYS:
         return None
-    return Period(
+    return DigestPeriod(
         first=send_on - timedelta(days=7),
         last=send_on - timedelta(days=1),
         send_on=send_on,
@@ -111,7 +111,7 @@ def member_digest_period(
     )
 
 
-def stakeholder_digest_period(stakeholder: Stakeholder, now: datetime) -> Period | None:
+def stakeholder_digest_period(stakeholder: Stakeholder, now: datetime) -> DigestPeriod | None:
     """The last week (or calendar month) before this one, due from the first morning of
     this one."""
     organisation = stakeholder.organisation
@@ -126,7 +126,7 @@ def stakeholder_digest_period(stakeholder: Stakeholder, now: datetime) -> Period
         return None
     if (day - send_on).days > CATCH_UP_DAYS:
         return None
-    return Period(
+    return DigestPeriod(
         first=first,
         last=send_on - timedelta(days=1),
         send_on=send_on,
@@ -152,7 +152,7 @@ def _metrics_with_reading_before(day: date) -> QuerySet[Metric]:
     )
 
 
-def _with_progress(missions: QuerySet[Mission], period: Period) -> list[Mission]:
+def _with_progress(missions: QuerySet[Mission], period: DigestPeriod) -> list[Mission]:
     metrics = _metrics_with_reading_before(period.first)
     return list(
         missions.select_related("organisation", "owner")
@@ -293,7 +293,7 @@ class MissionNews:
         return render_to_string("emails/_digest_mission.txt", {"news": self})
 
 
-def _news(missions: list[Mission], period: Period, today: date) -> list[MissionNews]:
+def _news(missions: list[Mission], period: DigestPeriod, today: date) -> list[MissionNews]:
     return [
         MissionNews(
             mission=mission,
@@ -318,7 +318,7 @@ def _by_mission[T](rows: Iterable[T], mission_of: Callable[[T], int]) -> dict[in
 @dataclass
 class MemberDigest:
     membership: Membership
-    period: Period
+    period: DigestPeriod
     news: list[MissionNews]
 
     @property
@@ -394,7 +394,7 @@ CHECKIN_LINE = (
 
 
 def _member_news(
-    mission_ids: Iterable[int], period: Period, zone: ZoneInfo, today: date
+    mission_ids: Iterable[int], period: DigestPeriod, zone: ZoneInfo, today: date
 ) -> dict[int, MissionNews]:
     """What happened on these missions in the period, and how they stand now: the same
     for every member whose digest covers them and whose day it is."""
@@ -433,7 +433,10 @@ def _member_news(
 
 
 def _digest_of(
-    membership: Membership, period: Period, news: dict[int, MissionNews], mission_ids: list[int]
+    membership: Membership,
+    period: DigestPeriod,
+    news: dict[int, MissionNews],
+    mission_ids: list[int],
 ) -> MemberDigest:
     theirs = [news[pk] for pk in mission_ids if pk in news]
     theirs.sort(key=_attention_first)
@@ -441,7 +444,7 @@ def _digest_of(
 
 
 def member_digest(
-    membership: Membership, period: Period, now: datetime | None = None
+    membership: Membership, period: DigestPeriod, now: datetime | None = None
 ) -> MemberDigest:
     """What happened on this person's missions in the period, and how they stand now."""
     zone = membership.user.zone_in(membership.organisation)
@@ -474,7 +477,7 @@ def member_digest_email(digest: MemberDigest, *, preview: bool = False) -> Email
 
 def member_digests_due(
     now: datetime, organisation_id: int | None = None
-) -> list[tuple[Membership, Period]]:
+) -> list[tuple[Membership, DigestPeriod]]:
     """Members whose digest is due now and not yet sent (or skipped); of one
     organisation, or of all."""
     due = []
@@ -491,7 +494,7 @@ def member_digests_due(
     return [(m, p) for m, p in due if _member_claim(m, p) not in settled]
 
 
-def _member_claim(membership: Membership, period: Period) -> Claim:
+def _member_claim(membership: Membership, period: DigestPeriod) -> Claim:
     return Claim(EmailKind.DIGEST, membership.user.email.lower(), period.key)
 
 
@@ -520,7 +523,7 @@ def member_digests_send(membership_ids: Sequence[int], now: datetime | None = No
     mission_ids = missions_by_member([membership for membership, _ in due])
     # Members of an organisation see the same news on a mission when they share its week
     # and their day (their time zones, digest days or hours may differ).
-    groups: dict[tuple[int, Period, ZoneInfo, date], set[int]] = defaultdict(set)
+    groups: dict[tuple[int, DigestPeriod, ZoneInfo, date], set[int]] = defaultdict(set)
     keys = []
     for membership, period in due:
         zone = membership.user.zone_in(membership.organisation)
@@ -561,7 +564,7 @@ def _send_or_skip[D: MemberDigest | StakeholderDigest](
 @dataclass
 class StakeholderDigest:
     stakeholder: Stakeholder
-    period: Period
+    period: DigestPeriod
     news: list[MissionNews]
 
     @property
@@ -583,7 +586,7 @@ def _shareable(organisation_id: int) -> QuerySet[Mission]:
 
 
 def stakeholder_digest(
-    stakeholder: Stakeholder, period: Period, now: datetime | None = None
+    stakeholder: Stakeholder, period: DigestPeriod, now: datetime | None = None
 ) -> StakeholderDigest:
     """Only what is shareable: each mission's public fields, progress and status, how
     many check-ins were recorded (never their notes or authors), milestones reached,
@@ -592,14 +595,14 @@ def stakeholder_digest(
 
 
 def stakeholders_digests(
-    due: Sequence[tuple[Stakeholder, Period]], now: datetime | None = None
+    due: Sequence[tuple[Stakeholder, DigestPeriod]], now: datetime | None = None
 ) -> dict[int, StakeholderDigest]:
     """Stakeholders' digests (see stakeholder_digest), by stakeholder: a mission is read
     once for everyone in the organisation following it over the same period, in a fixed
     number of queries however many stakeholders and missions."""
     now = now or timezone.now()
     # Each stakeholder's period has a key of their own; what it covers is shared.
-    groups: dict[tuple[int, date, date], list[tuple[Stakeholder, Period]]] = defaultdict(list)
+    groups: dict[tuple[int, date, date], list[tuple[Stakeholder, DigestPeriod]]] = defaultdict(list)
     for stakeholder, period in due:
         groups[(stakeholder.organisation_id, period.first, period.last)].append(
             (stakeholder, period)
@@ -655,7 +658,7 @@ def stakeholders_digests(
     return found
 
 
-def _stakeholder_claim(stakeholder: Stakeholder, period: Period) -> Claim:
+def _stakeholder_claim(stakeholder: Stakeholder, period: DigestPeriod) -> Claim:
     return Claim(EmailKind.STAKEHOLDER_DIGEST, stakeholder.email.lower(), period.key)
 
 
@@ -683,7 +686,7 @@ def _subscribed_stakeholders() -> QuerySet[Stakeholder]:
 
 def stakeholder_digests_due(
     now: datetime, organisation_id: int | None = None
-) -> list[tuple[Stakeholder, Period]]:
+) -> list[tuple[Stakeholder, DigestPeriod]]:
     due = []
     stakeholders = _subscribed_stakeholders()
     if organisation_id is not None:

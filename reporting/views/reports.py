@@ -1,10 +1,8 @@
 """Stakeholder reports: drafting, previewing, publishing, new versions and the PDF."""
 
 import logging
-from datetime import date, timedelta
 from typing import Any, cast
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -26,188 +24,28 @@ from django.views.decorators.http import (
 from core.pagecache import cached
 from core.responses import refused_status
 from metrics import chart_images
-from missions.forms import DateInput
-from missions.models import Mission, MissionStatus, Report, Visibility
+from missions.models import Mission, Report
 from orgs import policy
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation, User
 from reporting import pdf, reports, sharing
+from reporting.forms import ReportForm
 from reporting.reports import (
-    MONTH_NAMES,
     ReportConflict,
     ReportRefused,
     already_published,
     can_draft_reports,
     draft_document,
     editable_missions,
-    month_period,
     organisation_today,
-    period_label,
     published_document,
-    quarter_period,
 )
 
 logger = logging.getLogger(__name__)
 
-MONTHS_OFFERED = 13  # this month and the twelve before it
-QUARTERS_OFFERED = 6
 # A published report's charts never change; a day keeps a reader's browser from asking
 # again while they read, and private keeps shared caches from holding them at all.
 CHART_MAX_AGE = 24 * 60 * 60
-
-
-def _months(today: date) -> list[tuple[str, str]]:
-    choices = []
-    year, month = today.year, today.month
-    for _ in range(MONTHS_OFFERED):
-        choices.append((f"{year}-{month:02d}", f"{MONTH_NAMES[month - 1]} {year}"))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return choices
-
-
-def _quarters(today: date) -> list[tuple[str, str]]:
-    choices = []
-    year, quarter = today.year, (today.month + 2) // 3
-    for _ in range(QUARTERS_OFFERED):
-        first, last = MONTH_NAMES[3 * quarter - 3][:3], MONTH_NAMES[3 * quarter - 1][:3]
-        choices.append((f"{year}-Q{quarter}", f"Q{quarter} {year} ({first}–{last})"))
-        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
-    return choices
-
-
-class MissionChoices(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        assert isinstance(obj, Mission)
-        return f"{obj.title} (private)" if obj.visibility == Visibility.PRIVATE else obj.title
-
-
-class ReportForm(forms.Form):
-    """A report's title, period, missions and narrative. The period is a month, a quarter
-    or any dates; the stylesheet shows only the fields of the chosen kind."""
-
-    title = forms.CharField(
-        max_length=200,
-        required=False,
-        help_text=(
-            "Leave it empty for “Progress report” and the period, e.g. “Progress report, Q1 2026”."
-        ),
-    )
-    period = forms.ChoiceField(
-        label="Period",
-        choices=[("month", "A month"), ("quarter", "A quarter"), ("custom", "Other dates")],
-        widget=forms.RadioSelect,
-    )
-    month = forms.ChoiceField(required=False)
-    quarter = forms.ChoiceField(required=False)
-    period_start = forms.DateField(label="From", required=False, widget=DateInput())
-    period_end = forms.DateField(label="To", required=False, widget=DateInput())
-    missions = MissionChoices(
-        queryset=Mission.objects.none(),
-        to_field_name="slug",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=(
-            "Everyone in the organisation can read a published report, "
-            "and so can anyone it is shared with."
-        ),
-    )
-    narrative = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 12}),
-        help_text=(
-            "Highlights, risks and what you ask of stakeholders. Markdown: **bold**, *italic*, "
-            "# headings, - lists, [links](https://…). Progress, charts, milestones and "
-            "check-in comments are filled in for you."
-        ),
-    )
-
-    def __init__(
-        self, *args: Any, missions: Any, today: date, report: Report | None = None, **kw: Any
-    ) -> None:
-        if report is not None:
-            kw.setdefault("initial", _initial_for(report, today))
-        else:
-            previous = today.replace(day=1) - timedelta(days=1)  # in last month
-            kw.setdefault(
-                "initial",
-                {
-                    "period": "month",
-                    "month": f"{previous.year}-{previous.month:02d}",
-                    "quarter": _quarters(today)[1][0],
-                    # Active missions are what a report is usually about.
-                    "missions": [m.slug for m in missions if m.status == MissionStatus.ACTIVE],
-                },
-            )
-        super().__init__(*args, **kw)
-        self.fields["missions"].queryset = missions  # type: ignore[attr-defined]
-        self.fields["month"].choices = _months(today)  # type: ignore[attr-defined]
-        self.fields["quarter"].choices = _quarters(today)  # type: ignore[attr-defined]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        kind = data.get("period")
-        start = end = None
-        if kind == "month":
-            if not data.get("month"):
-                self.add_error("month", "Choose a month.")
-            else:
-                year, month = data["month"].split("-")
-                start, end = month_period(int(year), int(month))
-        elif kind == "quarter":
-            if not data.get("quarter"):
-                self.add_error("quarter", "Choose a quarter.")
-            else:
-                year, quarter = data["quarter"].split("-Q")
-                start, end = quarter_period(int(year), int(quarter))
-        elif kind == "custom":
-            start, end = data.get("period_start"), data.get("period_end")
-            if start is None and "period_start" not in self.errors:
-                self.add_error("period_start", "Give the first day of the period.")
-            if end is None and "period_end" not in self.errors:
-                self.add_error("period_end", "Give the last day of the period.")
-            if start and end and end < start:
-                self.add_error("period_end", "The period must end on or after the day it starts.")
-                start = end = None
-        if start and end:
-            data["period_start"], data["period_end"] = start, end
-            if not (data.get("title") or "").strip():
-                data["title"] = f"Progress report, {period_label(start, end)}"
-        return data
-
-    def save(self, report: Report) -> Report:
-        data = self.cleaned_data
-        report.title = data["title"].strip()
-        report.period_start, report.period_end = data["period_start"], data["period_end"]
-        report.narrative = data["narrative"]
-        report.save()
-        report.missions.set(data["missions"])
-        return report
-
-
-def _initial_for(report: Report, today: date) -> dict[str, Any]:
-    start, end = report.period_start, report.period_end
-    initial: dict[str, Any] = {
-        "title": report.title,
-        "narrative": report.narrative,
-        "missions": list(report.missions.values_list("slug", flat=True)),
-        "period": "custom",
-        "period_start": start,
-        "period_end": end,
-        "month": f"{today.year}-{today.month:02d}",
-        "quarter": _quarters(today)[0][0],
-    }
-    month = f"{start.year}-{start.month:02d}"
-    quarter = f"{start.year}-Q{(start.month + 2) // 3}"
-    if (start, end) == month_period(start.year, start.month) and month in dict(_months(today)):
-        initial |= {"period": "month", "month": month}
-    elif (start, end) == quarter_period(start.year, (start.month + 2) // 3) and quarter in dict(
-        _quarters(today)
-    ):
-        initial |= {"period": "quarter", "quarter": quarter}
-    return initial
-
-
-# ---- Finding a report ---------------------------------------------------------------------
 
 
 def _report_for_user(
@@ -445,7 +283,7 @@ def report_edit(request: HttpRequest, org_slug: str, report_uid: Any) -> HttpRes
 
 @login_required
 @require_POST
-def report_publish(request: HttpRequest, org_slug: str, report_uid: Any) -> HttpResponse:
+def report_publish_view(request: HttpRequest, org_slug: str, report_uid: Any) -> HttpResponse:
     org, membership, report, _ = _report_for_user(request, org_slug, report_uid, edit=True)
     assert isinstance(request.user, User)
     try:

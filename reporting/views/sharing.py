@@ -2,13 +2,11 @@
 organisation's links for its progress page and published reports."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,84 +18,8 @@ from missions.models import Mission, Report, ShareLink, ShareTarget, Visibility
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation, User
 from orgs.roles import Role
+from reporting.forms import OrganisationShareLinkForm, ShareLinkForm
 from reporting.sharing import is_shareable
-
-# --- Forms ----------------------------------------------------------------------------------
-
-
-class ShareLinkForm(forms.Form):
-    label = forms.CharField(
-        max_length=120,
-        required=False,
-        help_text="Who it is for, so you know which link to revoke, e.g. “Suppliers’ newsletter”.",
-    )
-    expires_on = forms.DateField(
-        label="Works until",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Optional. The link stops working after this day. Leave empty to keep it "
-        "until you revoke it.",
-    )
-
-    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.organisation = organisation
-
-    def clean_expires_on(self) -> date | None:
-        expires_on: date | None = self.cleaned_data["expires_on"]
-        if expires_on is not None and expires_on < timezone.localdate():
-            raise forms.ValidationError("Choose today or a later day.")
-        # The link's end is the next midnight, which must be a date Python can hold.
-        if expires_on is not None and expires_on.year > timezone.localdate().year + 100:
-            raise forms.ValidationError(
-                "Choose a day in the next hundred years, or leave it empty to keep the link "
-                "until you revoke it."
-            )
-        return expires_on
-
-    def expires_at(self) -> datetime | None:
-        """The end of the chosen day, in the organisation's time zone."""
-        expires_on = self.cleaned_data["expires_on"]
-        if expires_on is None:
-            return None
-        zone = self.organisation.zone()
-        return datetime.combine(expires_on + timedelta(days=1), time.min, tzinfo=zone)
-
-
-NOT_SHAREABLE = [value for value in Visibility.values if value != Visibility.SHAREABLE]
-
-
-class OrganisationShareLinkForm(ShareLinkForm):
-    ORGANISATION = "organisation"
-
-    share = forms.ChoiceField(label="What to share")
-    field_order = ("share", "label", "expires_on")
-
-    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
-        super().__init__(*args, organisation=organisation, **kwargs)
-        # A report about a mission that isn't shareable is for the organisation only: share
-        # pages show shareable missions and nothing else.
-        published = list(
-            Report.objects.published()
-            .filter(organisation=organisation)
-            .annotate(unshared=Count("missions", filter=Q(missions__visibility__in=NOT_SHAREABLE)))
-        )
-        # Reports by uid: the page names no sequential id.
-        self.reports = {str(r.uid): r for r in published if not r.unshared}
-        self.kept_in = [r for r in published if r.unshared]
-        share = self.fields["share"]
-        assert isinstance(share, forms.ChoiceField)
-        share.choices = [(self.ORGANISATION, "The organisation’s progress page")] + [
-            (uid, f"Report: {report.title} (version {report.version})")
-            for uid, report in self.reports.items()
-        ]
-
-    def target(self) -> tuple[str, Report | None]:
-        chosen = self.cleaned_data["share"]
-        if chosen == self.ORGANISATION:
-            return ShareTarget.ORGANISATION, None
-        return ShareTarget.REPORT, self.reports[chosen]
-
 
 # --- What the pages list --------------------------------------------------------------------
 

@@ -114,7 +114,7 @@ def test_once_unsubscribed_no_more_reminders_come(cast, reminder, client):
 )
 def test_a_tampered_link_is_refused_and_changes_nothing(cast, scene, client, tamper, caplog):
     token = tamper(unsubscribe_token(Topic.REMINDERS, cast.membership(cast.member)))
-    with caplog.at_level(logging.WARNING, logger="orgs.preferences"):
+    with caplog.at_level(logging.WARNING, logger="orgs.views"):
         for method in (client.get, client.post):
             response = method(f"/unsubscribe/{token}/")
             assert response.status_code == 400

@@ -211,7 +211,7 @@ ACCESS: dict[str, Rule] = {
 # Patterns that take a POST without a CSRF token, and why. Each is still walked above.
 CSRF_EXEMPT = {
     # Mail clients' one-click unsubscribe (RFC 8058) POSTs without one; the signed token
-    # in the address is what authorises it (orgs/preferences.py).
+    # in the address is what authorises it (orgs.views.unsubscribe).
     "unsubscribe",
 }
 
