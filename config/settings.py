@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -209,6 +210,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orgs.tasks.sweep_invitations",
         "schedule": SWEEP_SECONDS,
         "options": {"expires": SWEEP_SECONDS},
+    },
+    # Every change keeps the stored figures current; this finds (and fixes) any drift.
+    "figures": {
+        "task": "metrics.tasks.sweep_figures",
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"expires": 6 * 60 * 60},
     },
 }
 

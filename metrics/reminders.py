@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from metrics.models import CADENCE_DAYS, Cadence, Metric
 from metrics.progress import Status
+from metrics.rollups import figures_of
 from missions.models import MissionStatus, Visibility
 from orgs.emails import (
     Bar,
@@ -194,11 +195,11 @@ class Reminder:
 
     @property
     def progress(self) -> float | None:
-        return self.metric.progress()
+        return self.metric.progress
 
     @property
     def status(self) -> Status:
-        return self.metric.status(self.day)
+        return figures_of(self.metric, self.day).status
 
     @property
     def bar(self) -> Bar:

@@ -28,6 +28,7 @@ def mission_create_from_template(
     starts_on: date | None = None,
 ) -> Mission:
     """A draft mission with the template's goals, metrics and milestones, owned by `owner`."""
+    from metrics.figures import figures_refresh
     from metrics.models import Metric
 
     today = starts_on or timezone.localdate()
@@ -82,4 +83,6 @@ def mission_create_from_template(
         )
         for position, milestone in enumerate(template.milestones)
     )
+    # The metrics came in bulk, without the save signals that keep the figures.
+    figures_refresh([mission.pk])
     return mission

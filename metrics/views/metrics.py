@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from metrics.access import get_metric_for_user
 from metrics.forecast import forecast
 from metrics.forms import MetricForm
+from metrics.rollups import figures_of
 from metrics.services import metric_refresh_latest
 from missions.access import get_mission_for_user
 from orgs.models import User
@@ -104,6 +105,7 @@ def metric_detail(
     # Two years of weekly check-ins made a table of a hundred rows, long on a phone and
     # most of the page's rendering time; the CSV download has them all too.
     show_all = request.GET.get("history") == "all"
+    rollup = figures_of(metric, today)
     trend = None
     if metric.target_value is not None and metric.target_on is not None:
         trend = forecast(
@@ -122,9 +124,9 @@ def metric_detail(
             "metric": metric,
             "history": history,
             "history_rows": history if show_all else history[:HISTORY_ROWS],
-            "progress": metric.progress(),
-            "expected": metric.expected_progress(today),
-            "status": metric.status(today),
+            "progress": rollup.progress,
+            "expected": rollup.expected,
+            "status": rollup.status,
             "forecast": trend,
             "can_check_in": metric.can_check_in(membership, mission),
             "can_edit": mission.can_edit(membership),

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from metrics.forms import RowCheckInForm
 from metrics.models import CheckIn, Metric
 from metrics.progress import Status
+from metrics.rollups import figures_of
 from metrics.services import CheckInConflict, checkin_record
 from missions.models import Mission
 from missions.sharing import CSRF_STAND_IN, cached_page, with_csrf_token
@@ -64,7 +65,7 @@ def owned_metrics(membership: Membership) -> QuerySet[Metric]:
 ROW_FIELDS = (
     *("uid", "name", "unit", "format", "direction", "cadence", "created_at", "owner"),
     *("baseline_value", "baseline_on", "target_value", "target_on", "position"),
-    *("latest_value", "latest_on", "latest_confidence", "next_due_on"),
+    *("latest_value", "latest_on", "latest_confidence", "next_due_on", "progress"),
     *("mission__title", "mission__slug", "mission__owner", "goal__title"),
 )
 
@@ -155,6 +156,7 @@ def _row(
 ) -> CheckInRow:
     due = due_on(metric)
     can_check_in = metric.can_check_in(membership, metric.mission)
+    rollup = figures_of(metric, today)
     row = CheckInRow(
         metric=metric,
         due_on=due,
@@ -162,9 +164,9 @@ def _row(
         overdue_days=(today - due).days,
         last_value=metric.format_value(metric.latest_value),
         target=metric.format_value(metric.target_value),
-        status=metric.status(today),
-        progress=metric.progress(),
-        expected=metric.expected_progress(today),
+        status=rollup.status,
+        progress=rollup.progress,
+        expected=rollup.expected,
         recent_values=recent,
         form=(form or RowCheckInForm(metric=metric, today=today)) if can_check_in else None,
     )
