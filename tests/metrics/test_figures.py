@@ -4,14 +4,18 @@ that moves them, and `recompute_figures` finds and fixes any that drift."""
 import io
 import json
 import logging
+import threading
 import zipfile
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 
 from metrics.figures import HEALTH_COUNTS, ROLLED_UP, figures_recompute
@@ -25,6 +29,7 @@ from missions.models import Goal, Mission, StakeholderLink
 from missions.services import mission_create_from_template
 from orgs.models import Organisation
 from orgs.portability import organisation_export, organisation_import
+from tests.conftest import require_service
 from tests.editables import as_loaded
 from tests.factories import (
     GoalFactory,
@@ -399,4 +404,69 @@ def test_the_nightly_sweep_fixes_drift_and_logs_it(mission, goal, scene, caplog)
 
     assert "3 had drifted and are fixed" in caplog.text
     assert f"metric {heavy.pk} progress" in caplog.text
+    assert no_drift()
+
+
+# ---- At the same moment (PostgreSQL) ------------------------------------------------------
+
+
+def together(*writes: Callable[[], object]) -> None:
+    """Run each write in its own thread (its own connection and transaction), released
+    at the same moment."""
+    barrier = threading.Barrier(len(writes))
+    failures: list[BaseException] = []
+
+    def run(write: Callable[[], object]) -> None:
+        try:
+            barrier.wait()
+            write()
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(write,)) for write in writes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_check_ins_on_one_goal_at_the_same_moment_both_count(cast):
+    require_service(connection.vendor == "postgresql", "PostgreSQL (real concurrent writes)")
+    goal = GoalFactory(mission=MissionFactory(organisation=cast.org), weight=1)
+    first, second = metric_on(goal), metric_on(goal)
+
+    for n in range(10):
+        together(
+            partial(read, cast.member, first, str(10 + n), on=date(2026, 2, 1 + n)),
+            partial(read, cast.member, second, str(50 + n), on=date(2026, 2, 1 + n)),
+        )
+        # Each refresh waited for the other's commit, so neither reading went missing.
+        assert stored(goal)["progress"] == pytest.approx((10 + n + 50 + n) / 2)
+
+    assert no_drift()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_goal_edit_and_a_check_in_under_it_at_the_same_moment_both_count(cast):
+    require_service(connection.vendor == "postgresql", "PostgreSQL (real concurrent writes)")
+    mission = MissionFactory(organisation=cast.org)
+    goal, other = GoalFactory(mission=mission, weight=1), GoalFactory(mission=mission, weight=1)
+    metric = metric_on(goal)
+    read(cast.member, metric_on(other), "10")
+
+    for n in range(10):
+        version = Goal.objects.get(pk=goal.pk).version
+        edited = Goal.objects.get(pk=goal.pk)
+        edited.weight = 1 + n % 3
+        together(
+            partial(edited.save_edit, ["weight"], version=version, by=cast.admin),
+            partial(read, cast.member, metric, str(40 + n), on=date(2026, 2, 1 + n)),
+        )
+        weight = 1 + n % 3
+        assert stored(mission)["progress"] == pytest.approx(((40 + n) * weight + 10) / (weight + 1))
+
     assert no_drift()
