@@ -41,6 +41,13 @@ class Tracking:
 # the optimistic-locking version), so that routine bookkeeping adds nothing to the history.
 # missions.models.Versioned's bookkeeping: the edit itself is recorded field by field.
 VERSIONING = ("version", "edited_by", "edited_at")
+# The figures metrics.figures stores on metrics, goals and missions: they follow from the
+# rows whose changes are recorded.
+ROLLED_UP = ("progress", "expected_path", "reported_confidence")
+HEALTH_COUNTS = (
+    *("goal_count", "goals_without_metric", "metric_count", "outcome_metric_count"),
+    *("metrics_without_baseline", "lead_team_count", "stakeholder_count"),
+)
 TRACKING = {
     "missions.mission": Tracking(
         Subject.MISSION,
@@ -48,7 +55,10 @@ TRACKING = {
         mission="id",
         metric=None,
         name="title",
-        untracked=frozenset({"id", "organisation", "created_at", "updated_at", *VERSIONING}),
+        untracked=frozenset(
+            {"id", "organisation", "created_at", "updated_at", *VERSIONING, *ROLLED_UP}
+            | set(HEALTH_COUNTS)
+        ),
     ),
     "missions.goal": Tracking(
         Subject.GOAL,
@@ -56,7 +66,7 @@ TRACKING = {
         mission="mission",
         metric=None,
         name="title",
-        untracked=frozenset({"id", "uid", "mission", "created_at", *VERSIONING}),
+        untracked=frozenset({"id", "uid", "mission", "created_at", *VERSIONING, *ROLLED_UP}),
     ),
     "metrics.metric": Tracking(
         Subject.METRIC,
@@ -74,6 +84,7 @@ TRACKING = {
                 "latest_on",
                 "latest_confidence",
                 "next_due_on",
+                "progress",
                 *VERSIONING,
             }
         ),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -169,7 +170,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A web request that enqueues while Redis is down must not hang: connecting and publishing
-# give up within about a second, and orgs.enqueue logs it (the next sweep does the work).
+# give up within about a second, and core.enqueue logs it (the next sweep does the work).
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 0.5,
@@ -211,6 +212,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orgs.tasks.sweep_invitations",
         "schedule": SWEEP_SECONDS,
         "options": {"expires": SWEEP_SECONDS},
+    },
+    # Every change keeps the stored figures current; this finds (and fixes) any drift.
+    "figures": {
+        "task": "metrics.tasks.sweep_figures",
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"expires": 6 * 60 * 60},
     },
 }
 

@@ -5,4 +5,4 @@ class MetricsConfig(AppConfig):
     name = "metrics"
 
     def ready(self) -> None:
-        from metrics import signals  # noqa: F401  (connects the receivers)
+        from metrics import signals  # noqa: F401  (connects the stored figures' receivers)

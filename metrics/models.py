@@ -11,8 +11,7 @@ from django.db.models import F, Q
 
 from audit.tracking import AuditedModel, AuditedQuerySet
 from core.versioned import Versioned
-from metrics import progress as calc
-from metrics.progress import Status
+from metrics import rollups
 from missions.models import WEIGHT_VALIDATORS, Goal, Mission
 
 
@@ -111,6 +110,9 @@ class Metric(Versioned, AuditedModel):
     latest_confidence = models.CharField(max_length=10, choices=Confidence.choices, blank=True)
     # When the next check-in is due: reminders claim their send against this.
     next_due_on = models.DateField(null=True, blank=True, db_index=True)
+    # The progress of the latest reading, None when there is none or the metric is not
+    # measurable: stored so that roll-ups and lists read it (see metrics.figures).
+    progress = models.FloatField(null=True, blank=True, editable=False)
 
     objects = MetricQuerySet.as_manager()
 
@@ -145,28 +147,7 @@ class Metric(Versioned, AuditedModel):
 
     @property
     def is_measurable(self) -> bool:
-        """A baseline and a target, both dated: enough to say how it is going."""
-        return self.has_baseline and self.target_value is not None and self.target_on is not None
-
-    def progress(self) -> float | None:
-        if not self.is_measurable or self.latest_value is None:
-            return None
-        assert self.baseline_value is not None and self.target_value is not None
-        return calc.progress(
-            self.direction, self.baseline_value, self.target_value, self.latest_value
-        )
-
-    def expected_progress(self, on: date) -> float | None:
-        if not self.is_measurable:
-            return None
-        assert self.baseline_on is not None and self.target_on is not None
-        return calc.expected_progress(self.baseline_on, self.target_on, on)
-
-    def status(self, on: date) -> Status:
-        expected = self.expected_progress(on)
-        if expected is None:
-            return Status.NO_DATA
-        return calc.status(self.progress(), expected, self.latest_confidence or None)
+        return rollups.measurable(self)
 
     def check_reading(self, value: Decimal) -> None:
         """A value this metric's format allows: yes/no is 1 or 0, a percentage 0 to 100."""

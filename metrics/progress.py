@@ -1,11 +1,10 @@
-"""Progress, expected progress, status and roll-ups: pure functions over plain values.
+"""Progress, expected progress and status: pure functions over plain values.
 
 Percentages are floats from 0 to 100. Nothing here touches the database, so the
 rules are tested directly (tests/metrics/test_progress.py), with hypothesis for the
 invariants.
 """
 
-from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -99,20 +98,3 @@ def status(actual: float | None, expected: float, confidence: str | None = None)
     if actual >= 100 and result == Status.OFF_TRACK:
         result = Status.AT_RISK
     return result
-
-
-def weighted_progress(parts: Iterable[tuple[float | None, int]]) -> float | None:
-    """The weighted mean of the parts that have progress; None when none has."""
-    total = weight_sum = 0.0
-    for value, weight in parts:
-        if value is None or weight <= 0:
-            continue
-        total += value * weight
-        weight_sum += weight
-    return total / weight_sum if weight_sum else None
-
-
-def worst(statuses: Iterable[Status]) -> Status:
-    """The most severe status among those with data; no data if none has."""
-    known = [s for s in statuses if s in SEVERITY]
-    return max(known, key=SEVERITY.__getitem__) if known else Status.NO_DATA

@@ -1,25 +1,44 @@
-"""Goal and mission progress rolled up from their metrics, from rows already loaded.
+"""Roll-ups: a goal's figures from its metrics, a mission's from its goals, and how any of
+them is judged on a day.
 
-Metrics carry their latest reading (metrics.services keeps it current), so a page that
-has loaded missions, goals and metrics can judge them all without another query.
+Every metric, goal and mission stores its figures (metrics.figures keeps them current):
+a metric its `progress`, beside its baseline, target and latest confidence; a goal and a
+mission their `progress`, `expected_path` and `reported_confidence`. `figures_of(row,
+today)` judges any of them from those columns alone, without loading what they roll up.
+
+The rules, in one place:
+- a goal's progress is the weighted mean of its measured metrics' progress (a metric
+  with a reading, a baseline and a target); a mission's, of its measured goals', its
+  metrics outside any goal counting together as one more goal of weight 1;
+- its expected progress on a day is the same weighted mean of its metrics' expected
+  progress, so `expected_path` lists each metric's straight path from baseline to target
+  with its share of the whole: [[baseline_on ISO, target_on ISO, share], ...];
+- its status is `progress.status` of the two, where a part whose owner reports trouble
+  (its latest confidence: at risk or off track) pulls an on-track whole down to at
+  risk, never further: how far the whole is behind its path decides off track.
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from metrics import progress as calc
-from metrics.progress import SEVERITY, Status, status
+from metrics.progress import SEVERITY, Status
+from missions.models import Goal, Mission
 
 if TYPE_CHECKING:
     from metrics.models import Metric
-    from missions.models import Goal
+
+# [[baseline_on ISO, target_on ISO, share], ...], as stored in a JSONField.
+ExpectedPath = list[list[Any]]
 
 
 @dataclass(frozen=True, slots=True)
 class Rollup:
+    """How a metric, goal or mission is doing on a day: what pages show."""
+
     progress: float | None
     expected: float | None
     status: Status
@@ -28,18 +47,18 @@ class Rollup:
 NO_DATA = Rollup(None, None, Status.NO_DATA)
 
 
-def metric_rollup(metric: "Metric", today: date) -> Rollup:
-    actual, expected = metric.progress(), metric.expected_progress(today)
-    if expected is None:
-        return NO_DATA
-    return Rollup(actual, expected, metric.status(today))
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """What a goal or mission stores: enough to judge it on any day."""
+
+    progress: float | None = None
+    expected_path: ExpectedPath = field(default_factory=list)
+    reported_confidence: str = ""
 
 
-class Figures(Protocol):
-    """The columns a metric is judged by: a Metric's, or a row read without the model."""
+class Targeted(Protocol):
+    """A metric's baseline and target: a Metric's columns, or a row read without it."""
 
-    @property
-    def direction(self) -> str: ...
     @property
     def baseline_value(self) -> Decimal | None: ...
     @property
@@ -48,58 +67,141 @@ class Figures(Protocol):
     def target_value(self) -> Decimal | None: ...
     @property
     def target_on(self) -> date | None: ...
+
+
+class Reading(Targeted, Protocol):
+    """What a metric's progress is computed from."""
+
+    @property
+    def direction(self) -> str: ...
     @property
     def latest_value(self) -> Decimal | None: ...
+
+
+class MetricFigures(Targeted, Protocol):
+    """What a metric is judged by: its stored progress, its path and its confidence."""
+
+    @property
+    def progress(self) -> float | None: ...
     @property
     def latest_confidence(self) -> str: ...
 
 
-def figures_rollup(row: Figures, today: date) -> Rollup:
-    """`metric_rollup` of a row read as plain values, without building its Metric: a
-    page judging hundreds of metrics spent more on the models than on the judging.
+def measurable(metric: Targeted) -> bool:
+    """A baseline and a target, both dated: enough to say how it is going."""
+    return (
+        metric.baseline_value is not None
+        and metric.baseline_on is not None
+        and metric.target_value is not None
+        and metric.target_on is not None
+    )
 
-    The same rules as Metric.progress, .expected_progress and .status (tests/metrics/
-    test_rollups.py holds them to it).
-    """
-    baseline_value, baseline_on = row.baseline_value, row.baseline_on
-    target_value, target_on = row.target_value, row.target_on
-    if baseline_value is None or baseline_on is None or target_value is None or target_on is None:
+
+def metric_progress(metric: Reading) -> float | None:
+    """The progress of its latest reading: what a metric stores as `progress`."""
+    if not measurable(metric) or metric.latest_value is None:
+        return None
+    assert metric.baseline_value is not None and metric.target_value is not None
+    return calc.progress(
+        metric.direction, metric.baseline_value, metric.target_value, metric.latest_value
+    )
+
+
+def metric_figures(metric: MetricFigures) -> Figures:
+    """A metric as one part of the goal or mission it counts towards."""
+    if not measurable(metric):
+        return Figures()
+    assert metric.baseline_on is not None and metric.target_on is not None
+    path = [[metric.baseline_on.isoformat(), metric.target_on.isoformat(), 1.0]]
+    return Figures(metric.progress, path, metric.latest_confidence)
+
+
+def _severity(confidence: str) -> int:
+    return SEVERITY[Status(confidence)] if confidence in SEVERITY else -1
+
+
+def rolled_up(parts: Iterable[tuple[Figures, int]]) -> Figures:
+    """The figures of a whole from its parts', each with its weight: the measured parts
+    (with progress and a path) count, by weight; none measured, nothing is."""
+    measured = [
+        (part, weight)
+        for part, weight in parts
+        if part.progress is not None and part.expected_path and weight > 0
+    ]
+    total = sum(weight for _, weight in measured)
+    if not total:
+        return Figures()
+    progress = 0.0
+    shares: dict[tuple[str, str], float] = {}
+    reported = ""
+    for part, weight in measured:
+        assert part.progress is not None
+        progress += part.progress * weight
+        for baseline_on, target_on, share in part.expected_path:
+            key = (baseline_on, target_on)
+            shares[key] = shares.get(key, 0.0) + share * weight / total
+        if _severity(part.reported_confidence) > _severity(reported):
+            reported = part.reported_confidence
+    # Metrics on the same dates share one entry: the path stays as short as the dates.
+    path = [
+        [baseline_on, target_on, share]
+        for (baseline_on, target_on), share in sorted(shares.items())
+    ]
+    return Figures(progress / total, path, reported)
+
+
+def mission_figures(
+    goals: Iterable[tuple[Figures, int]], loose: Sequence[tuple[Figures, int]]
+) -> Figures:
+    """A mission's figures from its goals' and from its metrics outside any goal, each as
+    (figures, weight): those metrics count together, as one goal of weight 1."""
+    parts = list(goals)
+    if loose:
+        parts.append((rolled_up(loose), 1))
+    return rolled_up(parts)
+
+
+def expected_on(path: ExpectedPath, on: date) -> float | None:
+    """Where the path says a whole should be on `on`; None without a path."""
+    if not path:
+        return None
+    expected = sum(
+        share * calc.expected_progress(date.fromisoformat(start), date.fromisoformat(end), on)
+        for start, end, share in path
+    )
+    # The shares add up to 1 but for rounding: 100 % stays 100 %.
+    return max(0.0, min(100.0, expected))
+
+
+def whole_confidence(reported: str) -> str | None:
+    """The confidence a whole is judged with, from the worst its parts' owners report:
+    trouble pulls it to at risk at most."""
+    return Status.AT_RISK if _severity(reported) > SEVERITY[Status.ON_TRACK] else None
+
+
+def _judged(progress: float | None, expected: float | None, confidence: str | None) -> Rollup:
+    if expected is None:
         return NO_DATA  # not measurable
-    expected = calc.expected_progress(baseline_on, target_on, today)
-    latest = row.latest_value
-    if latest is None:
-        return Rollup(None, expected, Status.NO_DATA)
-    actual = calc.progress(row.direction, baseline_value, target_value, latest)
-    return Rollup(actual, expected, calc.status(actual, expected, row.latest_confidence or None))
+    return Rollup(progress, expected, calc.status(progress, expected, confidence))
 
 
-def combine(parts: Sequence[tuple[Rollup, int]]) -> Rollup:
-    """Weighted progress and expected progress of the measured parts, and their status."""
-    # One pass, as weighted_progress would sum each: a dashboard combines a few hundred.
-    actual_sum = expected_sum = weight_sum = 0.0
-    reported = -1  # the worst status an owner reports, as its severity
-    for part, weight in parts:
-        actual, expected = part.progress, part.expected
-        if actual is None or expected is None:
-            continue
-        reported = max(reported, SEVERITY.get(part.status, -1))
-        if weight > 0:
-            actual_sum += actual * weight
-            expected_sum += expected * weight
-            weight_sum += weight
-    if not weight_sum:
+def figures_of(row: "MetricFigures | Goal | Mission | Figures", on: date) -> Rollup:
+    """How a metric, goal or mission (or figures rolled up from rows) is doing on `on`,
+    from its stored figures alone."""
+    if isinstance(row, Goal | Mission | Figures):
+        return _judged(
+            row.progress,
+            expected_on(row.expected_path, on),
+            whole_confidence(row.reported_confidence),
+        )
+    if not measurable(row):
         return NO_DATA
-    actual, expected = actual_sum / weight_sum, expected_sum / weight_sum
-    # A part whose owner reports trouble pulls the whole down at most to at risk; the
-    # weighted gap decides off track.
-    combined = status(actual, expected)
-    if reported > _severity(combined) and combined == Status.ON_TRACK:
-        combined = Status.AT_RISK
-    return Rollup(actual, expected, combined)
+    assert row.baseline_on is not None and row.target_on is not None
+    expected = calc.expected_progress(row.baseline_on, row.target_on, on)
+    return _judged(row.progress, expected, row.latest_confidence or None)
 
 
-def _severity(value: Status) -> int:
-    return SEVERITY.get(value, -1)
+# ---- A mission's rows, judged -----------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +212,7 @@ class MetricProgress:
 
 @dataclass(frozen=True, slots=True)
 class GoalProgress:
-    goal: "Goal"
+    goal: Goal
     rollup: Rollup
     metrics: list[MetricProgress]
 
@@ -127,46 +229,37 @@ class MissionProgress:
 
 
 def mission_progress(
-    goals: Iterable["Goal"], loose_metrics: Iterable["Metric"], today: date
+    mission: Mission, goals: Iterable[Goal], loose_metrics: Iterable["Metric"], today: date
 ) -> MissionProgress:
-    """Every goal and metric of a mission judged, from goals with their metrics prefetched."""
-    goal_rows = []
-    for goal in goals:
-        rows = [MetricProgress(m, metric_rollup(m, today)) for m in goal.metrics.all()]
-        goal_rows.append(
-            GoalProgress(goal, combine([(r.rollup, r.metric.weight) for r in rows]), rows)
-        )
-    loose = [MetricProgress(m, metric_rollup(m, today)) for m in loose_metrics]
+    """The mission, each goal (with its metrics prefetched) and each metric judged."""
     return MissionProgress(
-        mission_rollup(
-            [(g.rollup, g.goal.weight) for g in goal_rows],
-            [(r.rollup, r.metric.weight) for r in loose],
-        ),
-        goal_rows,
-        loose,
+        figures_of(mission, today),
+        [
+            GoalProgress(
+                goal,
+                figures_of(goal, today),
+                [MetricProgress(m, figures_of(m, today)) for m in goal.metrics.all()],
+            )
+            for goal in goals
+        ],
+        [MetricProgress(m, figures_of(m, today)) for m in loose_metrics],
     )
 
 
-def mission_rollup(
-    goals: Sequence[tuple[Rollup, int]], loose: Sequence[tuple[Rollup, int]]
-) -> Rollup:
-    """A mission's roll-up from its goals' and from its metrics outside any goal, each as
-    (roll-up, weight): those metrics count together, as one goal of weight 1."""
-    parts = list(goals)
-    if loose:
-        parts.append((combine(loose), 1))
-    return combine(parts)
+class Headline(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def latest_on(self) -> date | None: ...
+
+
+def lead_metric[M: Headline](metrics: Iterable[M]) -> M | None:
+    """A mission's headline: its first outcome metric that has a reading."""
+    return next((m for m in metrics if m.kind == "outcome" and m.latest_on), None)
 
 
 # Trend lines show the last year of readings.
 TREND_DAYS = 365
-
-
-def lead_metric(progress: MissionProgress) -> MetricProgress | None:
-    """A mission's headline: its first outcome metric that has a reading."""
-    return next(
-        (m for m in progress.metrics if m.metric.kind == "outcome" and m.metric.latest_on), None
-    )
 
 
 def recent_values(metric_ids: Iterable[int], today: date) -> dict[int, list[float]]:

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from metrics.catalogue import MissionTemplate
+from metrics.figures import figures_refresh
 from metrics.models import CheckIn, Metric
 from missions.models import Goal, Milestone, Mission, MissionStatus
 from orgs.models import Organisation, User
@@ -19,13 +20,17 @@ class CheckInConflict(Exception):
 
 
 def metric_refresh_latest(metric: Metric) -> None:
-    """Keep the metric's copy of its latest current check-in, and its next due date."""
+    """Keep the metric's copy of its latest current check-in, and its next due date.
+
+    Its progress, and its goal's and mission's figures, follow in the same transaction
+    (metrics.signals)."""
     latest = metric.checkins.filter(is_current=True).order_by("-for_date", "-created_at").first()
     metric.latest_value = latest.value if latest else None
     metric.latest_on = latest.for_date if latest else None
     metric.latest_confidence = latest.confidence if latest else ""
     metric.next_due_on = metric.next_due_date()
-    metric.save(update_fields=["latest_value", "latest_on", "latest_confidence", "next_due_on"])
+    with transaction.atomic(savepoint=False):
+        metric.save(update_fields=["latest_value", "latest_on", "latest_confidence", "next_due_on"])
 
 
 def checkin_record(
@@ -227,4 +232,6 @@ def mission_create_from_template(
         )
         for position, milestone in enumerate(template.milestones)
     )
+    # The metrics came in bulk, without the save signals that keep the figures.
+    figures_refresh([mission.pk])
     return mission

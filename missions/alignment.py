@@ -76,7 +76,6 @@ def alignment_matrix(
     cells: dict[int, list[Commitment | None]] = {team.pk: [None] * len(missions) for team in teams}
     totals: dict[int, int] = defaultdict(int)
     not_shown: dict[int, int] = defaultdict(int)
-    led: set[int] = set()
     for commitment in commitments:
         totals[commitment.team_id] += commitment.capacity
         index = column.get(commitment.mission_id)
@@ -85,8 +84,6 @@ def alignment_matrix(
             continue
         if commitment.team_id in cells:
             cells[commitment.team_id][index] = commitment
-        if commitment.is_lead:
-            led.add(commitment.mission_id)
     rows = [
         TeamRow(
             team=team,
@@ -100,7 +97,8 @@ def alignment_matrix(
     return AlignmentMatrix(
         missions=list(missions),
         rows=rows,
-        missions_without_lead=[m for m in missions if m.pk not in led],
+        # From the count each mission stores.
+        missions_without_lead=[m for m in missions if not m.lead_team_count],
         missions_without_resources=[m for m in missions if m.pk not in resourced_mission_ids],
     )
 

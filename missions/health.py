@@ -1,7 +1,8 @@
 """The mission health check: what keeps a mission from being a good one, and the fix.
 
-`mission_health` is a pure function over counts, so the list page can judge every
-mission from one annotated query and the rules are tested without a database.
+`mission_health` is a pure function over counts, which each mission stores (kept by
+metrics.figures), so a list judges every mission from its rows alone and the rules are
+tested without a database.
 """
 
 from dataclasses import dataclass

@@ -55,22 +55,6 @@ def count_per_mission(rows: models.QuerySet[Any], mission_field: str = "mission"
 
 
 class MissionQuerySet(AuditedQuerySet, models.QuerySet["Mission"]):
-    def with_health_facts(self) -> "MissionQuerySet":
-        """Annotate what `Mission.health()` needs, in the same single query."""
-        from metrics.models import Metric, MetricKind
-
-        return self.annotate(
-            goal_count=count_per_mission(Goal.objects.all()),
-            goals_without_metric=count_per_mission(Goal.objects.filter(metrics__isnull=True)),
-            metric_count=count_per_mission(Metric.objects.all()),
-            outcome_metric_count=count_per_mission(Metric.objects.filter(kind=MetricKind.OUTCOME)),
-            metrics_without_baseline=count_per_mission(
-                Metric.objects.filter(Q(baseline_value__isnull=True) | Q(baseline_on__isnull=True))
-            ),
-            lead_team_count=count_per_mission(Alignment.objects.filter(role=AlignmentRole.LEAD)),
-            stakeholder_count=count_per_mission(StakeholderLink.objects.all()),
-        )
-
     def free_slug(self, organisation: Organisation, title: str) -> str:
         """A slug for a new mission of the organisation, unused by any of its missions."""
         taken = self.filter(organisation=organisation)
@@ -146,16 +130,23 @@ class Mission(Versioned, AuditedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = MissionQuerySet.as_manager()
+    # Figures stored on the row so that lists, share pages and digests read them instead
+    # of loading every goal and metric: metrics.figures keeps them current in the
+    # transaction of each change that moves them, and its recompute_figures command
+    # reports any drift. Progress and status roll up as metrics.rollups says.
+    progress = models.FloatField(null=True, blank=True, editable=False)
+    expected_path = models.JSONField(default=list, blank=True, editable=False)
+    reported_confidence = models.CharField(max_length=10, blank=True, editable=False)
+    # What the health check counts.
+    goal_count = models.PositiveIntegerField(default=0, editable=False)
+    goals_without_metric = models.PositiveIntegerField(default=0, editable=False)
+    metric_count = models.PositiveIntegerField(default=0, editable=False)
+    outcome_metric_count = models.PositiveIntegerField(default=0, editable=False)
+    metrics_without_baseline = models.PositiveIntegerField(default=0, editable=False)
+    lead_team_count = models.PositiveIntegerField(default=0, editable=False)
+    stakeholder_count = models.PositiveIntegerField(default=0, editable=False)
 
-    # Set by MissionQuerySet.with_health_facts().
-    goal_count: int
-    goals_without_metric: int
-    metric_count: int
-    outcome_metric_count: int
-    metrics_without_baseline: int
-    lead_team_count: int
-    stakeholder_count: int
+    objects = MissionQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]
@@ -195,7 +186,7 @@ class Mission(Versioned, AuditedModel):
         return self.archived_at is not None
 
     def health(self) -> list[HealthIssue]:
-        """Needs the annotations of `Mission.objects.with_health_facts()`."""
+        """From the counts stored on the row."""
         return mission_health(
             HealthFacts(
                 has_owner=self.owner_id is not None,
@@ -207,31 +198,6 @@ class Mission(Versioned, AuditedModel):
                 metrics_without_baseline=self.metrics_without_baseline,
                 lead_team_count=self.lead_team_count,
                 stakeholder_count=self.stakeholder_count,
-            )
-        )
-
-    def health_from_rows(
-        self,
-        goals: "list[Goal]",
-        loose_metrics: list[Any],
-        alignments: "list[Alignment]",
-        stakeholder_count: int,
-    ) -> list[HealthIssue]:
-        """The same judgement as `health()`, from rows a page has loaded anyway: its goals
-        with their metrics prefetched, its other metrics and its alignments. Building the
-        annotated query cost the mission page more than running it."""
-        metrics = [m for goal in goals for m in goal.metrics.all()] + loose_metrics
-        return mission_health(
-            HealthFacts(
-                has_owner=self.owner_id is not None,
-                has_end_date=self.ends_on is not None,
-                goal_count=len(goals),
-                goals_without_metric=sum(1 for goal in goals if not goal.metrics.all()),
-                metric_count=len(metrics),
-                outcome_metric_count=sum(1 for m in metrics if m.kind == "outcome"),
-                metrics_without_baseline=sum(1 for m in metrics if not m.has_baseline),
-                lead_team_count=sum(1 for a in alignments if a.role == AlignmentRole.LEAD),
-                stakeholder_count=stakeholder_count,
             )
         )
 
@@ -273,6 +239,10 @@ class Goal(Versioned, AuditedModel):
     )
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Its metrics rolled up, stored like the mission's figures (see Mission).
+    progress = models.FloatField(null=True, blank=True, editable=False)
+    expected_path = models.JSONField(default=list, blank=True, editable=False)
+    reported_confidence = models.CharField(max_length=10, blank=True, editable=False)
 
     objects = GoalQuerySet.as_manager()
 

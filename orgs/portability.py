@@ -53,6 +53,7 @@ from django.core import serializers
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, models, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from core.csv_safety import csv_safe, plain_number
@@ -601,6 +602,12 @@ class _Loader:
             getattr(row, many.name).add(*(self.new_id(record, target, old) for old in old_ids))
 
 
+# Sent with `organisation` once an import has loaded every row, inside its transaction.
+# Rows are saved raw, as loaddata saves them, so receivers of post_save leave them alone;
+# whatever derives figures from rows (metrics.figures) recomputes them here.
+organisation_imported = Signal()
+
+
 def organisation_import(file: IO[bytes]) -> Imported:
     """Load an export into this database, all of it or (on any problem) none of it."""
     document = _document(file)
@@ -620,6 +627,7 @@ def organisation_import(file: IO[bytes]) -> Imported:
             organisation = Organisation.objects.get(
                 pk=loader.ids[Organisation][grouped[Organisation][0]["pk"]]
             )
+            organisation_imported.send(Organisation, organisation=organisation)
     except DatabaseError as error:
         raise ImportRefused(
             f"The file does not fit this database, so nothing was imported: {error}".strip()

@@ -22,7 +22,15 @@ from django.utils import timezone
 
 from metrics.models import CheckIn, Metric
 from metrics.progress import Status
-from metrics.rollups import MissionProgress, combine, metric_rollup, mission_progress
+from metrics.rollups import (
+    MissionProgress,
+    figures_of,
+    metric_figures,
+    metric_progress,
+    mission_figures,
+    mission_progress,
+    rolled_up,
+)
 from missions.models import (
     Alignment,
     Goal,
@@ -168,20 +176,22 @@ def _as_before(metric: Metric) -> Metric:
     then = copy(metric)
     then.latest_value = metric.value_before  # type: ignore[attr-defined]
     then.latest_confidence = metric.confidence_before or ""  # type: ignore[attr-defined]
+    then.progress = metric_progress(then)
     return then
 
 
 def _status_before(mission: Mission, on: date) -> Status:
-    """The mission's status on `on`, from each metric's latest reading before then: the
-    roll-up of metrics.rollups.mission_progress, over those readings."""
-    parts = []
-    for goal in mission.goals.all():
-        metrics = [_as_before(metric) for metric in goal.metrics.all()]
-        parts.append((combine([(metric_rollup(m, on), m.weight) for m in metrics]), goal.weight))
-    loose = [_as_before(metric) for metric in mission.loose]  # type: ignore[attr-defined]
-    if loose:
-        parts.append((combine([(metric_rollup(m, on), m.weight) for m in loose]), 1))
-    return combine(parts).status
+    """The mission's status on `on`, from each metric's latest reading before then: its
+    figures rolled up as metrics.figures rolls up the stored ones."""
+    goals = [
+        (
+            rolled_up((metric_figures(_as_before(m)), m.weight) for m in goal.metrics.all()),
+            goal.weight,
+        )
+        for goal in mission.goals.all()
+    ]
+    loose = [(metric_figures(_as_before(m)), m.weight) for m in mission.loose]  # type: ignore[attr-defined]
+    return figures_of(mission_figures(goals, loose), on).status
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,7 +307,7 @@ def _news(missions: list[Mission], period: DigestPeriod, today: date) -> list[Mi
     return [
         MissionNews(
             mission=mission,
-            progress=mission_progress(mission.goals.all(), mission.loose, today),  # type: ignore[attr-defined]
+            progress=mission_progress(mission, mission.goals.all(), mission.loose, today),  # type: ignore[attr-defined]
             status_before=_status_before(mission, period.first),
             today=today,
         )

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from metrics.models import CADENCE_DAYS, Cadence, Metric
 from metrics.progress import Status
+from metrics.rollups import figures_of
 from missions.models import MissionStatus
 from orgs import policy
 from orgs.emails import (
@@ -193,11 +194,11 @@ class Reminder:
 
     @property
     def progress(self) -> float | None:
-        return self.metric.progress()
+        return self.metric.progress
 
     @property
     def status(self) -> Status:
-        return self.metric.status(self.day)
+        return figures_of(self.metric, self.day).status
 
     @property
     def bar(self) -> Bar:

@@ -285,7 +285,7 @@ def _mission_section(
 ) -> dict[str, Any]:
     goals = mission.goals.all()
     loose = [metric for metric in mission.metrics.all() if metric.goal_id is None]
-    progress = mission_progress(goals, loose, as_of)
+    progress = mission_progress(mission, goals, loose, as_of)
     keys = iter(chart_keys)
     metrics = {measured.metric.pk: measured.metric for measured in progress.metrics}
     comments = [

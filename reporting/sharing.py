@@ -22,6 +22,7 @@ from metrics.rollups import (
     GoalProgress,
     MetricProgress,
     MissionProgress,
+    figures_of,
     lead_metric,
     mission_progress,
     recent_values,
@@ -152,7 +153,7 @@ def mission_page(mission: Mission, today: date) -> dict[str, Any]:
     """
     goals = list(mission.goals.prefetch_related("metrics"))
     loose = list(mission.metrics.filter(goal__isnull=True))
-    progress = mission_progress(goals, loose, today)
+    progress = mission_progress(mission, goals, loose, today)
 
     shown = _public_metrics(progress.metrics)
     readings: dict[int, list[CheckIn]] = {row.metric.pk: [] for row in shown}
@@ -203,11 +204,14 @@ def organisation_page(organisation: Organisation, today: date) -> dict[str, Any]
         )
         .order_by("title")
     )
-    judged = [(m, mission_progress(m.goals.all(), m.loose, today)) for m in missions]
+    judged = [(m, mission_progress(m, m.goals.all(), m.loose, today)) for m in missions]
 
     # The headline of each mission is its first outcome metric with a reading, with a trend.
-    leads = {mission.pk: lead_metric(progress) for mission, progress in judged}
-    history = recent_values((row.metric.pk for row in leads.values() if row), today)
+    leads = {
+        mission.pk: lead_metric(row.metric for row in progress.metrics)
+        for mission, progress in judged
+    }
+    history = recent_values((lead.pk for lead in leads.values() if lead), today)
 
     cards = []
     for mission, progress in judged:
@@ -220,8 +224,12 @@ def organisation_page(organisation: Organisation, today: date) -> dict[str, Any]
                     progress.rollup.progress, progress.rollup.expected, progress.rollup.status
                 ),
                 "goals": [_goal(row, []) for row in progress.goals],
-                "lead": _metric(lead, None, today) if lead else None,
-                "trend": charts.sparkline(history[lead.metric.pk]) if lead else None,
+                "lead": (
+                    _metric(MetricProgress(lead, figures_of(lead, today)), None, today)
+                    if lead
+                    else None
+                ),
+                "trend": charts.sparkline(history[lead.pk]) if lead else None,
                 **_milestone_summary(milestones),
                 "latest_on": _latest_on(progress),
             }
@@ -238,13 +246,9 @@ def organisation_page(organisation: Organisation, today: date) -> dict[str, Any]
 
 
 def badge(mission: Mission, today: date) -> dict[str, Any]:
-    """The figures on a mission's badge: its progress and status."""
-    goals = mission.goals.prefetch_related("metrics")
-    progress = mission_progress(goals, mission.metrics.filter(goal__isnull=True), today)
-    return {
-        "title": mission.title,
-        **_rollup(progress.rollup.progress, progress.rollup.expected, progress.rollup.status),
-    }
+    """The figures on a mission's badge: its progress and status, as the row stores them."""
+    rollup = figures_of(mission, today)
+    return {"title": mission.title, **_rollup(rollup.progress, rollup.expected, rollup.status)}
 
 
 def report_page(report: Report) -> dict[str, Any]:

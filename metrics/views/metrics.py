@@ -14,6 +14,7 @@ from core.responses import form_status
 from metrics.access import get_metric_for_user
 from metrics.forecast import forecast
 from metrics.forms import MetricForm
+from metrics.rollups import figures_of
 from metrics.services import metric_refresh_latest
 from missions.access import get_mission_for_user
 from orgs import policy
@@ -105,6 +106,7 @@ def metric_detail(
     # Two years of weekly check-ins made a table of a hundred rows, long on a phone and
     # most of the page's rendering time; the CSV download has them all too.
     show_all = request.GET.get("history") == "all"
+    rollup = figures_of(metric, today)
     trend = None
     if metric.target_value is not None and metric.target_on is not None:
         trend = forecast(
@@ -123,9 +125,9 @@ def metric_detail(
             "metric": metric,
             "history": history,
             "history_rows": history if show_all else history[:HISTORY_ROWS],
-            "progress": metric.progress(),
-            "expected": metric.expected_progress(today),
-            "status": metric.status(today),
+            "progress": rollup.progress,
+            "expected": rollup.expected,
+            "status": rollup.status,
             "forecast": trend,
             "can_check_in": policy.can_check_in(membership, metric, mission),
             "can_edit": policy.can_edit_mission(membership, mission),

@@ -25,6 +25,7 @@ from core.responses import refused_status
 from metrics.forms import RowCheckInForm
 from metrics.models import CheckIn, Metric
 from metrics.progress import Status
+from metrics.rollups import figures_of
 from metrics.services import CheckInConflict, checkin_record
 from missions.models import Mission
 from orgs import policy
@@ -65,7 +66,7 @@ def owned_metrics(membership: Membership) -> QuerySet[Metric]:
 ROW_FIELDS = (
     *("uid", "name", "unit", "format", "direction", "cadence", "created_at", "owner"),
     *("baseline_value", "baseline_on", "target_value", "target_on", "position"),
-    *("latest_value", "latest_on", "latest_confidence", "next_due_on"),
+    *("latest_value", "latest_on", "latest_confidence", "next_due_on", "progress"),
     *("mission__title", "mission__slug", "mission__owner", "goal__title"),
 )
 
@@ -156,6 +157,7 @@ def _row(
 ) -> CheckInRow:
     due = due_on(metric)
     can_check_in = policy.can_check_in(membership, metric, metric.mission)
+    rollup = figures_of(metric, today)
     row = CheckInRow(
         metric=metric,
         due_on=due,
@@ -163,9 +165,9 @@ def _row(
         overdue_days=(today - due).days,
         last_value=metric.format_value(metric.latest_value),
         target=metric.format_value(metric.target_value),
-        status=metric.status(today),
-        progress=metric.progress(),
-        expected=metric.expected_progress(today),
+        status=rollup.status,
+        progress=rollup.progress,
+        expected=rollup.expected,
         recent_values=recent,
         form=(form or RowCheckInForm(metric=metric, today=today)) if can_check_in else None,
     )

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,7 +25,7 @@ from metrics.models import Metric
 from metrics.rollups import MissionProgress, mission_progress
 from missions.access import get_mission_for_user
 from missions.forms import GoalForm, MilestoneForm, MissionForm
-from missions.models import Goal, IdeaState, Milestone, Mission, MissionStatus, StakeholderLink
+from missions.models import Goal, IdeaState, Milestone, Mission, MissionStatus
 from orgs import policy
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation, User
@@ -41,7 +41,6 @@ def mission_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         Mission.objects.visible_to(membership)
         .filter(archived_at__isnull=not show_archived)
         .select_related("owner")
-        .with_health_facts()
         .order_by("title")
     )
     archived_count = (
@@ -91,15 +90,10 @@ def mission_create(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 def _page_counts(mission: Mission) -> Mapping[str, Any]:
     """What the page shows beside its rows, in one query: the mission's ideas, open and
-    in all, and whether any stakeholder is linked (all its health check asks).
-
-    One join and an EXISTS: three correlated COUNT subqueries cost more to build than
-    the database took to answer them. Ideas are the only rows joined, so none multiply.
-    """
+    in all."""
     return (
         Mission.objects.filter(pk=mission.pk)
         .values(
-            has_stakeholders=Exists(StakeholderLink.objects.filter(mission=mission.pk)),
             idea_count=Count("ideas"),
             open_idea_count=Count("ideas", filter=Q(ideas__state=IdeaState.OPEN)),
         )
@@ -171,16 +165,14 @@ def _detail_context(
     goals, loose = _goals_and_metrics(mission)
     alignments = list(mission.alignments.select_related("team"))
     milestones = list(mission.milestones.all())
-    progress = mission_progress(goals, loose, today)
+    progress = mission_progress(mission, goals, loose, today)
     can_edit = policy.can_edit_mission(membership, mission)
     return {
         "org": org,
         "membership": membership,
         "mission": mission,
         "can_edit": can_edit,
-        "health": mission.health_from_rows(
-            goals, loose, alignments, stakeholder_count=int(counts["has_stakeholders"])
-        ),
+        "health": mission.health(),
         "progress": progress,
         "milestones": milestones,
         "rows": _rows(mission, progress, milestones, can_edit, csrf_token),

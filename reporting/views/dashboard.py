@@ -25,8 +25,16 @@ from core.pagecache import cached_mission_parts, cached_page
 from core.templatetags.paths import path_for
 from metrics import jinja
 from metrics.charts import sparkline
-from metrics.models import CheckIn, Metric, MetricKind
-from metrics.rollups import Rollup, combine, figures_rollup, mission_rollup, recent_values
+from metrics.models import CheckIn, Metric
+from metrics.rollups import (
+    Rollup,
+    figures_of,
+    lead_metric,
+    metric_figures,
+    mission_figures,
+    recent_values,
+    rolled_up,
+)
 from missions.models import Goal, Mission, MissionStatus
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation
@@ -43,7 +51,7 @@ class MissionRow(NamedTuple):
 
 
 class MetricRow(NamedTuple):
-    """A metric as a card reads it; its last seven columns are rollups.Figures."""
+    """A metric as a card reads it; its last six columns are rollups.MetricFigures."""
 
     id: int
     mission_id: int
@@ -56,12 +64,12 @@ class MetricRow(NamedTuple):
     weight: int
     latest_on: date | None
     next_due_on: date | None
-    direction: str
+    latest_value: Decimal | None
     baseline_value: Decimal | None
     baseline_on: date | None
     target_value: Decimal | None
     target_on: date | None
-    latest_value: Decimal | None
+    progress: float | None
     latest_confidence: str
 
 
@@ -225,19 +233,19 @@ def _card(
     loose: list[MetricRow],
     today: date,
 ) -> MissionCard:
-    """A mission's card from its rows, judged as rollups.mission_progress judges it."""
+    """A mission's card from its rows, rolled up by the rules of metrics.rollups."""
     lines, goal_parts = [], []
     for title, weight, metrics in goals:
-        rollup = combine([(figures_rollup(m, today), m.weight) for m in metrics])
-        lines.append(GoalLine(title, rollup.progress))
-        goal_parts.append((rollup, weight))
-    loose_parts = [(figures_rollup(m, today), m.weight) for m in loose]
+        figures = rolled_up((metric_figures(m), m.weight) for m in metrics)
+        lines.append(GoalLine(title, figures.progress))
+        goal_parts.append((figures, weight))
+    loose_parts = [(metric_figures(m), m.weight) for m in loose]
     every = [m for _, _, metrics in goals for m in metrics] + loose
-    lead = next((m for m in every if m.kind == MetricKind.OUTCOME and m.latest_on), None)
+    lead = lead_metric(every)
     return MissionCard(
         title=mission.title,
         url=path_for("missions:detail", org.slug, mission.slug),
-        rollup=mission_rollup(goal_parts, loose_parts),
+        rollup=figures_of(mission_figures(goal_parts, loose_parts), today),
         goals=lines,
         lead=_lead(org, mission, lead) if lead else None,
         overdue=sum(1 for m in every if m.next_due_on and m.next_due_on < today),

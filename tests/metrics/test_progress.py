@@ -7,14 +7,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from metrics.forecast import forecast
-from metrics.progress import (
-    Status,
-    expected_progress,
-    progress,
-    status,
-    weighted_progress,
-    worst,
-)
+from metrics.progress import Status, expected_progress, progress, status
 
 values = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
 percent = st.floats(min_value=0, max_value=100)
@@ -95,14 +88,6 @@ def test_status_from_the_gap_to_the_path():
     assert status(50, 80) == Status.OFF_TRACK
     assert status(None, 50) == Status.NO_DATA
     assert status(50, 55, "off_track") == Status.OFF_TRACK
-
-
-def test_roll_ups_weight_their_parts_and_skip_the_unmeasured():
-    assert weighted_progress([(100, 3), (0, 1)]) == 75
-    assert weighted_progress([(40, 1), (None, 5)]) == 40
-    assert weighted_progress([(None, 1)]) is None
-    assert worst([Status.ON_TRACK, Status.NO_DATA, Status.AT_RISK]) == Status.AT_RISK
-    assert worst([Status.NO_DATA]) == Status.NO_DATA
 
 
 def weekly(start: date, values: list[float]) -> list[tuple[date, float]]:

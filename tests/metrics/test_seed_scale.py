@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from metrics.figures import figures_recompute
 from metrics.models import CheckIn, Metric
 from missions.models import Mission, Report, ShareLink
 from orgs.models import Membership, Organisation
@@ -55,6 +56,9 @@ def test_seed_scale_builds_the_organisation_once(small_scale):
     reports = Report.objects.filter(organisation=org)
     assert reports.count() == 2 and not reports.filter(published_at=None).exists()
     assert ShareLink.objects.filter(organisation=org).count() == 3
+    # Seeded in bulk, yet with the figures every change would have kept.
+    assert figures_recompute(write=False) == []
+    assert not Mission.objects.filter(organisation=org, progress=None).exists()
 
     assert "already there" in seed()
     assert CheckIn.objects.count() == 10 * 6

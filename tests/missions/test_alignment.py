@@ -452,7 +452,7 @@ def test_outsider_gets_404_on_the_overview(cast, login):
 
 def test_the_matrix_puts_each_commitment_in_its_column_and_totals_rows():
     teams = [Team(pk=1, name="A"), Team(pk=2, name="B")]
-    missions = [Mission(pk=10, title="X"), Mission(pk=11, title="Y")]
+    missions = [Mission(pk=10, title="X"), Mission(pk=11, title="Y", lead_team_count=1)]
     commitments = [
         Commitment(team_id=1, mission_id=11, role="lead", capacity=60),
         Commitment(team_id=1, mission_id=99, role="contributor", capacity=50),  # not shown

@@ -182,7 +182,7 @@ def django_rendered(mission, part: str, can_edit: bool, csrf_token: str) -> str:
         "part": part,
         "org": mission.organisation,
         "mission": mission,
-        "progress": mission_progress(goals, loose, TODAY),
+        "progress": mission_progress(mission, goals, loose, TODAY),
         "milestones": list(mission.milestones.all()),
         "can_edit": can_edit,
         "csrf_token": csrf_token,

@@ -23,6 +23,7 @@ from django.db.models import DateTimeField, F
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from metrics.figures import figures_recompute
 from metrics.models import CheckIn, Confidence, Metric, MetricKind
 from missions.models import (
     Alignment,
@@ -238,6 +239,8 @@ def build_organisation(
     Metric.objects.bulk_update(
         metrics, ["latest_value", "latest_on", "latest_confidence", "next_due_on"], batch_size=500
     )
+    # Written in bulk, without the save signals that keep the stored figures.
+    figures_recompute(organisation=org)
 
     # Monthly reports on the shareable missions. The latest is published as people do;
     # the earlier ones carry a copy of its snapshot under their own titles and periods,
