@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from audit.tracking import AuditedModel, AuditedQuerySet
+from core import dates
 from core.versioned import Versioned
 from metrics import rollups
 from missions.models import WEIGHT_VALIDATORS, Goal, Mission
@@ -162,7 +163,7 @@ class Metric(Versioned, AuditedModel):
             raise ValidationError("A check-in can’t be for a date in the future.")
         if self.baseline_on and for_date < self.baseline_on:
             raise ValidationError(
-                f"That is before the baseline date ({self.baseline_on:%-d %b %Y}). "
+                f"That is before the baseline date ({dates.day_month_year(self.baseline_on)}). "
                 "Change the baseline if the history starts earlier."
             )
 

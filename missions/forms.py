@@ -8,6 +8,7 @@ from django.forms.boundfield import BoundField
 from django.http import Http404, QueryDict
 from django.utils import formats, timezone
 
+from core import dates
 from core.versioned import Versioned
 from missions.models import (
     Alignment,
@@ -59,7 +60,7 @@ def when_changed(moment: datetime) -> str:
     local = timezone.localtime(moment)
     if local.date() == timezone.localdate():
         return f"at {local:%H:%M}"
-    return f"on {local:%-d %b} at {local:%H:%M}"
+    return f"on {dates.day_month(local)} at {local:%H:%M}"
 
 
 class StoredBesideField(BoundField):

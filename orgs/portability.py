@@ -56,6 +56,7 @@ from django.db import DatabaseError, models, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from core import dates
 from core.csv_safety import csv_safe, plain_number
 from orgs.models import Organisation, User
 
@@ -418,7 +419,8 @@ def organisation_export(organisation: Organisation) -> bytes:
         )
         for name, text in _csv_files(objects).items():
             archive.writestr(name, text)
-        when = timezone.localtime(now, organisation.zone()).strftime("%d %B %Y at %H:%M")
+        local = timezone.localtime(now, organisation.zone())
+        when = f"{dates.day_month_year_in_full(local)} at {local:%H:%M}"
         archive.writestr("README.txt", README.format(name=organisation.name, when=when))
     return buffer.getvalue()
 

@@ -20,6 +20,7 @@ from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core import dates
 from metrics.models import CheckIn, Metric
 from metrics.progress import Status
 from metrics.rollups import (
@@ -74,12 +75,7 @@ class DigestPeriod:
 
     @property
     def label(self) -> str:
-        first, last = self.first, self.last
-        if first.year != last.year:
-            return f"{first.day} {first:%B %Y} – {last.day} {last:%B %Y}"
-        if first.month != last.month:
-            return f"{first.day} {first:%B} – {last.day} {last:%B %Y}"
-        return f"{first.day}–{last.day} {last:%B %Y}"
+        return dates.date_range(self.first, self.last)
 
     def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
         """The period as instants, for comparing with stored (UTC) datetimes."""

@@ -7,10 +7,11 @@ from django import forms
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from core.dates import MONTH_NAMES
 from missions.forms import DateInput
 from missions.models import Mission, MissionStatus, Report, ShareTarget, Visibility
 from orgs.models import Organisation
-from reporting.reports import MONTH_NAMES, month_period, period_label, quarter_period
+from reporting.reports import month_period, period_label, quarter_period
 
 MONTHS_OFFERED = 13  # this month and the twelve before it
 QUARTERS_OFFERED = 6

@@ -57,21 +57,6 @@ from orgs.models import Membership, Organisation, User
 # Bumped when the document's shape changes, so old snapshots can still be read.
 SCHEMA = 1
 
-MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
 
 class ReportRefused(Exception):
     """The report can't do that as it stands; the message says why and what to do."""
@@ -99,20 +84,16 @@ def quarter_period(year: int, quarter: int) -> tuple[date, date]:
 
 
 def period_label(start: date, end: date) -> str:
-    """March 2026 · Q1 2026 · 2026 · 3 Feb – 14 Mar 2026 · 20 Dec 2025 – 9 Jan 2026."""
+    """March 2026 · Q1 2026 · 2026 · 3–14 Feb 2026 · 3 Feb – 14 Mar 2026."""
     if start.day == 1 and end == month_period(start.year, start.month)[1]:
-        return f"{MONTH_NAMES[start.month - 1]} {start.year}"
+        return dates.month_in_full(start)
     if start.day == 1 and start.month % 3 == 1:
         quarter = (start.month + 2) // 3
         if end == quarter_period(start.year, quarter)[1]:
             return f"Q{quarter} {start.year}"
     if start == date(start.year, 1, 1) and end == date(start.year, 12, 31):
         return str(start.year)
-    if start == end:
-        return dates.day_month_year(start)
-    if start.year == end.year:
-        return f"{dates.day_month(start)} – {dates.day_month_year(end)}"
-    return f"{dates.day_month_year(start)} – {dates.day_month_year(end)}"
+    return dates.date_range(start, end)
 
 
 def organisation_today(organisation: Organisation) -> date:

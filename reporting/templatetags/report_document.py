@@ -14,11 +14,11 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from core import dates
 from metrics import charts
 from metrics.templatetags.metric_charts import CHART_SIZES
 from missions.models import Report
 from reporting.reports import (
-    MONTH_NAMES,
     chart_description,
     chart_drawings,
     chart_is_empty,
@@ -76,8 +76,7 @@ def iso_date(value: str | None, style: str = "short") -> str:
         on = date.fromisoformat(str(value)[:10])
     except ValueError:
         return ""
-    month = MONTH_NAMES[on.month - 1]
-    return f"{on.day} {month if style == 'long' else month[:3]} {on.year}"
+    return dates.day_month_year_in_full(on) if style == "long" else dates.day_month_year(on)
 
 
 @register.filter

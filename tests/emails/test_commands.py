@@ -51,8 +51,8 @@ def test_the_dry_run_says_what_would_go_and_sends_nothing(cast, busy_week, suppl
     assert "Check-in reminders: 1 email(s)" in output
     assert "owner@acme.example (Acme Missions): “Fleet miles” 8 days late" in output
     assert "(1 metric(s) get their first due date at the next sweep)" in output
-    assert "member@acme.example (Acme Missions, 2–8 March 2026): 1 mission(s) with news" in output
-    assert "viewer@acme.example (Acme Missions, 2–8 March 2026): nothing worth saying" in output
+    assert "member@acme.example (Acme Missions, 2–8 Mar 2026): 1 mission(s) with news" in output
+    assert "viewer@acme.example (Acme Missions, 2–8 Mar 2026): nothing worth saying" in output
     assert "dev@greenfold.example for Greenfold Packaging" in output
     assert mail.outbox == []
     assert not EmailDelivery.objects.exists()

@@ -43,7 +43,7 @@ def test_the_weekly_digest_comes_on_the_first_day_of_the_week_at_their_hour(cast
     mine = [(when, m) for when, m in sent if m.to == [cast.member.email]]
     assert [when for when, _ in mine] == [at(MONDAY, 9)]  # London is on GMT in March
     ((_, email),) = mine
-    assert email.subject == "Acme Missions: your missions’ week, 2–8 March 2026"
+    assert email.subject == "Acme Missions: your missions’ week, 2–8 Mar 2026"
     text = email.body
     assert "== Net zero ==" in text
     assert "Status changed: At risk -> On track" in text
@@ -146,7 +146,7 @@ def test_a_stakeholder_hears_only_what_is_shareable(cast, supplier):
     assert [when for when, _ in emails] == [at(MONDAY, 8)]
     ((_, email),) = emails
     html = email.alternatives[0][0]
-    assert email.subject == "Acme Missions: weekly progress update, 2–8 March 2026"
+    assert email.subject == "Acme Missions: weekly progress update, 2–8 Mar 2026"
     for part in (email.body, html):
         assert "Net zero" in part
         assert "By 2030, every delivery is zero-carbon." in part
@@ -187,7 +187,7 @@ def test_a_monthly_stakeholder_digest_covers_last_month_on_the_first(cast, suppl
     emails = [(when, m) for when, m in sent if m.to == ["dev@greenfold.example"]]
     # 1 April, 08:00 in London (BST since 29 March).
     assert [when for when, _ in emails] == [datetime(2026, 4, 1, 7, tzinfo=UTC)]
-    assert emails[0][1].subject == "Acme Missions: monthly progress update, 1–31 March 2026"
+    assert emails[0][1].subject == "Acme Missions: monthly progress update, 1–31 Mar 2026"
 
 
 def test_a_digest_missed_for_days_is_not_sent_late(cast, supplier):
