@@ -289,7 +289,7 @@ class MissionNews:
         return settings.SITE_URL + self.mission.get_absolute_url()
 
     # Rendered once however many members' digests the mission is in: a batch shares its
-    # MissionNews, and this block was most of the cost of each digest.
+    # MissionNews, and every member of it reads the same news of the mission.
     @cached_property
     def html(self) -> str:
         return render_to_string("emails/_digest_mission.html", {"news": self})

@@ -1,11 +1,10 @@
 """`{% path_for 'metrics:detail' org.slug mission.slug metric.uid %}`: the `{% url %}` of a
-page whose arguments are slugs and ids, at a fraction of the cost.
+page whose arguments are slugs and ids.
 
 A page of rows builds dozens of links that differ only in their slugs and ids, and
-Django's reverse() re-walks the URL patterns for each (a tenth of the mission page's
-time). This reverses each pattern once, with stand-in arguments, and fills the real ones
-in. Arguments that are not plain slugs or UUIDs, which reverse() would have to quote or
-check, go through reverse() itself.
+Django's reverse() walks the URL patterns again for each. This reverses each pattern
+once, with stand-in arguments, and fills the real ones in. Arguments that are not plain
+slugs or UUIDs, which reverse() would have to quote or check, go through reverse() itself.
 """
 
 import functools

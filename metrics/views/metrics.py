@@ -103,8 +103,8 @@ def metric_detail(
     )
     current = sorted((c for c in history if c.is_current), key=lambda c: c.for_date)
     # The chart draws every reading; the table lists the newest until asked for the rest.
-    # Two years of weekly check-ins made a table of a hundred rows, long on a phone and
-    # most of the page's rendering time; the CSV download has them all too.
+    # Two years of weekly check-ins make a table of a hundred rows, long on a phone; the
+    # CSV download has them all too.
     show_all = request.GET.get("history") == "all"
     rollup = figures_of(metric, today)
     trend = None

@@ -243,8 +243,8 @@ def build_organisation(
     figures_recompute(organisation=org)
 
     # Monthly reports on the shareable missions. The latest is published as people do;
-    # the earlier ones carry a copy of its snapshot under their own titles and periods,
-    # since building twenty documents from the same data was most of the seeding time.
+    # the earlier ones carry a copy of its snapshot under their own titles and periods:
+    # twenty documents built from the same data would be the same document twenty times.
     owner, month = users[0], today.replace(day=1)
     shareable = [m for m in missions if m.visibility == Visibility.SHAREABLE][:5]
     reports = []
