@@ -28,6 +28,7 @@ install: .venv/.synced
 
 run: install
 	$(MANAGE) migrate --noinput
+	$(MANAGE) recompute_figures
 	$(MANAGE) load_demo
 	$(MANAGE) runserver 127.0.0.1:8000
 
