@@ -30,7 +30,6 @@ from metrics.models import CADENCE_DAYS, Cadence, Metric
 from metrics.progress import Status
 from missions.models import MissionStatus, Visibility
 from orgs.emails import (
-    Bar,
     Claim,
     claimed_send,
     deliveries_claim,
@@ -199,10 +198,6 @@ class Reminder:
     @property
     def status(self) -> Status:
         return self.metric.status(self.day)
-
-    @property
-    def bar(self) -> Bar:
-        return Bar.of(self.progress, self.status, self.status.label)
 
 
 def _fill_missing_due_dates() -> None:

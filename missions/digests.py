@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from metrics.models import CheckIn, Metric
 from metrics.progress import Status
-from metrics.rollups import MissionProgress, combine, metric_rollup, mission_progress
+from metrics.rollups import MissionProgress, Rollup, combine, metric_rollup, mission_progress
 from missions.models import (
     Alignment,
     Goal,
@@ -35,7 +35,6 @@ from missions.models import (
 )
 from missions.sharing import PUBLIC_METRIC_KINDS
 from orgs.emails import (
-    Bar,
     Claim,
     Outgoing,
     claimed_sends,
@@ -202,7 +201,7 @@ class CheckInLine:
 @dataclass(frozen=True, slots=True)
 class GoalLine:
     title: str
-    bar: Bar
+    rollup: Rollup
     metrics: list[MetricLine]
 
 
@@ -256,15 +255,11 @@ class MissionNews:
         )
 
     @property
-    def bar(self) -> Bar:
-        return Bar.of(self.progress.rollup.progress, self.status, self.status.label)
-
-    @property
     def goals(self) -> list[GoalLine]:
         return [
             GoalLine(
                 row.goal.title,
-                Bar.of(row.rollup.progress, row.rollup.status, row.rollup.status.label),
+                row.rollup,
                 [
                     MetricLine(
                         m.metric.name,
