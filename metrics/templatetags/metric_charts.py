@@ -244,10 +244,10 @@ def bar_width(value: Any) -> str:
 
 
 def _whole_percent(value: Any) -> int:
-    """Rounded half up, as people round (42.5 reads 43), except that just short of 100
-    reads 99: nothing reads as done before it is."""
+    """Rounded to the nearest whole number, except that just short of 100 reads 99:
+    nothing reads as done before it is."""
     number = _percent_value(value)
-    return math.floor(number if 99 < number < 100 else number + 0.5)
+    return math.floor(number) if 99 < number < 100 else round(number)
 
 
 @register.filter
