@@ -193,16 +193,17 @@ def milestone_row(
     )
     actions = ""
     if can_edit:
+        # In a div, not a span: a form may not sit inside a span.
         slugs = (mission.organisation.slug, mission.slug, milestone.uid)
         done_url = path_for("missions:milestone_done", *slugs)
         actions = format_html(
-            '\n<span class="row-actions"><form method="post" action="{done_url}" '
+            '\n<div class="row-actions"><form method="post" action="{done_url}" '
             'hx-post="{done_url}" hx-target="#milestones" hx-swap="outerHTML">{csrf}'
             '<input type="hidden" name="done" value="{done_value}">'
             '<button class="{button}" type="submit">{done_label}'
             '<span class="visually-hidden"> “{title}”</span></button></form> {move} '
             '<a class="{button}" href="{edit}">Edit<span class="visually-hidden"> “{title}”</span>'
-            "</a></span>",
+            "</a></div>",
             done_url=done_url,
             csrf=csrf,
             done_value="0" if done else "1",
