@@ -6,10 +6,11 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+
 from metrics.progress import Status
 from metrics.rollups import Rollup, combine
 from metrics.services import checkin_record
-from missions.models import Goal, Mission
+from missions.models import Goal
 from tests.factories import GoalFactory, MetricFactory, MissionFactory
 from tests.html import parse
 from tests.orgs.test_query_counts import queries_for
