@@ -9,7 +9,7 @@ the page's rendering.
 {% milestone_rows milestones mission can_edit csrf_token %}
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django import template
 from django.utils.html import format_html, format_html_join
@@ -44,12 +44,7 @@ TO_COME = mark_safe('<span class="dot" aria-hidden="true"></span>')
 def goal_rows(
     rows: Sequence[GoalProgress], mission: Mission, can_edit: bool, csrf_token: str
 ) -> SafeString:
-    csrf = csrf_input(csrf_token)
-    return format_html_join(
-        "",
-        "{}",
-        ((goal_row(row, mission, can_edit, csrf, i, len(rows)),) for i, row in enumerate(rows)),
-    )
+    return _movable_rows(goal_row, rows, mission, can_edit, csrf_token)
 
 
 @register.simple_tag
@@ -61,14 +56,22 @@ def metric_rows(rows: Sequence[MetricProgress], mission: Mission) -> SafeString:
 def milestone_rows(
     milestones: Sequence[Milestone], mission: Mission, can_edit: bool, csrf_token: str
 ) -> SafeString:
+    return _movable_rows(milestone_row, milestones, mission, can_edit, csrf_token)
+
+
+def _movable_rows[T](
+    row: Callable[[T, Mission, bool, SafeString, int, int], SafeString],
+    items: Sequence[T],
+    mission: Mission,
+    can_edit: bool,
+    csrf_token: str,
+) -> SafeString:
+    """Goals or milestones, each knowing its place among them for its move buttons."""
     csrf = csrf_input(csrf_token)
     return format_html_join(
         "",
         "{}",
-        (
-            (milestone_row(milestone, mission, can_edit, csrf, i, len(milestones)),)
-            for i, milestone in enumerate(milestones)
-        ),
+        ((row(item, mission, can_edit, csrf, i, len(items)),) for i, item in enumerate(items)),
     )
 
 
