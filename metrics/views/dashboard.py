@@ -216,6 +216,9 @@ def _cards(org: Organisation, missions: list[MissionRow], today: date) -> dict[i
     }
 
 
+NO_DATA = mark_safe('<span class="muted">no data</span>')
+
+
 def card_html(card: MissionCard, trend: Sparkline | None) -> SafeString:
     """A mission's card: its status and progress, each goal's progress, the latest reading
     of its lead outcome metric with a trend line, and how many check-ins are overdue."""
@@ -261,9 +264,6 @@ def card_html(card: MissionCard, trend: Sparkline | None) -> SafeString:
 
 def _goal_progress(progress: float | None) -> str:
     return percent(progress) if progress is not None else NO_DATA
-
-
-NO_DATA = mark_safe('<span class="muted">no data</span>')
 
 
 def _card(
