@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 
 from metrics.charts import Sparkline, sparkline
@@ -166,8 +167,8 @@ def _body(org: Organisation, membership: Membership, today: date) -> str:
         {
             "org": org,
             "cards": [mark_safe(card) for card in cards.values()],  # noqa: S308 -- card_html's
-            "overdue": [(metric, missions[metric.mission_id]) for metric in overdue],
-            "latest": [(checkin, missions[checkin.metric.mission_id]) for checkin in latest],
+            "overdue": [overdue_row(org, missions[m.mission_id], m) for m in overdue],
+            "latest": [latest_row(org, missions[c.metric.mission_id], c) for c in latest],
             "other_missions": len(missions) - len(active),
         },
     )
@@ -214,6 +215,40 @@ def _cards(org: Organisation, missions: list[MissionRow], today: date) -> dict[i
         pk: card_html(card, sparkline(history[card.lead.id]) if card.lead else None)
         for pk, card in cards.items()
     }
+
+
+def overdue_row(org: Organisation, mission: MissionRow, metric: Metric) -> SafeString:
+    """A metric whose check-in is late: its mission, its owner and the day it was due."""
+    return format_html(
+        '<li><span><a class="person" href="{url}">{name}</a> <span class="muted small">'
+        "{mission} · {owner}</span></span> "
+        '<span class="late-by">due {due}</span></li>',
+        url=path_for("metrics:detail", org.slug, mission.slug, metric.uid),
+        name=metric.name,
+        mission=mission.title,
+        owner=metric.owner.display_name if metric.owner else "no owner",
+        due=day_month(metric.next_due_on),
+    )
+
+
+def latest_row(org: Organisation, mission: MissionRow, checkin: CheckIn) -> SafeString:
+    """A recent check-in: its value in the metric's units, its day, who made it and the
+    start of its note."""
+    metric = checkin.metric
+    return format_html(
+        '<li><span><a class="person" href="{url}">{name}</a> <span class="muted small">'
+        "{value} for {day}{author}</span>{note}</span></li>",
+        url=path_for("metrics:detail", org.slug, mission.slug, metric.uid),
+        name=metric.name,
+        value=metric.format_value(checkin.value),
+        day=day_month(checkin.for_date),
+        author=f" · {checkin.author.display_name}" if checkin.author else "",
+        note=(
+            format_html(' <span class="small">“{}”</span>', Truncator(checkin.note).chars(90))
+            if checkin.note
+            else ""
+        ),
+    )
 
 
 NO_DATA = mark_safe('<span class="muted">no data</span>')
