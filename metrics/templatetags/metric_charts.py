@@ -1,11 +1,14 @@
-"""Charts, sparklines, progress bars and status badges for metric pages.
+"""Charts, sparklines, progress bars and status badges: for pages, share pages, the PDF
+and (the progress bar) emails.
 
 {% load metric_charts %}
 {% metric_chart metric checkins forecast %}
 {% metric_sparkline values %}
 {% progress_bar progress expected=expected label="Progress" status=status %}
+{% progress_bar progress status=status for_email=True %}
 {% status_badge status %}
 {% sparkline_svg spark %}
+{{ progress|percent }}
 """
 
 import math
