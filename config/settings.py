@@ -264,10 +264,6 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Absolute links in emails (invitations, resets) are built from this.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-# Forms render their fields through Jinja2's copies of Django's form templates (see
-# orgs.forms.FormRenderer).
-FORM_RENDERER = "orgs.forms.FormRenderer"
-
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # Headers. htmx is served from our own static files, so no inline script is needed.

@@ -103,14 +103,8 @@ class CheckInForm(forms.ModelForm):
 
 
 class RowCheckInForm(CheckInForm):
-    """The check-in form in a row of My check-ins, one per metric on the page.
-
-    Its fields are written out by one template (metrics/jinja2/metrics/my_checkin_fields.html)
-    with the markup Django's field and widget templates give, rather than through them:
-    those, a dozen renders a row, were two thirds of the time a row took to draw.
-    """
-
-    template_name = "metrics/my_checkin_fields.html"
+    """The check-in form in a row of My check-ins, one per metric on the page; the page's
+    template writes out its fields (templates/metrics/my_checkins.html, checkin_form)."""
 
     def __init__(self, data: Any = None, *, metric: Metric, today: date) -> None:
         super().__init__(

@@ -432,35 +432,6 @@ def sending_day(now: datetime, zone: tzinfo, hour: int) -> date:
     return local.date() if local.hour >= hour else local.date() - timedelta(days=1)
 
 
-# Status colours for email progress bars; the status is always written in words too.
-STATUS_COLOURS = {
-    "on_track": "#1f7a4d",
-    "at_risk": "#a15c00",
-    "off_track": "#b3261e",
-}
-NO_STATUS_COLOUR = "#5b6b82"
-
-
-@dataclass(frozen=True, slots=True)
-class Bar:
-    """A progress bar that email clients draw: two table cells, not SVG. The status is
-    written beside it in words; its colour is never the only sign."""
-
-    percent: int | None
-    colour: str
-    label: str
-
-    @classmethod
-    def of(cls, value: float | None, status: str = "", label: str = "") -> "Bar":
-        percent = None if value is None else round(max(0.0, min(100.0, value)))
-        known = status in STATUS_COLOURS
-        return cls(percent, STATUS_COLOURS.get(status, NO_STATUS_COLOUR), label if known else "")
-
-    @property
-    def rest(self) -> int:
-        return 100 - (self.percent or 0)
-
-
 class OneLineHeader(str):
     """A header value written out on one line, as it is.
 

@@ -3,10 +3,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
 from django.core.validators import MaxLengthValidator
-from django.forms.renderers import DjangoTemplates, Jinja2
 from django.forms.utils import flatatt
-from django.template import TemplateDoesNotExist
-from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -99,24 +96,6 @@ class InvitationForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
-
-
-class FormRenderer(Jinja2):
-    """Django's form templates, rendered by Jinja2: the same markup in a fraction of the
-    time, which on a page of inline check-in forms was most of its rendering.
-
-    Templates only the Django engine has (the admin's widgets) are rendered by it.
-    """
-
-    @cached_property
-    def fallback(self) -> DjangoTemplates:
-        return DjangoTemplates()
-
-    def get_template(self, template_name: str) -> Any:
-        try:
-            return super().get_template(template_name)
-        except TemplateDoesNotExist:
-            return self.fallback.get_template(template_name)
 
 
 class PeopleSelect(forms.Select):

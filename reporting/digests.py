@@ -25,6 +25,7 @@ from metrics.models import CheckIn, Metric
 from metrics.progress import Status
 from metrics.rollups import (
     MissionProgress,
+    Rollup,
     figures_of,
     metric_figures,
     metric_progress,
@@ -43,7 +44,6 @@ from missions.models import (
     Visibility,
 )
 from orgs.emails import (
-    Bar,
     Claim,
     Outgoing,
     claimed_sends,
@@ -208,7 +208,7 @@ class CheckInLine:
 @dataclass(frozen=True, slots=True)
 class GoalLine:
     title: str
-    bar: Bar
+    rollup: Rollup
     metrics: list[MetricLine]
 
 
@@ -262,15 +262,11 @@ class MissionNews:
         )
 
     @property
-    def bar(self) -> Bar:
-        return Bar.of(self.progress.rollup.progress, self.status, self.status.label)
-
-    @property
     def goals(self) -> list[GoalLine]:
         return [
             GoalLine(
                 row.goal.title,
-                Bar.of(row.rollup.progress, row.rollup.status, row.rollup.status.label),
+                row.rollup,
                 [
                     MetricLine(
                         m.metric.name,

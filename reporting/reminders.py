@@ -33,7 +33,6 @@ from metrics.rollups import figures_of
 from missions.models import MissionStatus
 from orgs import policy
 from orgs.emails import (
-    Bar,
     Claim,
     claimed_send,
     deliveries_claim,
@@ -199,10 +198,6 @@ class Reminder:
     @property
     def status(self) -> Status:
         return figures_of(self.metric, self.day).status
-
-    @property
-    def bar(self) -> Bar:
-        return Bar.of(self.progress, self.status, self.status.label)
 
 
 def _fill_missing_due_dates() -> None:

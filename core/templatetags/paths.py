@@ -20,20 +20,19 @@ register = template.Library()
 PLAIN = re.compile(r"[-a-zA-Z0-9_]+")
 
 
-def _stand_in(position: int, argument: Any) -> str:
+def _stand_in(position: int, is_uuid: bool) -> str:
     # Each stand-in fits the converter its argument will meet (a UUID, or a slug) and
     # cannot occur anywhere else in a path.
-    if isinstance(argument, uuid.UUID):
-        return str(uuid.UUID(int=position + 1))
-    return f"__stand-in-{position}__"
+    return str(uuid.UUID(int=position + 1)) if is_uuid else f"__stand-in-{position}__"
 
 
 @functools.lru_cache(maxsize=512)
-def _shape(viewname: str, kinds: tuple[bool, ...], prefix: str, urlconf: Any) -> str:
-    stand_ins = [
-        _stand_in(i, uuid.UUID(int=0) if is_uuid else "") for i, is_uuid in enumerate(kinds)
-    ]
-    return reverse(viewname, args=stand_ins, urlconf=urlconf)
+def _shape(
+    viewname: str, kinds: tuple[bool, ...], prefix: str, urlconf: Any
+) -> tuple[str, tuple[str, ...]]:
+    """The path with stand-ins for its arguments, and the stand-ins."""
+    stand_ins = tuple(_stand_in(i, is_uuid) for i, is_uuid in enumerate(kinds))
+    return reverse(viewname, args=stand_ins, urlconf=urlconf), stand_ins
 
 
 @register.simple_tag
@@ -43,9 +42,9 @@ def path_for(viewname: str, *args: Any) -> str:
         return reverse(viewname, args=args)
     kinds = tuple(isinstance(argument, uuid.UUID) for argument in args)
     try:
-        path = _shape(viewname, kinds, get_script_prefix(), get_urlconf())
+        path, stand_ins = _shape(viewname, kinds, get_script_prefix(), get_urlconf())
     except NoReverseMatch:  # e.g. an id given as text: reverse() decides
         return reverse(viewname, args=args)
-    for i, (argument, text) in enumerate(zip(args, texts, strict=True)):
-        path = path.replace(_stand_in(i, argument), text)
+    for stand_in, text in zip(stand_ins, texts, strict=True):
+        path = path.replace(stand_in, text)
     return path

@@ -1,6 +1,5 @@
 """Missions themselves: the list, the mission page, goals, milestones and templates."""
 
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,16 +12,12 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.pagecache import CSRF_STAND_IN, cached_mission_parts, pages_changed, with_csrf_token
 from core.responses import form_status, refused_status
-from core.templatetags.paths import path_for
-from metrics import jinja
 from metrics.models import Metric
-from metrics.rollups import MissionProgress, mission_progress
+from metrics.rollups import mission_progress
 from missions.access import get_mission_for_user
 from missions.forms import GoalForm, MilestoneForm, MissionForm
 from missions.models import Goal, IdeaState, Milestone, Mission, MissionStatus
@@ -111,51 +106,6 @@ def _goals_and_metrics(mission: Mission) -> tuple[list[Goal], list[Metric]]:
     return goals, list(mission.metrics.filter(goal__isnull=True))
 
 
-class _RowLinks:
-    """`link('missions:goal_edit', goal.uid)`: path_for() with the mission's slugs and a
-    row's uid, each page's path built once and the uids put in (forty links a page)."""
-
-    STAND_IN = uuid.UUID(int=0)
-
-    def __init__(self, mission: Mission) -> None:
-        self.slugs = (mission.organisation.slug, mission.slug)
-        self.shapes: dict[str, tuple[str, str]] = {}
-
-    def __call__(self, viewname: str, uid: uuid.UUID) -> str:
-        if viewname not in self.shapes:
-            path = path_for(viewname, *self.slugs, self.STAND_IN)
-            # The uid is the last argument: the last stand-in, whatever the slugs are.
-            head, _, tail = path.rpartition(str(self.STAND_IN))
-            self.shapes[viewname] = (head, tail)
-        head, tail = self.shapes[viewname]
-        return f"{head}{uid}{tail}"
-
-
-def _rows(
-    mission: Mission,
-    progress: MissionProgress,
-    milestones: list[Milestone],
-    can_edit: bool,
-    csrf_token: str,
-) -> dict[str, SafeString]:
-    """The rows the page repeats, for each goal, metric and milestone, written by Jinja2:
-    through the Django template language they were most of the page's rendering."""
-    template = jinja.engine().get_template("missions/mission_rows.html")
-    context = {
-        "link": _RowLinks(mission),
-        "can_edit": can_edit,
-        "csrf_input": format_html(
-            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token
-        ),
-    }
-    parts = {"goals": progress.goals, "loose": progress.loose, "milestones": milestones}
-    return {
-        # Autoescaped by Jinja2, like the Django template it stands in for.
-        part: mark_safe(template.render(context | {"part": part, "rows": rows}))  # noqa: S308
-        for part, rows in parts.items()
-    }
-
-
 def _detail_context(
     org: Organisation, membership: Membership, mission: Mission, csrf_token: str
 ) -> dict[str, Any]:
@@ -175,7 +125,6 @@ def _detail_context(
         "health": mission.health(),
         "progress": progress,
         "milestones": milestones,
-        "rows": _rows(mission, progress, milestones, can_edit, csrf_token),
         "alignments": alignments,
         "resources": mission.resources.all(),
         "idea_counts": {"open": counts["open_idea_count"], "total": counts["idea_count"]},

@@ -12,10 +12,11 @@ from typing import Any
 
 from django import template
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from core import dates
 from metrics import charts
+from metrics.chart_images import STYLE
 from metrics.templatetags.metric_charts import CHART_SIZES
 from missions.models import Report
 from reporting.reports import (
@@ -39,7 +40,9 @@ def report_chart(chart: dict[str, Any], as_of: str, single: bool = False) -> dic
     chart_id = f"report-{chart['key']}"
     if single:
         ((_, drawn),) = chart_drawings(chart, on, sizes=[PRINT_CHART_SIZE])
-        return {"chart_id": chart_id, "chart": drawn}
+        # WeasyPrint draws an inline SVG with its own <style> alone: the chart image's.
+        style = mark_safe(STYLE)  # noqa: S308 -- a constant of metrics.chart_images
+        return {"chart_id": chart_id, "chart": drawn, "print_style": style}
     return {"chart_id": chart_id, "charts": chart_drawings(chart, on)}
 
 

@@ -17,14 +17,18 @@ from typing import NamedTuple
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.defaultfilters import pluralize
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 
 from core.pagecache import cached_mission_parts, cached_page
+from core.templatetags.dates import day_month
 from core.templatetags.paths import path_for
-from metrics import jinja
-from metrics.charts import sparkline
+from metrics.charts import Sparkline, sparkline
 from metrics.models import CheckIn, Metric
 from metrics.rollups import (
     Rollup,
@@ -35,6 +39,7 @@ from metrics.rollups import (
     recent_values,
     rolled_up,
 )
+from metrics.templatetags.metric_charts import percent, progress_bar, sparkline_svg, status_badge
 from missions.models import Goal, Mission, MissionStatus
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation
@@ -165,18 +170,15 @@ def _body(org: Organisation, membership: Membership, today: date) -> str:
         )
         .order_by("-for_date", "-created_at")[:LATEST_CHECKINS]
     )
-    return (
-        jinja.engine()
-        .get_template("metrics/dashboard_body.html")
-        .render(
-            {
-                "org": org,
-                "cards": [mark_safe(card) for card in cards.values()],  # noqa: S308 -- ours
-                "overdue": [(metric, missions[metric.mission_id]) for metric in overdue],
-                "latest": [(checkin, missions[checkin.metric.mission_id]) for checkin in latest],
-                "other_missions": len(missions) - len(active),
-            }
-        )
+    return render_to_string(
+        "reporting/dashboard.html#body",
+        {
+            "org": org,
+            "cards": [mark_safe(card) for card in cards.values()],  # noqa: S308 -- card_html's
+            "overdue": [overdue_row(org, missions[m.mission_id], m) for m in overdue],
+            "latest": [latest_row(org, missions[c.metric.mission_id], c) for c in latest],
+            "other_missions": len(missions) - len(active),
+        },
     )
 
 
@@ -217,13 +219,94 @@ def _cards(org: Organisation, missions: list[MissionRow], today: date) -> dict[i
     }
     # The trend line of each mission's lead outcome metric: one query for all of them.
     history = recent_values((card.lead.id for card in cards.values() if card.lead), today)
-    template = jinja.engine().get_template("metrics/dashboard_card.html")
     return {
-        pk: template.render(
-            {"card": card, "trend": sparkline(history[card.lead.id]) if card.lead else None}
-        )
+        pk: card_html(card, sparkline(history[card.lead.id]) if card.lead else None)
         for pk, card in cards.items()
     }
+
+
+def overdue_row(org: Organisation, mission: MissionRow, metric: Metric) -> SafeString:
+    """A metric whose check-in is late: its mission, its owner and the day it was due."""
+    return format_html(
+        '<li><span><a class="person" href="{url}">{name}</a> <span class="muted small">'
+        "{mission} · {owner}</span></span> "
+        '<span class="late-by">due {due}</span></li>',
+        url=path_for("metrics:detail", org.slug, mission.slug, metric.uid),
+        name=metric.name,
+        mission=mission.title,
+        owner=metric.owner.display_name if metric.owner else "no owner",
+        due=day_month(metric.next_due_on),
+    )
+
+
+def latest_row(org: Organisation, mission: MissionRow, checkin: CheckIn) -> SafeString:
+    """A recent check-in: its value in the metric's units, its day, who made it and the
+    start of its note."""
+    metric = checkin.metric
+    return format_html(
+        '<li><span><a class="person" href="{url}">{name}</a> <span class="muted small">'
+        "{value} for {day}{author}</span>{note}</span></li>",
+        url=path_for("metrics:detail", org.slug, mission.slug, metric.uid),
+        name=metric.name,
+        value=metric.format_value(checkin.value),
+        day=day_month(checkin.for_date),
+        author=f" · {checkin.author.display_name}" if checkin.author else "",
+        note=(
+            format_html(' <span class="small">“{}”</span>', Truncator(checkin.note).chars(90))
+            if checkin.note
+            else ""
+        ),
+    )
+
+
+NO_DATA = mark_safe('<span class="muted">no data</span>')
+
+
+def card_html(card: MissionCard, trend: Sparkline | None) -> SafeString:
+    """A mission's card: its status and progress, each goal's progress, the latest reading
+    of its lead outcome metric with a trend line, and how many check-ins are overdue."""
+    rollup = card.rollup
+    goals = format_html_join(
+        "",
+        '\n<li><span class="dash-goal-title">{}</span> '
+        '<span class="dash-goal-value">{}</span></li>',
+        ((goal.title, _goal_progress(goal.progress)) for goal in card.goals),
+    )
+    lead = card.lead
+    return format_html(
+        '<li class="card dash-mission">\n'
+        '<div class="mission-card-head"><h3><a href="{url}">{title}</a></h3> {badge}</div>\n'
+        '{bar}\n<ul class="dash-goals">{goals}</ul>{lead}{overdue}\n</li>',
+        url=card.url,
+        title=card.title,
+        badge=status_badge(rollup.status),
+        bar=progress_bar(rollup.progress, rollup.expected, status=rollup.status),
+        goals=goals,
+        lead=format_html(
+            '\n<p class="dash-lead">{trend} <span><a href="{url}">{name}</a>: '
+            '<strong>{latest}</strong> <span class="muted small">on {on}, target {target}'
+            "</span></span></p>",
+            trend=sparkline_svg(trend),
+            url=lead.url,
+            name=lead.name,
+            latest=lead.latest,
+            on=day_month(lead.latest_on),
+            target=lead.target,
+        )
+        if lead
+        else "",
+        overdue=format_html(
+            '\n<p class="dash-overdue">{} check-in{} overdue</p>',
+            card.overdue,
+            pluralize(card.overdue),
+        )
+        if card.overdue
+        else "",
+    )
+
+
+def _goal_progress(progress: float | None) -> str:
+    return percent(progress) if progress is not None else NO_DATA
 
 
 def _card(

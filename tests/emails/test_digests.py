@@ -46,6 +46,7 @@ def test_the_weekly_digest_comes_on_the_first_day_of_the_week_at_their_hour(cast
     assert email.subject == "Acme Missions: your missions’ week, 2–8 Mar 2026"
     text = email.body
     assert "== Net zero ==" in text
+    assert "50\xa0% of the way, on track." in text  # 30 is half way from 10 to 50
     assert "Status changed: At risk -> On track" in text
     assert "- Tonnes of CO2: 30 for 4 Mar, by Acme Member" in text
     assert "- Fleet miles: due 1 Mar, Acme Owner" in text
@@ -66,6 +67,7 @@ def test_the_html_digest_draws_progress_as_table_cells_not_svg(cast, busy_week):
     assert "<svg" not in html
     assert 'role="presentation"' in html
     assert 'width="50%"' in html  # 30 is half way from 10 to 50
+    assert "<strong>50\xa0%</strong> · On track" in html
     assert "At risk → On track" in html
 
 

@@ -608,6 +608,35 @@ def test_progress_bar_clamps_and_is_not_localised():
     assert "99\xa0%" in render_tag("{% progress_bar value %}", value=99.7)
 
 
+@pytest.mark.parametrize(
+    ("status", "fill"),
+    [("on_track", "#1d7a46"), ("at_risk", "#8a5a00"), ("off_track", "#b42318"), ("", "#1f5fbf")],
+)
+def test_progress_bar_carries_its_colours_where_no_stylesheet_reaches(status, fill):
+    # WeasyPrint draws an inline SVG without the page's stylesheet: the PDF's bars are
+    # coloured by these attributes, which a page's stylesheet overrides.
+    html = render_tag("{% progress_bar value 40 status=status %}", value=30, status=status)
+    (svg,) = svgs(html)
+    assert svg.find(f"{SVG_NS}rect[@class='progress-track']").get("fill") == "#dde2ea"
+    assert svg.find(f"{SVG_NS}rect[@class='progress-fill']").get("fill") == fill
+    assert svg.find(f"{SVG_NS}line").get("stroke") == "#1b2430"
+
+
+def test_an_emails_progress_bar_is_table_cells_with_the_status_in_words():
+    html = render_tag(
+        "{% progress_bar value status=status for_email=True %}", value=42.4, status="at_risk"
+    )
+    assert "<svg" not in html
+    assert re.findall(r'<td width="(\d+)%" height="8"', html) == ["42", "58"]
+    assert "background:#8a5a00" in html
+    assert "<strong>42\xa0%</strong> · At risk" in html
+    # Full, or without data: one cell; no status known, no words for it.
+    full = render_tag("{% progress_bar 100 for_email=True %}")
+    assert re.findall(r'<td width="(\d+)%"', full) == ["100"] and "·" not in full
+    empty = render_tag("{% progress_bar None status='no_data' for_email=True %}")
+    assert "No data yet" in empty and "background:#1f5fbf" not in empty
+
+
 @pytest.mark.parametrize("status", list(Status))
 def test_status_badge_shows_the_label_not_just_a_colour(status):
     html = render_tag("{% status_badge status %}", status=status)

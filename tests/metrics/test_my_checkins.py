@@ -15,6 +15,7 @@ from django.urls import reverse
 from metrics.models import CheckIn
 from metrics.services import checkin_record
 from tests.factories import GoalFactory, MembershipFactory, MetricFactory, MissionFactory
+from tests.html import parse
 from tests.orgs.test_query_counts import queries_for
 
 # Friday 4 December 2026, mid-morning in London (the organisation's time zone).
@@ -417,38 +418,7 @@ def test_the_row_check_in_query_count_does_not_grow_with_metrics(cast, login):
     assert check_in(third) == before
 
 
-# ---- The row's form, written out directly, reads as Django's own rendering of it ----
-
-# How the page wrote each row's form before its fields were written out by hand: through
-# the form's own field templates. The page must give the same HTML.
-DJANGO_RENDERED_FORM = """{% load paths %}
-{% with form=row.form metric=row.metric %}
-{% path_for 'metrics:my_checkin' org.slug metric.uid as post_url %}
-<form method="post" action="{{ post_url }}" class="checkin-form" novalidate
-      hx-post="{{ post_url }}" hx-target="#checkin-{{ metric.uid }}" hx-swap="outerHTML"
-      hx-disabled-elt="find button">
-  {% csrf_token %}
-  {% if form.non_field_errors %}<div class="form-errors" role="alert">{{ form.non_field_errors }}</div>{% endif %}
-  <div class="checkin-fields">
-    <div class="field checkin-value{% if form.value.errors %} field-invalid{% endif %}">{{ form.value.as_field_group }}</div>
-    <fieldset class="choice-group checkin-confidence{% if form.confidence.errors %} field-invalid{% endif %}">
-      <legend>Confidence</legend>
-      {{ form.confidence.errors }}
-      <div class="segments">
-        {% for choice in form.confidence %}<label class="segment" for="{{ choice.id_for_label }}">{{ choice.tag }}<span>{{ choice.choice_label }}</span></label>{% endfor %}
-      </div>
-    </fieldset>
-    <button type="submit" class="button checkin-submit">Check in<span class="visually-hidden"> {{ metric.name }}</span></button>
-  </div>
-  <details class="checkin-more"{% if form.note.errors or form.for_date.errors or form.note.value %} open{% endif %}>
-    <summary>Add a comment or change the date</summary>
-    <div class="checkin-more-fields">
-      <div class="field{% if form.note.errors %} field-invalid{% endif %}">{{ form.note.as_field_group }}</div>
-      <div class="field checkin-date{% if form.for_date.errors %} field-invalid{% endif %}">{{ form.for_date.as_field_group }}</div>
-    </div>
-  </details>
-</form>
-{% endwith %}"""  # noqa: E501
+# ---- The row's form: its fields, their labels, values and errors ----
 
 YES_NO = {"format": "yes_no", "baseline_value": Decimal("0"), "target_value": Decimal("1")}
 # metric fields, the data posted, and errors added after validation (as the view adds a
@@ -486,32 +456,131 @@ FORM_CASES = {
 }
 
 
-@pytest.mark.parametrize("case", FORM_CASES)
-def test_a_rows_form_reads_as_djangos_own_rendering_of_it(cast, mission, case):
-    from django.template import engines
+FIELDS = ("value", "confidence", "note", "for_date")
+
+
+def written_form(cast, mission, case):
+    """The row's form for the case, as the page writes it, and the form."""
     from django.template.loader import render_to_string
-    from django.test.html import parse_html
 
     from metrics.forms import RowCheckInForm
 
     kwargs, data, added_errors = FORM_CASES[case]
     metric = owned(cast, mission, "Waste <to> landfill", latest_confidence="at_risk", **kwargs)
     form = RowCheckInForm(data, metric=metric, today=TODAY)
-    for field, error in added_errors.items():
-        form.add_error(field, error)
+    for name, error in added_errors.items():
+        form.add_error(name, error)
     context = {"org": cast.org, "row": {"form": form, "metric": metric}, "csrf_token": "t"}
+    html = render_to_string("metrics/my_checkins.html#checkin_form", context)
+    return parse(html).one("form"), form
 
-    written = render_to_string("metrics/my_checkins.html#checkin_form", context)
-    # Django's way, with the cursor put in the first wrong field as the page used to.
-    if form.first_wrong:
-        form.fields[form.first_wrong].widget.attrs["autofocus"] = True
-    django = engines["django"].from_string(DJANGO_RENDERED_FORM).render(context)
 
-    assert parse_html(written) == parse_html(django)
+def controls(page, name: str):
+    """The inputs, select or textarea of a field."""
+    return [
+        node
+        for tag in ("input", "select", "textarea")
+        for node in page.all(tag)
+        if node.get("name") == name
+    ]
+
+
+def control(page, name: str):
+    """The input, select or textarea of a field (the first radio of a choice)."""
+    return controls(page, name)[0]
+
+
+@pytest.mark.parametrize("case", FORM_CASES)
+def test_each_field_of_a_rows_form_has_its_label_and_says_what_is_wrong(cast, mission, case):
+    page, form = written_form(cast, mission, case)
+
+    assert page["action"] == page["hx-post"] == row_url(form.metric)
+    assert page.one("input", name="csrfmiddlewaretoken")["value"] == "t"
+    labels = {label["for"]: label.text for label in page.all("label")}
+    for name in FIELDS:
+        field = form[name]
+        inputs = controls(page, name)
+        # Every control is named by a label tied to it.
+        assert all(labels.get(node["id"]) for node in inputs)
+        if field.errors:
+            errors = page.one("ul", id=f"{field.auto_id}_error")
+            assert [li.text for li in errors.all("li")] == list(field.errors)
+            assert all(node.get("aria-invalid") == "true" for node in inputs)
+        else:
+            assert not page.all("ul", id=f"{field.auto_id}_error")
+            assert not any("aria-invalid" in node.attrs for node in inputs)
+        if name != "confidence":
+            # A text field is described by its error, when it has one.
+            assert inputs[0].get("aria-describedby") == (
+                f"{field.auto_id}_error" if field.errors else None
+            )
+    # The cursor goes to the first wrong field, and nowhere else.
+    focused = [
+        node["name"]
+        for tag in ("input", "select", "textarea")
+        for node in page.all(tag)
+        if "autofocus" in node.attrs
+    ]
+    assert focused == ([form.first_wrong] if form.first_wrong else [])
+    alert = page.all("div", cls="form-errors")
+    assert [div.text for div in alert] == [" ".join(form.non_field_errors())] * bool(
+        form.non_field_errors()
+    )
+    assert all(div["role"] == "alert" for div in alert)
+    # The comment and the date are tucked away, unless something is wrong with them or
+    # a comment was written.
+    more = page.one("details", cls="checkin-more")
+    assert ("open" in more.attrs) == bool(
+        form["note"].errors or form["for_date"].errors or form["note"].value()
+    )
     # The cases do what they say: the wrong ones show errors, yes or no is a select.
-    assert ("aria-invalid" in written) == bool(form.first_wrong)
-    assert ('role="alert"' in written) == (None in added_errors)
-    assert ("<select" in written) == (kwargs is YES_NO)
+    assert bool(page.all("ul", cls="errorlist")) == bool(form.errors)
+    assert control(page, "value").tag == ("select" if FORM_CASES[case][0] is YES_NO else "input")
+
+
+def test_a_refused_form_keeps_what_was_typed(cast, mission):
+    page, _ = written_form(cast, mission, "a number, all wrong")
+
+    assert control(page, "value")["value"] == "lots"
+    assert control(page, "note").text == "<b>Estimated</b>"
+    assert control(page, "for_date")["value"] == "soon"
+    # "sure" is no confidence: none is chosen.
+    assert not [radio for radio in page.all("input", type="radio") if "checked" in radio.attrs]
+    assert control(page, "value").get("inputmode") == "decimal"
+
+
+def test_a_blank_form_starts_from_today_and_the_last_confidence(cast, mission):
+    page, _ = written_form(cast, mission, "a number, blank")
+
+    assert "value" not in control(page, "value").attrs
+    assert control(page, "for_date")["value"] == "2026-12-04"
+    assert control(page, "for_date")["type"] == "date"
+    radios = page.all("input", type="radio")
+    assert [(radio["value"], "checked" in radio.attrs) for radio in radios] == [
+        ("on_track", False),
+        ("at_risk", True),
+        ("off_track", False),
+    ]
+    assert [label.text for label in page.all("label", cls="segment")] == [
+        "On track",
+        "At risk",
+        "Off track",
+    ]
+    assert page.one("button", type="submit").spoken == "Check in Waste <to> landfill"
+
+
+def test_a_yes_or_no_form_asks_for_an_answer_and_keeps_the_one_given(cast, mission):
+    blank, _ = written_form(cast, mission, "yes or no, blank")
+    answered, _ = written_form(cast, mission, "yes or no, answered, no confidence")
+
+    for page, chosen in ((blank, ""), (answered, "1")):
+        options = control(page, "value").all("option")
+        assert [(o["value"], o.text) for o in options] == [
+            ("", "Yes or no?"),
+            ("1", "Yes"),
+            ("0", "No"),
+        ]
+        assert [o["value"] for o in options if "selected" in o.attrs] == [chosen]
 
 
 # --- Served from the cache -------------------------------------------------------------------

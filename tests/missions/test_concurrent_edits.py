@@ -123,7 +123,7 @@ def test_of_two_simultaneous_edits_one_wins_and_the_other_keeps_what_they_typed(
         row = editable.stored()
         assert getattr(row, editable.text_field) == typed[winner][editable.text_field]
         assert row.version == version + 1
-        # Unescaped: the form's fields are rendered by Jinja2, which writes ' as &#39;.
+        # Unescaped: a quote in a value is written as an entity.
         assert f'value="{typed[loser][editable.text_field]}"' in unescape(outcomes[loser].page)
         assert "while you were editing" in outcomes[loser].page
         winners[winner] += 1

@@ -160,14 +160,21 @@ def test_a_draft_still_draws_its_charts_in_the_page(cast, login, zero_waste):
 def test_the_pdf_draws_its_charts_inline(cast, login, zero_waste, monkeypatch):
     report = published(cast, zero_waste)
     drawn = []
-    real = pdf._style_svgs
-    monkeypatch.setattr(pdf, "_style_svgs", lambda html: drawn.append(html) or real(html))
+    real = pdf.report_pdf_html
+    monkeypatch.setattr(
+        pdf, "report_pdf_html", lambda *args: drawn.append(real(*args)) or drawn[-1]
+    )
 
     response = login(cast.viewer).get(url("report_pdf", report.uid))
     assert "Landfill waste" in pdf_text(response.content)
 
     (html,) = drawn
     assert '<svg class="chart" viewBox="0 0 360 250"' in html and "<img" not in html
+    # WeasyPrint draws an inline SVG with its own style alone: each drawing carries it.
+    chart = html.split('<svg class="chart"', 1)[1]
+    assert chart.split(">", 1)[1].startswith("<style>.chart{")
+    bar = html.split('<svg class="progress-bar"', 1)[1].split("</svg>", 1)[0]
+    assert 'class="progress-track" y="3" width="100" height="8" fill="#dde2ea"' in bar
 
 
 # ---- The image, inside the organisation ---------------------------------------------------
