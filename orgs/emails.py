@@ -93,7 +93,7 @@ def _matching(claims: Iterable[Claim]) -> Q:
 
 # Claims looked up or claimed by one statement: at most 14,000 parameters (7 a claim),
 # inside SQLite's limit (32,766 since 3.32) and PostgreSQL's (65,535). A sweep looks up
-# thousands of claims; a statement for every few hundred was a third of its time.
+# thousands of claims, so each statement takes as many as both databases allow.
 LOOKUP_BATCH = 2000
 
 
@@ -305,8 +305,7 @@ def send_chunk() -> int:
     lease has run out a sweep sends them again, those that had gone out too (as the same
     messages, see message_id). So it is as many emails as a kill can send twice, and as
     many as wait for the lease when the killed task runs again (it sends the rest of the
-    batch at once). EMAIL_SEND_CHUNK, 10 unless set: a twentieth of a second's sending, and
-    about one statement per five emails."""
+    batch at once). EMAIL_SEND_CHUNK, 10 unless set: about one statement per five emails."""
     return max(1, settings.EMAIL_SEND_CHUNK)
 
 
