@@ -113,26 +113,31 @@ def deliveries_settled(claims: Sequence[Claim]) -> set[Claim]:
     return settled
 
 
-_DELIVERY = ("kind", "recipient", "period_key", "state", "created_at", "claimed_at")
+# Each claim's row, found by joining the table to the claims listed in VALUES (whose
+# columns SQLite and PostgreSQL both name column1, column2, column3): the unique
+# (kind, recipient, period_key) index finds each row, however many earlier periods and
+# other kinds a recipient has.
+_LOOKUP_SQL = """
+SELECT delivery.id, delivery.kind, delivery.recipient, delivery.period_key, delivery.state,
+    delivery.created_at, delivery.claimed_at
+FROM {table} AS delivery
+JOIN (VALUES {claims}) AS claim
+    ON delivery.kind = claim.column1 AND delivery.recipient = claim.column2
+    AND delivery.period_key = claim.column3
+"""
 
 
 def _deliveries_of(wanted: set[Claim]) -> Iterator[tuple[Claim, str, datetime, datetime]]:
     """Each wanted claim's row, if it has one: its state, and when it was made and taken.
-
-    A lookup names the kinds, recipients and periods of up to LOOKUP_BATCH claims, which
-    the unique (kind, recipient, period_key) index answers; a row that matches a kind, a
-    recipient and a period of different claims is no claim's, and is left out."""
-    ordered = sorted(wanted)  # so that each lookup names as few recipients as it can
-    for batch in batched(ordered, LOOKUP_BATCH):
-        rows = EmailDelivery.objects.filter(
-            kind__in={c.kind for c in batch},
-            recipient__in={c.recipient for c in batch},
-            period_key__in={c.period_key for c in batch},
-        ).values_list(*_DELIVERY)
-        for kind, recipient, period_key, *found in rows:
-            claim = Claim(kind, recipient, period_key)
-            if claim in wanted:
-                yield (claim, *found)
+    One statement for up to LOOKUP_BATCH of them."""
+    table = connection.ops.quote_name(EmailDelivery._meta.db_table)
+    for batch in batched(sorted(wanted), LOOKUP_BATCH):
+        sql = _LOOKUP_SQL.format(table=table, claims=", ".join(["(%s, %s, %s)"] * len(batch)))
+        params = [value for c in batch for value in (c.kind, c.recipient, c.period_key)]
+        # raw() converts the columns as the ORM does (SQLite has no datetime type).
+        for row in EmailDelivery.objects.raw(sql, params):
+            claim = Claim(row.kind, row.recipient, row.period_key)
+            yield (claim, row.state, row.created_at, row.claimed_at)
 
 
 # The claim, as one statement for any number of sends: an INSERT of the new ones, and for
