@@ -1,23 +1,15 @@
 """Emails about people and organisations, and the claim that makes every email go once."""
 
-import copy
-import email.generator
-import email.message
-import email.policy
 import hashlib
 import logging
-import re
-import secrets
 import smtplib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from email.headerregistry import BaseHeader, HeaderRegistry
 from email.policy import Policy
 from email.utils import formataddr, parseaddr
 from functools import reduce
-from io import BytesIO
 from itertools import batched
 from operator import or_
 from typing import Any
@@ -101,7 +93,7 @@ def _matching(claims: Iterable[Claim]) -> Q:
 
 # Claims looked up or claimed by one statement: at most 14,000 parameters (7 a claim),
 # inside SQLite's limit (32,766 since 3.32) and PostgreSQL's (65,535). A sweep looks up
-# thousands of claims; a statement for every few hundred was a third of its time.
+# thousands of claims, so each statement takes as many as both databases allow.
 LOOKUP_BATCH = 2000
 
 
@@ -121,55 +113,31 @@ def deliveries_settled(claims: Sequence[Claim]) -> set[Claim]:
     return settled
 
 
-_DELIVERY = ("kind", "recipient", "period_key", "state", "created_at", "claimed_at")
+# Each claim's row, found by joining the table to the claims listed in VALUES (whose
+# columns SQLite and PostgreSQL both name column1, column2, column3): the unique
+# (kind, recipient, period_key) index finds each row, however many earlier periods and
+# other kinds a recipient has.
+_LOOKUP_SQL = """
+SELECT delivery.id, delivery.kind, delivery.recipient, delivery.period_key, delivery.state,
+    delivery.created_at, delivery.claimed_at
+FROM {table} AS delivery
+JOIN (VALUES {claims}) AS claim
+    ON delivery.kind = claim.column1 AND delivery.recipient = claim.column2
+    AND delivery.period_key = claim.column3
+"""
 
 
 def _deliveries_of(wanted: set[Claim]) -> Iterator[tuple[Claim, str, datetime, datetime]]:
-    """Each wanted claim's row, if it has one: its state, and when it was made and taken."""
-    if connection.vendor == "postgresql":
-        return _deliveries_joined(wanted)
-    return _deliveries_named(wanted)
-
-
-def _deliveries_joined(wanted: set[Claim]) -> Iterator[tuple[Claim, str, datetime, datetime]]:
-    """PostgreSQL's way: one statement that joins the rows to the claims, passed as three
-    arrays. The portable way names every recipient and period in the SQL (a sweep looks up
-    thousands of claims), and turning that SQL into what the server runs, parameter by
-    parameter, took longer than the server took to answer."""
-    if not wanted:
-        return
-    claims = list(wanted)
+    """Each wanted claim's row, if it has one: its state, and when it was made and taken.
+    One statement for up to LOOKUP_BATCH of them."""
     table = connection.ops.quote_name(EmailDelivery._meta.db_table)
-    columns = ", ".join(f"delivery.{column}" for column in _DELIVERY)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {columns} FROM {table} AS delivery"  # noqa: S608 -- names, not input
-            " JOIN unnest(%s::text[], %s::text[], %s::text[])"
-            " AS claim(kind, recipient, period_key)"
-            " USING (kind, recipient, period_key)",
-            [
-                [claim.kind for claim in claims],
-                [claim.recipient for claim in claims],
-                [claim.period_key for claim in claims],
-            ],
-        )
-        for kind, recipient, period_key, *found in cursor.fetchall():
-            yield (Claim(kind, recipient, period_key), *found)
-
-
-def _deliveries_named(wanted: set[Claim]) -> Iterator[tuple[Claim, str, datetime, datetime]]:
-    ordered = sorted(wanted)  # so that each lookup names as few recipients as it can
-    for start in range(0, len(ordered), LOOKUP_BATCH):
-        batch = ordered[start : start + LOOKUP_BATCH]
-        rows = EmailDelivery.objects.filter(
-            kind__in={c.kind for c in batch},
-            recipient__in={c.recipient for c in batch},
-            period_key__in={c.period_key for c in batch},
-        ).values_list(*_DELIVERY)
-        for kind, recipient, period_key, *found in rows:
-            claim = Claim(kind, recipient, period_key)
-            if claim in wanted:
-                yield (claim, *found)
+    for batch in batched(sorted(wanted), LOOKUP_BATCH):
+        sql = _LOOKUP_SQL.format(table=table, claims=", ".join(["(%s, %s, %s)"] * len(batch)))
+        params = [value for c in batch for value in (c.kind, c.recipient, c.period_key)]
+        # raw() converts the columns as the ORM does (SQLite has no datetime type).
+        for row in EmailDelivery.objects.raw(sql, params):
+            claim = Claim(row.kind, row.recipient, row.period_key)
+            yield (claim, row.state, row.created_at, row.claimed_at)
 
 
 # The claim, as one statement for any number of sends: an INSERT of the new ones, and for
@@ -295,8 +263,6 @@ def _built(
 ) -> EmailMultiAlternatives:
     message = build()
     message.extra_headers["Message-ID"] = message_id(claims)
-    if isinstance(message, OrganisationEmail):
-        message.prepare()
     return message
 
 
@@ -344,8 +310,7 @@ def send_chunk() -> int:
     lease has run out a sweep sends them again, those that had gone out too (as the same
     messages, see message_id). So it is as many emails as a kill can send twice, and as
     many as wait for the lease when the killed task runs again (it sends the rest of the
-    batch at once). EMAIL_SEND_CHUNK, 10 unless set: a twentieth of a second's sending, and
-    about one statement per five emails."""
+    batch at once). EMAIL_SEND_CHUNK, 10 unless set: about one statement per five emails."""
     return max(1, settings.EMAIL_SEND_CHUNK)
 
 
@@ -355,8 +320,7 @@ def claimed_sends(outgoing: Sequence[Outgoing], mailer: BaseEmailBackend) -> int
     email another sender holds, or has sent, is left out. Returns how many were sent.
 
     A thread of its own hands the emails to the server, one after the other, while this
-    one builds and writes out the next: most of a send is waiting for the server's four
-    replies.
+    one renders the next: most of a send is waiting for the server's four replies.
 
     A recipient the server refuses for good (5xx at RCPT) is logged and marked bounced,
     and the rest go on. Anything else (the server is down, a temporary refusal, a bug in a
@@ -438,6 +402,10 @@ class OneLineHeader(str):
     Python's email package folds a header longer than 78 characters, and a long URL with
     no spaces to break at comes out as RFC 2047 encoded words, which mail clients do not
     read as a List-Unsubscribe link. Lines up to 998 characters are allowed (RFC 5322).
+
+    The email package's documented way to hand it a header ready to write: a value with
+    a `name` is stored as it is (EmailPolicy.header_store_parse), and written out by its
+    `fold(policy=...)` (EmailPolicy.fold). It is a str, so Django passes it on unchanged.
     """
 
     name: str
@@ -446,190 +414,23 @@ class OneLineHeader(str):
         if len(name) + len(value) + 2 > 998 or "\n" in value or "\r" in value:
             raise ValueError(f"{name} does not fit on one line")
         header = super().__new__(cls, value)
-        header.name = name  # how email.policy recognises a ready-made header
+        header.name = name
         return header
 
     def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
         # Copied with the message (the test outbox keeps deep copies).
         return (self.name, str(self))
 
-    def fold(self, *, policy: Any) -> str:
+    def fold(self, *, policy: Policy) -> str:
         return f"{self.name}: {self}{policy.linesep}"
 
 
-# The longest line SMTP carries (RFC 5321), line ending apart.
-SMTP_LINE_LIMIT = 998
-
-
-def transfer_encoding(text: str) -> str | None:
-    """How a text part goes over SMTP: as it is (7bit, or 8bit UTF-8) when every line fits;
-    else None, for the email package to choose (quoted-printable).
-
-    The email package quotes any part with a line over 78 characters, and every one of
-    these emails has one (its signed unsubscribe link): for a digest that cost more than
-    rendering it, and made the body a third bigger."""
-    lines = text.encode().splitlines() if text else []
-    if max(map(len, lines), default=0) > SMTP_LINE_LIMIT:
-        return None
-    return "7bit" if text.isascii() else "8bit"
-
-
-class _FoldedOnce(BaseHeader):
-    """A header that keeps how it was last written out: the headers every email of a
-    batch shares are parsed once (see _Headers) and so written out once, too."""
-
-    def fold(self, *, policy: Policy) -> str:
-        folded: tuple[Policy, str] | None = getattr(self, "_folded", None)
-        if folded is None or folded[0] is not policy:
-            folded = (policy, super().fold(policy=policy))
-            self._folded = folded
-        return folded[1]
-
-
-class _Headers(HeaderRegistry):
-    """Python's header registry, making each kind of header's class once (it makes a new
-    class for every header of every message, some 30 an email), and each header once for
-    the values many emails share: the sender, the subject of a batch's digests, the parts'
-    content types. Parsing and folding headers was a third of the cost of sending a digest.
-
-    Header objects are strings, and no code changes one once made, so emails can share one.
-    """
-
-    SHARED = 256  # values kept; a batch's emails share far fewer
-
-    def __init__(self) -> None:
-        super().__init__(base_class=_FoldedOnce)
-        self._made: dict[str, type[BaseHeader]] = {}
-        self._shared: dict[tuple[str, object], BaseHeader] = {}
-
-    def __getitem__(self, name: str) -> type[BaseHeader]:
-        key = name.lower()
-        if key not in self._made:
-            self._made[key] = super().__getitem__(name)
-        return self._made[key]
-
-    def __call__(self, name: str, value: Any) -> BaseHeader:
-        try:
-            key = (name.lower(), value)
-            header = self._shared.get(key)
-        except TypeError:  # a value that can't be a key: made each time
-            return super().__call__(name, value)
-        if header is None:
-            if len(self._shared) >= self.SHARED:
-                self._shared.clear()
-            header = self._shared[key] = super().__call__(name, value)
-        return header
-
-
-_HEADERS = _Headers()
-_POLICIES: dict[Policy, Policy] = {}
-# What the email package splits a text part into lines at.
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-class _BytesGenerator(email.generator.BytesGenerator):
-    """Writes a text part's lines out at once, not one write (and one encode) per line and
-    line break, which was a third of the cost of writing out a digest's HTML."""
-
-    def _write_lines(self, lines: str) -> None:
-        # As the email package's: each line break becomes the policy's.
-        line_break: str = self._NL  # type: ignore[attr-defined]  # set by flatten()
-        if "\r" in lines:
-            lines = _LINE_BREAK.sub(line_break, lines)
-        elif line_break != "\n":
-            lines = lines.replace("\n", line_break)
-        if lines:
-            self.write(lines)
-
-
-class OrganisationMessage(email.message.EmailMessage):
-    """The MIME message of an OrganisationEmail: written out by _BytesGenerator, or as it
-    was when prepared (see OrganisationEmail.prepare)."""
-
-    written: bytes | None = None
-
-    def as_bytes(self, unixfrom: bool = False, policy: Policy | None = None) -> bytes:
-        if self.written is not None and not unixfrom and policy is None:
-            return self.written
-        out = BytesIO()
-        generator = _BytesGenerator(out, mangle_from_=False, policy=policy or self.policy)
-        generator.flatten(self, unixfrom=unixfrom)
-        return out.getvalue()
-
-    def __bytes__(self) -> bytes:
-        return self.as_bytes()
-
-
-class OrganisationEmail(EmailMultiAlternatives):
-    """A plain-text body and its HTML twin, each sent unquoted when its lines allow."""
-
-    _prepared: OrganisationMessage | None = None
-
-    def prepare(self) -> None:
-        """Make the message the SMTP backend sends, and write it out, now rather than when
-        it is sent: a batch does this while its thread that talks to the server waits for
-        the server (see claimed_sends). Nothing may change the email after this."""
-        message = self.message(policy=email.policy.SMTP)
-        assert isinstance(message, OrganisationMessage)
-        message.written = message.as_bytes()
-        self._prepared = message
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> "OrganisationEmail":
-        # A copy (the test outbox keeps copies) leaves out the message made to send: its
-        # policy's header registry is shared, and a batch adds to it as the copy is made.
-        copied = type(self).__new__(type(self))
-        memo[id(self)] = copied
-        for name, value in self.__dict__.items():
-            if name != "_prepared":
-                setattr(copied, name, copy.deepcopy(value, memo))
-        return copied
-
-    def message(
-        self, *, policy: Policy | None = email.policy.default
-    ) -> email.message.EmailMessage:
-        if self._prepared is not None and policy is email.policy.SMTP:
-            return self._prepared
-        policy = policy or email.policy.default
-        if policy not in _POLICIES:
-            # typeshed has clone() take only what every policy has.
-            _POLICIES[policy] = policy.clone(header_factory=_HEADERS)  # type: ignore[call-arg]
-        message = super().message(policy=_POLICIES[policy])
-        # Django makes a plain EmailMessage; this one differs only in how it is written out.
-        message.__class__ = OrganisationMessage
-        return message
-
-    def _add_bodies(self, msg: email.message.EmailMessage) -> None:
-        charset = self.encoding or settings.DEFAULT_CHARSET
-        body = str(self.body)
-        msg.set_content(body, charset=charset, cte=transfer_encoding(body))
-        for content, mimetype in self.alternatives:
-            maintype, subtype = mimetype.split("/", 1)
-            if maintype != "text" or not isinstance(content, str):
-                raise ValueError(f"{mimetype} is not a text alternative")
-            msg.add_alternative(
-                content, subtype=subtype, charset=charset, cte=transfer_encoding(content)
-            )
-        if msg.is_multipart():
-            texts = [body, *(str(content) for content, _ in self.alternatives)]
-            msg.set_boundary(_boundary(*texts))
-
-
-def _boundary(*texts: str) -> str:
-    """A multipart boundary none of the texts contain. The email package makes one as it
-    writes the message out, checked with a regular expression over all of it: a tenth of
-    the cost of writing out a digest."""
-    while True:
-        boundary = f"=_{secrets.token_hex(16)}"
-        if not any(boundary in text for text in texts):
-            return boundary
-
-
-# The same for every email: parsed once, not for each message.
+# The same for every email.
 _FIXED_HEADERS = {
     # One-click unsubscribe (RFC 8058).
-    "List-Unsubscribe-Post": email.policy.SMTP.header_factory("List-Unsubscribe-Post", ONE_CLICK),
+    "List-Unsubscribe-Post": ONE_CLICK,
     # Automatic mail: out-of-office replies should not answer it (RFC 3834).
-    "Auto-Submitted": email.policy.SMTP.header_factory("Auto-Submitted", "auto-generated"),
+    "Auto-Submitted": "auto-generated",
 }
 
 
@@ -662,7 +463,7 @@ def organisation_email(
         "unsubscribe_url": unsubscribe_url,
         "preferences_url": settings.SITE_URL + reverse("email_preferences"),
     }
-    message = OrganisationEmail(
+    message = EmailMultiAlternatives(
         subject=subject_line(organisation, subject),
         body=render_to_string(f"emails/{template}.txt", context),
         from_email=from_address(organisation),

@@ -1,4 +1,5 @@
 import dataclasses
+import operator
 import re
 from datetime import date
 from decimal import Decimal
@@ -119,28 +120,36 @@ def test_metric_uses_known_choice_values(template, metric: MetricSuggestion):
     assert len(metric.unit) <= field_length(Metric, "unit")
 
 
+# The way a target lies from its baseline, by direction; a limit's may lie either way.
+TARGET_LIES = {Direction.INCREASE: operator.gt, Direction.DECREASE: operator.lt}
+# What a format asks of a suggestion's figures and of its unit; a number asks nothing more.
+FIGURE_FITS = {
+    MetricFormat.PERCENTAGE: lambda value: 0 <= value <= 100,
+    MetricFormat.YES_NO: lambda value: value in (0, 1),
+}
+UNITS = {MetricFormat.PERCENTAGE: "%", MetricFormat.CURRENCY: "£"}
+
+
+def test_the_rules_below_meet_every_direction_and_format_they_check():
+    suggestions = [param.values[1] for param in METRICS]
+    moving = {metric.direction for metric in suggestions if metric.baseline is not None}
+    assert moving >= TARGET_LIES.keys()
+    assert {metric.format for metric in suggestions} >= FIGURE_FITS.keys() | UNITS.keys()
+
+
 @pytest.mark.parametrize(("template", "metric"), METRICS)
 def test_metric_target_moves_the_way_its_direction_says(template, metric: MetricSuggestion):
     assert metric.target is not None
-    if metric.baseline is None:
-        return
-    if metric.direction == Direction.INCREASE:
-        assert metric.target > metric.baseline
-    elif metric.direction == Direction.DECREASE:
-        assert metric.target < metric.baseline
+    lies = TARGET_LIES.get(metric.direction)
+    assert metric.baseline is None or lies is None or lies(metric.target, metric.baseline)
 
 
 @pytest.mark.parametrize(("template", "metric"), METRICS)
 def test_metric_values_fit_their_format(template, metric: MetricSuggestion):
     values = [value for value in (metric.baseline, metric.target) if value is not None]
-    assert all(isinstance(value, Decimal) for value in values)
-    if metric.format == MetricFormat.PERCENTAGE:
-        assert all(0 <= value <= 100 for value in values)
-        assert metric.unit == "%"
-    elif metric.format == MetricFormat.YES_NO:
-        assert set(values) <= {Decimal(0), Decimal(1)}
-    elif metric.format == MetricFormat.CURRENCY:
-        assert metric.unit == "£"
+    fits = FIGURE_FITS.get(metric.format, lambda value: True)
+    assert all(isinstance(value, Decimal) and fits(value) for value in values)
+    assert metric.unit == UNITS.get(metric.format, metric.unit)
 
 
 def test_ends_on_adds_the_horizon_and_survives_a_leap_day():
