@@ -32,8 +32,11 @@ run: install
 	$(MANAGE) load_demo
 	$(MANAGE) runserver 127.0.0.1:8000
 
+# The tests spread over one process per core (pytest-xdist); TEST_WORKERS=0 runs them in one.
+TEST_WORKERS ?= auto
+
 test: install
-	$(UV) run --frozen pytest $(PYTEST_ARGS)
+	$(UV) run --frozen pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(UV) run --frozen ruff check .

@@ -4,14 +4,20 @@ CI sets WAYMARK_REQUIRE_SERVICES=1: then PostgreSQL, Redis and Chromium must be
 reachable, and a missing one fails the run instead of skipping tests.
 """
 
+import fcntl
+import hashlib
 import os
 import shutil
 import socket
+import tempfile
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+import redis
 from django.conf import settings
 
 from orgs.models import Membership, Organisation, User
@@ -52,6 +58,23 @@ def require_service(available: bool, what: str) -> None:
     if SERVICES_REQUIRED:
         pytest.fail(f"{what} is required (WAYMARK_REQUIRE_SERVICES=1) but not available")
     pytest.skip(f"{what} is not available")
+
+
+@pytest.fixture
+def shared_broker() -> Iterator[str]:
+    """REDIS_URL, as the broker of the Celery workers a test starts, to itself until they
+    stop. Its queue is one list, so another test's workers (another pytest-xdist process,
+    or another run against the same Redis) would take this test's tasks and run them
+    against their own test database: such tests take turns, on a lock named for the URL."""
+    require_service(bool(settings.REDIS_URL), "Redis")
+    name = hashlib.sha256(settings.REDIS_URL.encode()).hexdigest()[:16]
+    with (Path(tempfile.gettempdir()) / f"waymark-broker-{name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        # Nothing stale from runs before: queued or unacknowledged messages.
+        redis.Redis.from_url(settings.REDIS_URL).delete(
+            "celery", "unacked", "unacked_index", "unacked_mutex"
+        )
+        yield settings.REDIS_URL
 
 
 @dataclass

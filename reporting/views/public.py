@@ -9,7 +9,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connection
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -88,26 +87,11 @@ def active_link(token: str) -> ShareLink | None:
 
 
 def _count_view(link: ShareLink) -> None:
-    # One UPDATE, so two visitors at once both count; a queryset update sends no signal,
-    # so counting a view does not invalidate the cached page.
-    if connection.vendor != "postgresql":
-        ShareLink.objects.filter(pk=link.pk).update(
-            view_count=F("view_count") + 1, last_viewed_at=timezone.now()
-        )
-        return
-    # On PostgreSQL the count does not wait for the disk: synchronous_commit is off for
-    # this statement's own transaction. Waiting for the log flush cost more than the rest
-    # of a cached share page, and every visitor of a link waited for the one before, on
-    # the row's lock. A crash may lose the last fraction of a second of counts; it can't
-    # corrupt anything.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            'UPDATE "missions_sharelink" '
-            'SET "view_count" = ("missions_sharelink"."view_count" + 1), "last_viewed_at" = %s '
-            "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit "
-            'WHERE "missions_sharelink"."id" = %s',
-            [timezone.now(), link.pk],
-        )
+    # One UPDATE counted in the database, so two visitors at once both count; a queryset
+    # update sends no signal, so counting a view does not invalidate the cached page.
+    ShareLink.objects.filter(pk=link.pk).update(
+        view_count=F("view_count") + 1, last_viewed_at=timezone.now()
+    )
 
 
 def _in_time_zone(organisation: Organisation, render: Callable[[], Any]) -> Any:

@@ -146,7 +146,9 @@ def test_admin_drafts_previews_publishes_downloads_and_versions_a_report(
     assert report.is_published and report.snapshot["missions"][0]["title"] == "Zero waste"
 
     # 5. The PDF is a PDF with the report's title in it.
-    with page.expect_download() as download:
+    # WeasyPrint draws the PDF while the browser waits: a few seconds alone, and more than
+    # the usual 10 when the rest of the suite runs beside it (make test, in parallel).
+    with page.expect_download(timeout=60_000) as download:
         page.get_by_role("link", name="Download PDF").click()
     assert download.value.suggested_filename == "acme-zero-waste-how-last-month-went-v1.pdf"
     content = open(download.value.path(), "rb").read()  # noqa: SIM115

@@ -11,7 +11,6 @@ from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 import pytest
-import redis
 from django.conf import settings
 from django.test import Client
 
@@ -55,17 +54,12 @@ def smtp_server():
 
 
 @pytest.fixture
-def start_celery(transactional_db, smtp_server, tmp_path):
+def start_celery(transactional_db, smtp_server, tmp_path, shared_broker):
     """Starts two workers and two beats (sweeping every 2 s) once the test's data is in."""
     postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     require_service(postgres, "PostgreSQL (the workers need the test database)")
-    require_service(bool(settings.REDIS_URL), "Redis")
-    # Nothing stale from other runs: queued or unacknowledged messages.
-    redis.Redis.from_url(settings.REDIS_URL).delete(
-        "celery", "unacked", "unacked_index", "unacked_mutex"
-    )
     env = celery_env(
-        redis_url=settings.REDIS_URL,
+        redis_url=shared_broker,
         smtp_port=smtp_server.port,
         SITE_URL=SITE,
         SWEEP_SECONDS=str(SWEEP_SECONDS),

@@ -9,7 +9,6 @@ from email import message_from_bytes
 from email.message import Message
 
 import pytest
-import redis
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.urls import reverse
@@ -46,17 +45,15 @@ def database_url() -> str:
 
 
 @pytest.fixture
-def celery_worker(transactional_db, smtp_inbox):
+def celery_worker(transactional_db, smtp_inbox, shared_broker):
     """A worker process against the test database, Redis and the SMTP inbox."""
     postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     require_service(postgres, "PostgreSQL (the worker needs the test database)")
-    require_service(bool(settings.REDIS_URL), "Redis")
-    redis.Redis.from_url(settings.REDIS_URL).delete("celery")  # nothing stale from other runs
     _, port = smtp_inbox
     env = os.environ | {
         "DEBUG": "1",
         "DATABASE_URL": database_url(),
-        "REDIS_URL": settings.REDIS_URL,
+        "REDIS_URL": shared_broker,
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(port),
         "SITE_URL": "https://waymark.example",

@@ -9,6 +9,7 @@ from django.urls import reverse
 from missions.ideas import idea_accept, idea_decline
 from missions.models import Goal, Idea, IdeaSupport, Milestone
 from orgs.services import RuleBroken
+from tests.conftest import require_service
 from tests.factories import (
     GoalFactory,
     IdeaFactory,
@@ -320,8 +321,10 @@ def test_a_stale_idea_cannot_be_accepted_twice(cast, idea):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_admins_accepting_at_once_make_one_goal(cast):
-    if connection.vendor != "postgresql":
-        pytest.skip("two connections deciding at once need PostgreSQL's row locks")
+    require_service(
+        connection.vendor == "postgresql",
+        "PostgreSQL (two connections deciding at once need its row locks)",
+    )
     idea = IdeaFactory(mission=MissionFactory(organisation=cast.org))
     both_loaded = threading.Barrier(2)
     outcomes: list[str] = []
