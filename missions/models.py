@@ -179,7 +179,7 @@ class Mission(Versioned, AuditedModel):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("missions:detail", args=[self.organisation.slug, self.slug])
+        return reverse("reporting:mission", args=[self.organisation.slug, self.slug])
 
     @property
     def is_archived(self) -> bool:

@@ -12,20 +12,8 @@ urlpatterns = [
     path("map/", missions.mission_map, name="map"),
     path("missions/", missions.mission_list, name="list"),
     path("missions/new/", missions.mission_create, name="create"),
-    path(M, missions.mission_detail, name="detail"),
     path(M + "edit/", missions.mission_edit, name="edit"),
     path(M + "archive/", missions.mission_archive, name="archive"),
-    path(M + "goals/", missions.goal_add, name="goal_add"),
-    path(M + "goals/<uuid:goal_uid>/", missions.goal_edit, name="goal_edit"),
-    path(M + "goals/<uuid:goal_uid>/move/", missions.goal_move, name="goal_move"),
-    path(M + "milestones/", missions.milestone_add, name="milestone_add"),
-    path(M + "milestones/<uuid:milestone_uid>/", missions.milestone_edit, name="milestone_edit"),
-    path(
-        M + "milestones/<uuid:milestone_uid>/move/", missions.milestone_move, name="milestone_move"
-    ),
-    path(
-        M + "milestones/<uuid:milestone_uid>/done/", missions.milestone_done, name="milestone_done"
-    ),
     path("alignment/", alignment.alignment_overview, name="alignment_overview"),
     path(M + "alignment/", alignment.mission_alignment, name="alignment"),
     path(M + "alignment/teams/", alignment.alignment_add, name="alignment_add"),

@@ -1,9 +1,9 @@
-"""The organisation's dashboard, sharing, reports, digest previews and change history,
-under /o/<org_slug>/."""
+"""The organisation's dashboard, the mission page, sharing, reports, digest previews and
+change history, under /o/<org_slug>/."""
 
 from django.urls import path
 
-from reporting.views import dashboard, digests, history, reports, sharing
+from reporting.views import dashboard, digests, history, mission_page, reports, sharing
 
 app_name = "reporting"
 
@@ -12,6 +12,26 @@ R = "reports/<uuid:report_uid>/"
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
+    path(M, mission_page.mission_detail, name="mission"),
+    path(M + "goals/", mission_page.goal_add, name="goal_add"),
+    path(M + "goals/<uuid:goal_uid>/", mission_page.goal_edit, name="goal_edit"),
+    path(M + "goals/<uuid:goal_uid>/move/", mission_page.goal_move, name="goal_move"),
+    path(M + "milestones/", mission_page.milestone_add, name="milestone_add"),
+    path(
+        M + "milestones/<uuid:milestone_uid>/",
+        mission_page.milestone_edit,
+        name="milestone_edit",
+    ),
+    path(
+        M + "milestones/<uuid:milestone_uid>/move/",
+        mission_page.milestone_move,
+        name="milestone_move",
+    ),
+    path(
+        M + "milestones/<uuid:milestone_uid>/done/",
+        mission_page.milestone_done,
+        name="milestone_done",
+    ),
     path(M + "share/", sharing.mission_share, name="share"),
     path(M + "share/<uuid:share_uid>/revoke/", sharing.mission_share_revoke, name="share_revoke"),
     path("share/", sharing.organisation_share, name="org_share"),

@@ -52,7 +52,7 @@ def make_editable(cast: Any, kind: str) -> Editable:
         )
     goal = GoalFactory(mission=mission, title="Halve food waste", owner=cast.member)
     if kind == "goal":
-        url = reverse("missions:goal_edit", args=["acme", mission.slug, goal.uid])
+        url = reverse("reporting:goal_edit", args=["acme", mission.slug, goal.uid])
         return Editable(kind, goal, url, "title")
     metric = MetricFactory(goal=goal, name="Food wasted", owner=cast.member)
     url = reverse("metrics:edit", args=["acme", mission.slug, metric.uid])

@@ -86,7 +86,7 @@ def goal_row(
             '\n<div class="row-actions">{move} <a class="{button}" href="{edit}">Edit'
             '<span class="visually-hidden"> “{title}”</span></a></div>',
             move=move_form(
-                path_for("missions:goal_move", *slugs),
+                path_for("reporting:goal_move", *slugs),
                 "#goals",
                 goal.title,
                 csrf,
@@ -94,7 +94,7 @@ def goal_row(
                 count,
             ),
             button=BUTTON,
-            edit=path_for("missions:goal_edit", *slugs),
+            edit=path_for("reporting:goal_edit", *slugs),
             title=goal.title,
         )
         if can_edit
@@ -198,7 +198,7 @@ def milestone_row(
     if can_edit:
         # In a div, not a span: a form may not sit inside a span.
         slugs = (mission.organisation.slug, mission.slug, milestone.uid)
-        done_url = path_for("missions:milestone_done", *slugs)
+        done_url = path_for("reporting:milestone_done", *slugs)
         actions = format_html(
             '\n<div class="row-actions"><form method="post" action="{done_url}" '
             'hx-post="{done_url}" hx-target="#milestones" hx-swap="outerHTML">{csrf}'
@@ -214,14 +214,14 @@ def milestone_row(
             done_label="Reopen" if done else "Mark done",
             title=milestone.title,
             move=move_form(
-                path_for("missions:milestone_move", *slugs),
+                path_for("reporting:milestone_move", *slugs),
                 "#milestones",
                 milestone.title,
                 csrf,
                 index,
                 count,
             ),
-            edit=path_for("missions:milestone_edit", *slugs),
+            edit=path_for("reporting:milestone_edit", *slugs),
         )
     return format_html(
         '\n<li class="milestone{state_class}"><span class="milestone-state">{state}</span> '

@@ -327,7 +327,7 @@ def _card(
     lead = lead_metric(every)
     return MissionCard(
         title=mission.title,
-        url=path_for("missions:detail", org.slug, mission.slug),
+        url=path_for("reporting:mission", org.slug, mission.slug),
         rollup=figures_of(mission_figures(goal_parts, loose_parts), today),
         goals=lines,
         lead=_lead(org, mission, lead) if lead else None,

@@ -99,7 +99,7 @@ def test_with_redis_killed_pages_render_and_saves_succeed_fast(
     took = {}
     pages = {
         "dashboard": reverse("reporting:dashboard", args=["acme"]),
-        "mission page": reverse("missions:detail", args=["acme", "net-zero"]),
+        "mission page": reverse("reporting:mission", args=["acme", "net-zero"]),
         "share page": share,
         "public page": public,
     }

@@ -201,7 +201,7 @@ def test_a_metric_moved_to_another_goal_moves_both_goals(cast, mission, goal, sc
 
 
 def test_a_goal_added_on_the_mission_page_is_counted(cast, login, mission, goal, scene):
-    url = reverse("missions:goal_add", args=["acme", mission.slug])
+    url = reverse("reporting:goal_add", args=["acme", mission.slug])
     login(cast.member).post(url, {"goal-title": "Green the fleet", "goal-weight": "2"})
 
     counts = stored(mission)
@@ -215,7 +215,7 @@ def test_a_goal_weight_edited_on_its_page_moves_the_mission(cast, login, mission
     read(cast.member, metric_on(other), "10")
     assert stored(mission)["progress"] == 30.0  # (50 + 10) / 2
     form = GoalForm(instance=Goal.objects.get(pk=goal.pk), organisation=cast.org)
-    url = reverse("missions:goal_edit", args=["acme", mission.slug, goal.uid])
+    url = reverse("reporting:goal_edit", args=["acme", mission.slug, goal.uid])
 
     response = login(cast.member).post(url, as_loaded(form) | {"weight": "3"})
 
@@ -239,7 +239,7 @@ def test_deleting_a_goal_takes_its_metrics_out_of_the_mission(cast, mission, goa
 def test_reordering_goals_moves_no_figure(cast, login, mission, goal, scene):
     GoalFactory(mission=mission)
     before = stored(mission)
-    url = reverse("missions:goal_move", args=["acme", mission.slug, goal.uid])
+    url = reverse("reporting:goal_move", args=["acme", mission.slug, goal.uid])
 
     login(cast.member).post(url, {"direction": "down"})
 

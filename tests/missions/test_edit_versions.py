@@ -169,7 +169,7 @@ def test_moving_goals_leaves_an_open_goal_form_valid_and_the_edit_keeps_the_orde
     GoalFactory(mission=mission, title="Compost the rest", position=99)
     client = login(cast.admin)
     typed = as_loaded(editable.form()) | {"title": "Halve food waste by 2028"}
-    move = reverse("missions:goal_move", args=["acme", mission.slug, editable.row.uid])
+    move = reverse("reporting:goal_move", args=["acme", mission.slug, editable.row.uid])
     client.post(move, {"direction": "down"})
 
     assert client.post(editable.url, typed).status_code == 302

@@ -156,7 +156,7 @@ def test_each_reader_gets_a_working_token_of_their_own(cast, mission, client):
     milestones = owner.get(mission.get_absolute_url()).text.split('id="milestones"')[1]
     tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', milestones))
     assert len(tokens) == 1
-    done = reverse("missions:milestone_done", args=["acme", mission.slug, milestone.uid])
+    done = reverse("reporting:milestone_done", args=["acme", mission.slug, milestone.uid])
     response = owner.post(done, {"csrfmiddlewaretoken": tokens.pop(), "done": "1"})
     assert response.status_code == 302
     milestone.refresh_from_db()

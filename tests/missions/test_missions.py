@@ -35,8 +35,26 @@ def mission(cast):
     )
 
 
+# The mission page and its goals and milestones are drawn by reporting (they show metrics).
+ON_THE_MISSION_PAGE = {
+    "detail": "reporting:mission",
+    **{
+        name: f"reporting:{name}"
+        for name in [
+            "goal_add",
+            "goal_edit",
+            "goal_move",
+            "milestone_add",
+            "milestone_edit",
+            "milestone_move",
+            "milestone_done",
+        ]
+    },
+}
+
+
 def url(name, *args):
-    return reverse(f"missions:{name}", args=["acme", *args])
+    return reverse(ON_THE_MISSION_PAGE.get(name, f"missions:{name}"), args=["acme", *args])
 
 
 def test_admin_defines_a_mission(cast, login):

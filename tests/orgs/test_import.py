@@ -126,7 +126,7 @@ def add_history(org: Organisation, owner: User) -> None:
     MembershipFactory(organisation=org, user=former, role=Role.MEMBER)
     Goal.objects.filter(pk=goal.pk).update(owner=former)
     goal.refresh_from_db()
-    edit_goal = reverse("missions:goal_edit", args=[org.slug, mission.slug, goal.uid])
+    edit_goal = reverse("reporting:goal_edit", args=[org.slug, mission.slug, goal.uid])
     form = form_data(GoalForm, goal, title="Bake greener bread", owner=owner.email)
     response = client.post(edit_goal, form)
     assert response.status_code == 302, response.context["form"].errors

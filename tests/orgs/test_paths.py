@@ -18,9 +18,9 @@ slugs = st.from_regex(r"[a-z0-9]+(-[a-z0-9]+)*", fullmatch=True).filter(lambda s
 def test_it_matches_reverse_for_slugs_and_ids(org, mission, uid):
     for name, args in [
         ("reporting:dashboard", [org]),
-        ("missions:detail", [org, mission]),
+        ("reporting:mission", [org, mission]),
         ("metrics:detail", [org, mission, uid]),
-        ("missions:goal_move", [org, mission, uid]),
+        ("reporting:goal_move", [org, mission, uid]),
     ]:
         assert path_for(name, *args) == reverse(name, args=args)
 

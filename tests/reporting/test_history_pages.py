@@ -65,7 +65,7 @@ def test_an_admin_sees_who_changed_the_mission_and_its_goals_field_by_field(
 ):
     client = login(cast.admin)
     client.post(
-        reverse("missions:goal_edit", args=["acme", mission.slug, metric.goal.uid]),
+        reverse("reporting:goal_edit", args=["acme", mission.slug, metric.goal.uid]),
         {"title": "No landfill", "weight": "3", "version": str(metric.goal.version)},
     )
     Mission.objects.filter(pk=mission.pk).update(status="paused")
