@@ -43,6 +43,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from core import dates
+from core.pagecache import cached
 from metrics import chart_images, charts
 from metrics.forecast import Forecast, forecast
 from metrics.models import CheckIn, Confidence, Metric, MetricFormat, MetricKind
@@ -568,3 +569,57 @@ def report_supersede(report: Report, user: User) -> Report:
 def _already_superseded(newer: Report) -> str:
     state = "published" if newer.is_published else "a draft"
     return f"Version {newer.version} of this report already exists ({state}). Open it instead."
+
+
+# ---- What a share link of a published report shows ---------------------------------------
+
+
+def report_page(report: Report) -> dict[str, Any]:
+    """A published report as it was frozen: its snapshot, never live data.
+
+    Outside the organisation it goes without the check-in comments and people's names:
+    staff write those notes for colleagues, not for the readers of a link.
+    """
+    doc, narrative_html = published_document(report)
+    public = {
+        **doc,
+        "published_by": "",
+        "missions": [{**m, "comments": []} for m in doc.get("missions", [])],
+    }
+    return {
+        "org_name": doc.get("organisation", ""),
+        "doc": public,
+        "narrative_html": narrative_html,
+        # Beside the page, at the link's own address (share_chart): relative, so the page
+        # cached for one link serves every link to the report, and names no token.
+        "charts_at": "charts/",
+    }
+
+
+class _NoSuchChart(Exception):
+    pass
+
+
+def report_chart(report: Report, key: str) -> str | None:
+    """A published report's chart of that key as an SVG image (None if it has none), for
+    its page inside the organisation and its share links alike.
+
+    Drawn from the snapshot once, then served from the cache: like the report, it never
+    changes, so the moment it was frozen in the key is all the invalidation it needs.
+    """
+    if not report.is_published:
+        return None
+    assert report.published_at is not None
+
+    def draw() -> str:
+        snapshot = report.snapshot  # deferred where reports are looked up: read only now
+        svg = chart_image(snapshot, key) if isinstance(snapshot, dict) else None
+        if svg is None:
+            # Not cached: only what exists is kept.
+            raise _NoSuchChart
+        return svg
+
+    try:
+        return cached(f"report:chart:{report.uid}:{report.published_at.timestamp()}:{key}", draw)
+    except _NoSuchChart:
+        return None

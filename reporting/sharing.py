@@ -13,7 +13,6 @@ from typing import Any
 
 from django.db.models import Prefetch
 
-from core.pagecache import cached
 from metrics import charts
 from metrics.forecast import forecast
 from metrics.models import CheckIn, Metric, MetricKind
@@ -27,10 +26,9 @@ from metrics.rollups import (
     mission_progress,
     recent_values,
 )
-from metrics.templatetags.metric_charts import metric_chart, percent
-from missions.models import Goal, Milestone, Mission, MissionQuerySet, Report, Visibility
+from metrics.templatetags.metric_charts import metric_chart
+from missions.models import Goal, Milestone, Mission, MissionQuerySet, Visibility
 from orgs.models import Organisation
-from reporting.reports import chart_image, published_document
 
 logger = logging.getLogger(__name__)
 
@@ -242,121 +240,4 @@ def organisation_page(organisation: Organisation, today: date) -> dict[str, Any]
         "missions": cards,
         "status_counts": [(status, counts[status]) for status in Status if counts[status]],
         "latest_on": max((c["latest_on"] for c in cards if c["latest_on"]), default=None),
-    }
-
-
-def badge(mission: Mission, today: date) -> dict[str, Any]:
-    """The figures on a mission's badge: its progress and status, as the row stores them."""
-    rollup = figures_of(mission, today)
-    return {"title": mission.title, **_rollup(rollup.progress, rollup.expected, rollup.status)}
-
-
-def report_page(report: Report) -> dict[str, Any]:
-    """A published report as it was frozen: its snapshot, never live data.
-
-    Outside the organisation it goes without the check-in comments and people's names:
-    staff write those notes for colleagues, not for the readers of a link.
-    """
-    doc, narrative_html = published_document(report)
-    public = {
-        **doc,
-        "published_by": "",
-        "missions": [{**m, "comments": []} for m in doc.get("missions", [])],
-    }
-    return {
-        "org_name": doc.get("organisation", ""),
-        "doc": public,
-        "narrative_html": narrative_html,
-        # Beside the page, at the link's own address (share_chart): relative, so the page
-        # cached for one link serves every link to the report, and names no token.
-        "charts_at": "charts/",
-    }
-
-
-class _NoSuchChart(Exception):
-    pass
-
-
-def report_chart(report: Report, key: str) -> str | None:
-    """A published report's chart of that key as an SVG image (None if it has none), for
-    its page inside the organisation and its share links alike.
-
-    Drawn from the snapshot once, then served from the cache: like the report, it never
-    changes, so the moment it was frozen in the key is all the invalidation it needs.
-    """
-    if not report.is_published:
-        return None
-    assert report.published_at is not None
-
-    def draw() -> str:
-        snapshot = report.snapshot  # deferred where reports are looked up: read only now
-        svg = chart_image(snapshot, key) if isinstance(snapshot, dict) else None
-        if svg is None:
-            # Not cached: only what exists is kept.
-            raise _NoSuchChart
-        return svg
-
-    try:
-        return cached(f"report:chart:{report.uid}:{report.published_at.timestamp()}:{key}", draw)
-    except _NoSuchChart:
-        return None
-
-
-# --- The badge ------------------------------------------------------------------------------
-# Drawn like the badges on code hosting sites (shields.io): a grey label and a coloured
-# value. Text is laid out without a browser, so widths are estimated per character and
-# the SVG's textLength makes the drawn text exactly that wide, whatever font is found.
-
-BADGE_HEIGHT = 20
-BADGE_PADDING = 6
-BADGE_LABEL_MAX = 32
-BADGE_COLOURS = {
-    Status.ON_TRACK: "#1d7a46",
-    Status.AT_RISK: "#8a5a00",
-    Status.OFF_TRACK: "#b42318",
-    Status.NO_DATA: "#5d6470",
-}
-_NARROW = set("fijlrtI.,:;!|'() ")
-_WIDE = set("mwMW@%")
-
-
-def _text_width(text: str) -> float:
-    """About how wide `text` is in 11px Verdana, the badge's font."""
-    width = 0.0
-    for char in text:
-        if char in _NARROW:
-            width += 3.9
-        elif char in _WIDE:
-            width += 10.0
-        elif char.isupper() or char.isdigit():
-            width += 7.4
-        else:
-            width += 6.6
-    return round(width, 1)
-
-
-def badge_drawing(figures: dict[str, Any]) -> dict[str, Any]:
-    """Where the badge's boxes and texts go, for public/badge.svg."""
-    title = figures["title"]
-    label = title if len(title) <= BADGE_LABEL_MAX else title[: BADGE_LABEL_MAX - 1] + "…"
-    status: Status = figures["status"]
-    if figures["progress"] is None:
-        value = status.label.lower()
-    else:
-        value = f"{percent(figures['progress'])} · {status.label.lower()}"
-    label_text, value_text = _text_width(label), _text_width(value)
-    label_box = round(label_text + 2 * BADGE_PADDING, 1)
-    value_box = round(value_text + 2 * BADGE_PADDING, 1)
-    return {
-        "label": label,
-        "value": value,
-        "colour": BADGE_COLOURS[status],
-        "height": BADGE_HEIGHT,
-        "width": round(label_box + value_box, 1),
-        "label_box": label_box,
-        "value_box": value_box,
-        "label_x": round(label_box / 2, 1),
-        "value_x": round(label_box + value_box / 2, 1),
-        "label_text": label_text,
-        "value_text": value_text,
     }

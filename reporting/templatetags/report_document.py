@@ -51,7 +51,7 @@ def report_chart_image(chart: dict[str, Any], charts_at: str) -> SafeString:
     """A published report's chart as an image at `charts_at` + its key + ".svg", loaded
     when it scrolls near, its words as the text alternative (the heading above names it).
     The page stays small, and the images are drawn and cached one by one
-    (reporting.sharing.report_chart).
+    (reporting.reports.report_chart).
 
     The stylesheet sets the box's shape for the drawing the image will show, so nothing
     moves when it arrives; width and height here are the smallest drawing's.

@@ -23,7 +23,7 @@ from core import pagecache
 from metrics import chart_images
 from missions.models import ShareLink, ShareTarget
 from orgs.models import Organisation
-from reporting import sharing
+from reporting import badges, reports, sharing
 from reporting.reports import ReportRefused
 
 # What secrets.token_urlsafe(32) or longer makes. Anything else is answered without a query.
@@ -122,7 +122,7 @@ def _render_target(link: ShareLink) -> str:
         # version, so a check-in elsewhere does not make it render again.
         return pagecache.cached(
             f"share:report:{report.uid}:{report.published_at.timestamp()}",
-            lambda: render_to_string("public/report.html", sharing.report_page(report)),
+            lambda: render_to_string("public/report.html", reports.report_page(report)),
         )
     return _organisation_html(organisation, today)
 
@@ -177,7 +177,7 @@ def share_badge(request: HttpRequest, token: str) -> HttpResponse:
             today,
             f"badge:{mission.pk}",
             lambda: render_to_string(
-                "public/badge.svg", sharing.badge_drawing(sharing.badge(mission, today))
+                "public/badge.svg", badges.badge_drawing(badges.badge(mission, today))
             ),
         )
 
@@ -204,7 +204,7 @@ def share_chart(request: HttpRequest, token: str, chart_key: str) -> HttpRespons
     if link is None or link.target != ShareTarget.REPORT:
         return link_gone()
     assert link.report is not None
-    svg = sharing.report_chart(link.report, chart_key)
+    svg = reports.report_chart(link.report, chart_key)
     if svg is None:
         return link_gone()
     response = chart_images.svg_response(svg, max_age=SHARED_CHART_MAX_AGE)

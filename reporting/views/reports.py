@@ -28,7 +28,7 @@ from missions.models import Mission, Report
 from orgs import policy
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation, User
-from reporting import pdf, reports, sharing
+from reporting import pdf, reports
 from reporting.forms import ReportForm
 from reporting.reports import (
     ReportConflict,
@@ -336,7 +336,7 @@ def report_chart(
     if not found or not policy.can_see_report(membership, found[0], mission_owner_ids=()):
         raise Http404
     report = found[0]
-    svg = sharing.report_chart(report, chart_key)
+    svg = reports.report_chart(report, chart_key)
     if svg is None:
         raise Http404
     # The address names one frozen report: the drawing under it never changes.

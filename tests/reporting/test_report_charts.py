@@ -213,7 +213,7 @@ def test_a_chart_is_drawn_once_and_served_from_the_cache(cast, login, zero_waste
     def draw_again(doc, key):
         raise AssertionError("a published chart is drawn once")
 
-    monkeypatch.setattr("reporting.sharing.chart_image", draw_again)
+    monkeypatch.setattr("reporting.reports.chart_image", draw_again)
     assert client.get(chart_url(report)).content == first
     # Its share links are served the same drawing, from the same cache.
     assert Client().get(share_chart_url(report_link(report))).content == first
@@ -334,6 +334,6 @@ def test_a_shared_report_is_rendered_once_whatever_else_changes(cast, zero_waste
     def render_again(report):
         raise AssertionError("a published report is rendered once")
 
-    monkeypatch.setattr("reporting.sharing.report_page", render_again)
+    monkeypatch.setattr("reporting.reports.report_page", render_again)
     pagecache.pages_changed(cast.org.pk)  # a check-in, an edit: the live pages change
     assert Client().get(reverse("share_page", args=[link.token])).text == first
