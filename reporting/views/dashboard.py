@@ -1,8 +1,7 @@
 """The organisation's home: every active mission's progress, what is overdue, what is new.
 
-Missions, goals and metrics are read as plain rows, not models: building some five
-hundred model instances, with a related manager for each, cost more than the rest of
-the page together.
+Cards read the figures stored on missions and goals (metrics.figures keeps them current),
+and the rows they need as plain values: a card is drawn from a handful of columns.
 """
 
 import functools
@@ -15,6 +14,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import pluralize
@@ -29,16 +29,8 @@ from core.pagecache import cached_mission_parts, cached_page
 from core.templatetags.dates import day_month
 from core.templatetags.paths import path_for
 from metrics.charts import Sparkline, sparkline
-from metrics.models import CheckIn, Metric
-from metrics.rollups import (
-    Rollup,
-    figures_of,
-    lead_metric,
-    metric_figures,
-    mission_figures,
-    recent_values,
-    rolled_up,
-)
+from metrics.models import CheckIn, Metric, MetricKind
+from metrics.rollups import Figures, Rollup, figures_of, recent_values
 from metrics.templatetags.metric_charts import percent, progress_bar, sparkline_svg, status_badge
 from missions.models import Goal, Mission, MissionStatus
 from orgs.access import get_org_for_user
@@ -55,27 +47,20 @@ class MissionRow(NamedTuple):
     status: str
 
 
-class MetricRow(NamedTuple):
-    """A metric as a card reads it; its last six columns are rollups.MetricFigures."""
+class LeadRow(NamedTuple):
+    """An outcome metric with a reading, as a card's headline reads it."""
 
     id: int
     mission_id: int
     goal_id: int | None
+    position: int
     uid: uuid.UUID
     name: str
-    kind: str
     format: str
     unit: str
-    weight: int
-    latest_on: date | None
-    next_due_on: date | None
     latest_value: Decimal | None
-    baseline_value: Decimal | None
-    baseline_on: date | None
+    latest_on: date | None
     target_value: Decimal | None
-    target_on: date | None
-    progress: float | None
-    latest_confidence: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,46 +168,58 @@ def _body(org: Organisation, membership: Membership, today: date) -> str:
 
 
 def _cards(org: Organisation, missions: list[MissionRow], today: date) -> dict[int, str]:
-    """Each mission's card, in a fixed number of queries however many there are."""
+    """Each mission's card from the figures stored on its row and its goals' rows, in a
+    fixed number of queries however many there are."""
     ids = [mission.id for mission in missions]
-    goals: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
-    for goal_id, mission_id, title, weight in (
+    figures = {
+        pk: Figures(progress, path, confidence)
+        for pk, progress, path, confidence in Mission.objects.filter(pk__in=ids).values_list(
+            "pk", "progress", "expected_path", "reported_confidence"
+        )
+    }
+    goals: dict[int, list[GoalLine]] = defaultdict(list)
+    goal_order: dict[int | None, int] = {None: 1 << 30}  # a metric of no goal: after them all
+    for n, (goal_id, mission_id, title, progress) in enumerate(
         Goal.objects.filter(mission_id__in=ids)
         .order_by("position", "id")
-        .values_list("id", "mission_id", "title", "weight")
+        .values_list("id", "mission_id", "title", "progress")
     ):
-        goals[mission_id].append((goal_id, title, weight))
-    # Each goal's metrics (a metric's goal is always one of its own mission's), and the
-    # mission's own outside any goal; nobody's name is shown.
-    metrics_of_goal: dict[int, list[MetricRow]] = defaultdict(list)
-    loose: dict[int, list[MetricRow]] = defaultdict(list)
-    for row in (
-        Metric.objects.filter(mission_id__in=ids)
-        .order_by("position", "id")
-        .values_list(*MetricRow._fields)
+        goals[mission_id].append(GoalLine(title, progress))
+        goal_order[goal_id] = n
+    # The lead: each mission's first outcome metric with a reading, its goals' in order,
+    # then its own outside any goal.
+    leads: dict[int, LeadRow] = {}
+    for row in sorted(
+        (
+            LeadRow(*row)
+            for row in Metric.objects.filter(
+                mission_id__in=ids, kind=MetricKind.OUTCOME, latest_on__isnull=False
+            ).values_list(*LeadRow._fields)
+        ),
+        key=lambda lead: (goal_order[lead.goal_id], lead.position, lead.id),
     ):
-        metric = MetricRow(*row)
-        if metric.goal_id is None:
-            loose[metric.mission_id].append(metric)
-        else:
-            metrics_of_goal[metric.goal_id].append(metric)
-
-    cards = {
-        mission.id: _card(
-            org,
-            mission,
-            [(title, weight, metrics_of_goal[pk]) for pk, title, weight in goals[mission.id]],
-            loose[mission.id],
-            today,
+        leads.setdefault(row.mission_id, row)
+    overdue = dict(
+        Metric.objects.filter(mission_id__in=ids, next_due_on__lt=today)
+        .order_by()
+        .values_list("mission_id")
+        .annotate(Count("id"))
+    )
+    # The trend line of each lead: one query for all of them.
+    history = recent_values((lead.id for lead in leads.values()), today)
+    cards: dict[int, str] = {}
+    for mission in missions:
+        lead = leads.get(mission.id)
+        card = MissionCard(
+            title=mission.title,
+            url=path_for("reporting:mission", org.slug, mission.slug),
+            rollup=figures_of(figures[mission.id], today),
+            goals=goals[mission.id],
+            lead=_lead(org, mission, lead) if lead else None,
+            overdue=overdue.get(mission.id, 0),
         )
-        for mission in missions
-    }
-    # The trend line of each mission's lead outcome metric: one query for all of them.
-    history = recent_values((card.lead.id for card in cards.values() if card.lead), today)
-    return {
-        pk: card_html(card, sparkline(history[card.lead.id]) if card.lead else None)
-        for pk, card in cards.items()
-    }
+        cards[mission.id] = card_html(card, sparkline(history[lead.id]) if lead else None)
+    return cards
 
 
 def overdue_row(org: Organisation, mission: MissionRow, metric: Metric) -> SafeString:
@@ -309,33 +306,7 @@ def _goal_progress(progress: float | None) -> str:
     return percent(progress) if progress is not None else NO_DATA
 
 
-def _card(
-    org: Organisation,
-    mission: MissionRow,
-    goals: list[tuple[str, int, list[MetricRow]]],
-    loose: list[MetricRow],
-    today: date,
-) -> MissionCard:
-    """A mission's card from its rows, rolled up by the rules of metrics.rollups."""
-    lines, goal_parts = [], []
-    for title, weight, metrics in goals:
-        figures = rolled_up((metric_figures(m), m.weight) for m in metrics)
-        lines.append(GoalLine(title, figures.progress))
-        goal_parts.append((figures, weight))
-    loose_parts = [(metric_figures(m), m.weight) for m in loose]
-    every = [m for _, _, metrics in goals for m in metrics] + loose
-    lead = lead_metric(every)
-    return MissionCard(
-        title=mission.title,
-        url=path_for("reporting:mission", org.slug, mission.slug),
-        rollup=figures_of(mission_figures(goal_parts, loose_parts), today),
-        goals=lines,
-        lead=_lead(org, mission, lead) if lead else None,
-        overdue=sum(1 for m in every if m.next_due_on and m.next_due_on < today),
-    )
-
-
-def _lead(org: Organisation, mission: MissionRow, metric: MetricRow) -> Lead:
+def _lead(org: Organisation, mission: MissionRow, metric: "LeadRow") -> Lead:
     assert metric.latest_on is not None
     in_units = _in_units(metric.format, metric.unit)
     return Lead(
