@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django import template
 from django.utils import timezone
@@ -24,7 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from metrics import charts
 from metrics.forecast import Forecast
-from metrics.models import CheckIn, Metric, MetricFormat
+from metrics.models import Metric, MetricFormat
 from metrics.progress import Status
 
 register = template.Library()
@@ -45,20 +45,24 @@ def axis_unit(metric: Metric) -> str:
     return metric.unit
 
 
+class Reading(Protocol):
+    """A current check-in's date and value: a CheckIn, or a row read without it."""
+
+    @property
+    def for_date(self) -> date: ...
+    @property
+    def value(self) -> Decimal: ...
+
+
 @register.inclusion_tag("metrics/_chart.html")
 def metric_chart(
     metric: Metric,
-    checkins: Iterable[CheckIn],
+    readings: Iterable[Reading],
     forecast: Forecast | None = None,
     today: date | None = None,
 ) -> dict[str, Any]:
-    """The metric's current check-ins, its target path and its forecast, as an SVG chart.
-
-    `checkins` may include corrected rows: only current ones are drawn.
-    """
-    points = sorted(
-        ((c.for_date, float(c.value)) for c in checkins if c.is_current), key=lambda p: p[0]
-    )
+    """The metric's current readings, its target path and its forecast, as an SVG chart."""
+    points = sorted(((r.for_date, float(r.value)) for r in readings), key=lambda p: p[0])
     baseline = (
         (metric.baseline_on, float(metric.baseline_value))
         if metric.baseline_on is not None and metric.baseline_value is not None

@@ -7,9 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.pagecache import cached_mission_parts
 from core.responses import form_status
 from metrics.access import get_metric_for_user
 from metrics.forecast import forecast
@@ -98,23 +101,39 @@ def metric_detail(
         request, org_slug, mission_slug, metric_uid
     )
     today = timezone.localdate()
-    history = list(
-        metric.checkins.select_related("author", "corrects").order_by("-for_date", "-created_at")
+    # The chart and the forecast read each current reading's date and value, and nothing
+    # else; the table lists the newest check-ins with who made them, until asked for all.
+    readings: list[Any] = list(
+        metric.checkins.filter(is_current=True)
+        .order_by("for_date")
+        .values_list("for_date", "value", named=True)
     )
-    current = sorted((c for c in history if c.is_current), key=lambda c: c.for_date)
-    # The chart draws every reading; the table lists the newest until asked for the rest.
-    # Two years of weekly check-ins make a table of a hundred rows, long on a phone; the
-    # CSV download has them all too.
+    history = metric.checkins.select_related("author", "corrects").order_by(
+        "-for_date", "-created_at"
+    )
+    history_count = history.count()
     show_all = request.GET.get("history") == "all"
     rollup = figures_of(metric, today)
     trend = None
     if metric.target_value is not None and metric.target_on is not None:
         trend = forecast(
-            [(c.for_date, float(c.value)) for c in current],
+            [(r.for_date, float(r.value)) for r in readings],
             float(metric.target_value),
             metric.target_on,
             metric.direction,
         )
+
+    def render_chart(_: list[int]) -> dict[int, str]:
+        drawn = render_to_string(
+            "metrics/detail.html#chart",
+            {"metric": metric, "readings": readings, "forecast": trend, "today": today},
+        )
+        return {mission.pk: drawn}
+
+    # Drawn again only when something of the mission changes (a check-in, an edit).
+    chart = cached_mission_parts(
+        org, [mission.pk], today, f"metric-chart:{metric.pk}", render_chart
+    )
     return render(
         request,
         "metrics/detail.html",
@@ -123,7 +142,8 @@ def metric_detail(
             "membership": membership,
             "mission": mission,
             "metric": metric,
-            "history": history,
+            "chart": mark_safe(chart[mission.pk]),  # noqa: S308 -- our own template's output
+            "history_count": history_count,
             "history_rows": history if show_all else history[:HISTORY_ROWS],
             "progress": rollup.progress,
             "expected": rollup.expected,

@@ -10,12 +10,22 @@ from django.db.models import Exists, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.pagecache import cached_page
 from core.responses import refused_status
 from missions.access import get_mission_for_user
-from missions.alignment import FULL_CAPACITY, Commitment, alignment_matrix, resource_groups
+from missions.alignment import (
+    FULL_CAPACITY,
+    AlignmentMatrix,
+    Commitment,
+    alignment_matrix,
+    resource_groups,
+)
 from missions.forms import AlignmentForm, ResourceForm
 from missions.models import Alignment, AlignmentRole, Mission, Resource
 from orgs import policy
@@ -279,8 +289,26 @@ def resource_remove(
 @login_required
 @require_GET
 def alignment_overview(request: HttpRequest, org_slug: str) -> HttpResponse:
-    """Teams by live missions: three queries for the data, whatever the organisation's size."""
+    """Teams by live missions: three queries for the data, whatever the organisation's size,
+    and the page's body kept in the page cache for everyone with the same view of them."""
     org, membership = get_org_for_user(request, org_slug)
+
+    def render_body() -> str:
+        return render_to_string(
+            "missions/alignment_overview.html#body",
+            {"org": org, "membership": membership, "matrix": _organisation_matrix(org, membership)},
+        )
+
+    scope = "admin" if membership.can_manage else f"user:{membership.user_id}"
+    body = cached_page(org, timezone.localdate(), f"alignment:{scope}", render_body)
+    return render(
+        request,
+        "missions/alignment_overview.html",
+        {"org": org, "membership": membership, "body": mark_safe(body)},  # noqa: S308 -- ours
+    )
+
+
+def _organisation_matrix(org: Organisation, membership: Membership) -> AlignmentMatrix:
     missions = list(
         Mission.objects.visible_to(membership)
         .live()
@@ -296,14 +324,9 @@ def alignment_overview(request: HttpRequest, org_slug: str) -> HttpResponse:
         .order_by()
         .values_list("team_id", "mission_id", "role", "capacity")
     ]
-    matrix = alignment_matrix(
+    return alignment_matrix(
         teams=list(org.teams.order_by("name")),
         missions=missions,
         commitments=commitments,
         resourced_mission_ids={m.pk for m in missions if m.has_resources},
-    )
-    return render(
-        request,
-        "missions/alignment_overview.html",
-        {"org": org, "membership": membership, "matrix": matrix},
     )

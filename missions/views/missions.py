@@ -6,9 +6,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.pagecache import cached_page
 from core.responses import form_status
 from missions.access import get_mission_for_user
 from missions.forms import MissionForm
@@ -21,26 +24,41 @@ from orgs.roles import Role
 @login_required
 @require_GET
 def mission_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """The missions as cards, each with its health from the counts stored on its row. The
+    list is kept in the page cache for everyone with the same view of the missions."""
     org, membership = get_org_for_user(request, org_slug)
     show_archived = request.GET.get("archived") == "1"
-    missions = (
-        Mission.objects.visible_to(membership)
-        .filter(archived_at__isnull=not show_archived)
-        .select_related("owner")
-        .order_by("title")
-    )
-    archived_count = (
-        Mission.objects.visible_to(membership).filter(archived_at__isnull=False).count()
-    )
+
+    def render_body() -> str:
+        missions = (
+            Mission.objects.visible_to(membership)
+            .filter(archived_at__isnull=not show_archived)
+            .select_related("owner")
+            .order_by("title")
+        )
+        archived_count = (
+            Mission.objects.visible_to(membership).filter(archived_at__isnull=False).count()
+        )
+        context = {
+            "org": org,
+            "membership": membership,
+            "missions": missions,
+            "show_archived": show_archived,
+            "archived_count": archived_count,
+        }
+        return render_to_string("missions/list.html#body", context)
+
+    scope = "admin" if membership.can_manage else f"user:{membership.user_id}"
+    shown = "archived" if show_archived else "live"
+    body = cached_page(org, timezone.localdate(), f"missions:{shown}:{scope}", render_body)
     return render(
         request,
         "missions/list.html",
         {
             "org": org,
             "membership": membership,
-            "missions": missions,
             "show_archived": show_archived,
-            "archived_count": archived_count,
+            "body": mark_safe(body),  # noqa: S308 -- our own template's output
         },
     )
 

@@ -248,3 +248,26 @@ def test_a_short_history_is_listed_whole(cast, login, metric):
 
     assert page.count("<tr class=") == 1
     assert "Show all" not in page
+
+
+@time_machine.travel(TODAY)
+def test_the_chart_draws_current_readings_and_is_drawn_again_after_a_check_in(
+    cast, login, metric, django_capture_on_commit_callbacks
+):
+    checkin = record(metric, cast.member, "100", on="2026-06-01")
+    checkin_correct(checkin, value=Decimal("98"), author=cast.admin, confidence="on_track")
+    client = login(cast.member)
+
+    def chart() -> str:
+        page = client.get(url("detail", metric)).text
+        return page[page.index('class="card chart-card"') : page.index('id="history-heading"')]
+
+    first = chart()
+    assert "1 Jun 2026: 98" in first
+    assert "1 Jun 2026: 100" not in first  # the corrected reading is history, not a point
+    assert chart() == first  # from the cache
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record(metric, cast.member, "95", on="2026-06-08")
+
+    assert "8 Jun 2026: 95" in chart()

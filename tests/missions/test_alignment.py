@@ -14,6 +14,7 @@ from missions.models import Alignment, Mission, Resource
 from orgs.models import Team
 from tests.factories import (
     AlignmentFactory,
+    GoalFactory,
     MembershipFactory,
     MissionFactory,
     ResourceFactory,
@@ -538,3 +539,23 @@ def test_tab_query_count_does_not_grow(cast, login, mission, who):
     grow(cast.org, mission, 10)
 
     assert queries_for(client, address) == before
+
+
+def test_the_overview_and_the_mission_list_show_a_change_at_once(
+    cast, login, django_capture_on_commit_callbacks
+):
+    """Both are kept in the page cache; a change made since is on the very next request."""
+    mission = MissionFactory(organisation=cast.org, title="Zero waste")
+    team = TeamFactory(organisation=cast.org, name="Kitchen")
+    client = login(cast.admin)
+    overview = reverse("missions:alignment_overview", args=["acme"])
+    missions = reverse("missions:list", args=["acme"])
+    assert "Kitchen" in client.get(overview).text
+    assert "0 goals" in client.get(missions).text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Alignment.objects.create(mission=mission, team=team, role="lead", capacity=40)
+        GoalFactory(mission=mission)
+
+    assert "40&nbsp;%" in client.get(overview).text
+    assert "1 goal " in client.get(missions).text
