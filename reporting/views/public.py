@@ -11,8 +11,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from django.db import connection
-from django.db.models import CharField, F, Func, Model, Value
-from django.db.models.lookups import Exact
+from django.db.models import Field, Model
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -145,28 +144,38 @@ def active_link(token: str) -> ShareLink | None:
     return link
 
 
-class _CommitWithoutWaiting(Func):
-    """PostgreSQL's set_config('synchronous_commit', 'off', true): the transaction it runs
-    in commits without waiting for the log to reach the disk."""
+@functools.cache
+def _count_statement() -> str:
+    """One UPDATE, written once per process like the link's statement above: counted in the
+    database, so two visitors at once both count; and no signal, so counting a view does
+    not invalidate the cached page.
 
-    function = "set_config"
-    output_field = CharField()
-
-    def __init__(self) -> None:
-        super().__init__(Value("synchronous_commit"), Value("off"), Value(True))
+    On PostgreSQL the same statement also turns synchronous_commit off for its own
+    transaction: every visitor of a link waits for the one before on the row's lock, and
+    a commit that waited for the log to reach the disk would make that queue the slowest
+    part of a cached share page. A crash may lose the last moment's counts; it cannot
+    corrupt anything."""
+    quote = connection.ops.quote_name
+    meta = ShareLink._meta
+    count, seen, pk = (
+        quote(cast(str, cast(Field, meta.get_field(name)).column))
+        for name in ("view_count", "last_viewed_at", "id")
+    )
+    without_waiting = (
+        " AND set_config('synchronous_commit', 'off', true) = 'off'"
+        if connection.vendor == "postgresql"
+        else ""
+    )
+    return (
+        f"UPDATE {quote(meta.db_table)} SET {count} = {count} + 1, {seen} = %s "  # noqa: S608 -- our own table's names
+        f"WHERE {pk} = %s{without_waiting}"
+    )
 
 
 def _count_view(link: ShareLink) -> None:
-    """One UPDATE counted in the database, so two visitors at once both count; a queryset
-    update sends no signal, so counting a view does not invalidate the cached page."""
-    views = ShareLink.objects.filter(pk=link.pk)
-    if connection.vendor == "postgresql":
-        # The same statement, committed without waiting for the disk: every visitor of a
-        # link waits for the one before on the row's lock, and a commit that waited for
-        # the log flush would make that queue the slowest part of a cached share page. A
-        # crash may lose the last moment's counts; it cannot corrupt anything.
-        views = views.filter(Exact(_CommitWithoutWaiting(), "off"))
-    views.update(view_count=F("view_count") + 1, last_viewed_at=timezone.now())
+    with connection.cursor() as cursor:
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        cursor.execute(_count_statement(), [now, link.pk])
 
 
 def _in_time_zone(organisation: Organisation, render: Callable[[], Any]) -> Any:
