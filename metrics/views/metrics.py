@@ -1,5 +1,6 @@
 """Metrics on a mission's goals: adding and editing them."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -7,21 +8,27 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import linebreaksbr
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core import dates
 from core.pagecache import cached_mission_parts
 from core.responses import form_status
+from core.templatetags.paths import path_for
 from metrics.access import get_metric_for_user
 from metrics.forecast import forecast
 from metrics.forms import MetricForm
+from metrics.models import CheckIn, Metric
 from metrics.rollups import figures_of
 from metrics.services import metric_refresh_latest
 from missions.access import get_mission_for_user
+from missions.models import Mission
 from orgs import policy
-from orgs.models import User
+from orgs.models import Organisation, User
 
 
 @login_required
@@ -92,6 +99,63 @@ def metric_edit(
 HISTORY_ROWS = 26
 
 
+def history_rows(
+    org: Organisation,
+    mission: Mission,
+    metric: Metric,
+    checkins: Iterable[CheckIn],
+    *,
+    can_check_in: bool,
+) -> SafeString:
+    """The history table's rows, newest first, each built once with format_html: a row's
+    value, confidence, comment and who recorded or corrected it."""
+    return format_html_join(
+        "\n", "{}", ((_history_row(org, mission, metric, c, can_check_in),) for c in checkins)
+    )
+
+
+def _history_row(
+    org: Organisation, mission: Mission, metric: Metric, checkin: CheckIn, can_check_in: bool
+) -> SafeString:
+    value = metric.format_value(checkin.value)
+    corrects = checkin.corrects
+    action = ""
+    if can_check_in:
+        action = format_html(
+            '<td class="actions">{}</td>',
+            format_html(
+                '<a class="button button-small button-quiet" href="{}">Correct'
+                '<span class="visually-hidden"> the value for {}</span></a>',
+                path_for("metrics:correct", org.slug, mission.slug, metric.uid, checkin.uid),
+                dates.day_month_year(checkin.for_date),
+            )
+            if checkin.is_current
+            else "",
+        )
+    return format_html(
+        '<tr class="{row_class}"><td>{day}</td><td>{value}</td>'
+        '<td><span class="confidence confidence-{confidence}">{confidence_label}</span></td>'
+        '<td>{note}</td><td class="small">{how} by {author}, {at}{was}</td>{action}</tr>',
+        row_class="" if checkin.is_current else "is-superseded",
+        day=dates.day_month_year(checkin.for_date),
+        value=format_html("<strong>{}</strong>", value)
+        if checkin.is_current
+        else format_html('<del>{}</del> <span class="muted small">replaced</span>', value),
+        confidence=checkin.confidence,
+        confidence_label=checkin.get_confidence_display(),
+        note=linebreaksbr(checkin.note, autoescape=True),
+        how="Corrected" if corrects else "Checked in",
+        author=checkin.author.display_name if checkin.author else "someone since removed",
+        at=dates.moment(checkin.created_at),
+        was=format_html(
+            '<br><span class="muted">was {}</span>', metric.format_value(corrects.value)
+        )
+        if corrects
+        else "",
+        action=action,
+    )
+
+
 @login_required
 @require_GET
 def metric_detail(
@@ -113,6 +177,8 @@ def metric_detail(
     )
     history_count = history.count()
     show_all = request.GET.get("history") == "all"
+    shown = list(history if show_all else history[:HISTORY_ROWS])
+    can_check_in = policy.can_check_in(membership, metric, mission)
     rollup = figures_of(metric, today)
     trend = None
     if metric.target_value is not None and metric.target_on is not None:
@@ -144,12 +210,13 @@ def metric_detail(
             "metric": metric,
             "chart": mark_safe(chart[mission.pk]),  # noqa: S308 -- our own template's output
             "history_count": history_count,
-            "history_rows": history if show_all else history[:HISTORY_ROWS],
+            "history_rows": history_rows(org, mission, metric, shown, can_check_in=can_check_in),
+            "history_shown": len(shown),
             "progress": rollup.progress,
             "expected": rollup.expected,
             "status": rollup.status,
             "forecast": trend,
-            "can_check_in": policy.can_check_in(membership, metric, mission),
+            "can_check_in": can_check_in,
             "can_edit": policy.can_edit_mission(membership, mission),
         },
     )
