@@ -24,6 +24,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
+from django.db.models import FloatField
+from django.db.models.functions import Cast
+
 from metrics import progress as calc
 from metrics.progress import SEVERITY, Status
 from missions.models import Goal, Mission
@@ -267,6 +270,7 @@ def recent_values(metric_ids: Iterable[int], today: date) -> dict[int, list[floa
     from metrics.models import CheckIn
 
     history: dict[int, list[float]] = {pk: [] for pk in metric_ids}
+    # Read as floats, which is all a trend line draws, rather than as exact decimals.
     for metric_id, value in (
         CheckIn.objects.filter(
             metric_id__in=history,
@@ -274,7 +278,7 @@ def recent_values(metric_ids: Iterable[int], today: date) -> dict[int, list[floa
             for_date__gte=today - timedelta(days=TREND_DAYS),
         )
         .order_by("for_date")
-        .values_list("metric_id", "value")
+        .values_list("metric_id", Cast("value", FloatField()))
     ):
-        history[metric_id].append(float(value))
+        history[metric_id].append(value)
     return history
