@@ -279,7 +279,7 @@ def test_a_change_that_cannot_be_recorded_is_not_made(cast, mission, monkeypatch
             Goal(mission=m, title="More") for m in Mission.objects.all()
         ),
         # Check-ins: deleting missions, goals or metrics also runs the share-page cache
-        # receivers (missions.signals), which make a query per row of their own.
+        # receivers (reporting.signals), which make a query per row of their own.
         lambda org: CheckIn.objects.filter(metric__mission__organisation=org).delete(),
     ],
     ids=["update", "bulk_update", "bulk_create", "delete"],
