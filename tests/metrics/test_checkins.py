@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from metrics.models import CheckIn
@@ -271,3 +272,28 @@ def test_the_chart_draws_current_readings_and_is_drawn_again_after_a_check_in(
         record(metric, cast.member, "95", on="2026-06-08")
 
     assert "8 Jun 2026: 95" in chart()
+
+
+@time_machine.travel(TODAY)
+def test_the_metric_page_query_count_does_not_grow_with_its_history(cast, login, metric, uncached):
+    client = login(cast.member)
+    record(metric, cast.member, "100", on="2026-01-05")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url("detail", metric)).status_code == 200
+        return len(captured)
+
+    client.get(url("detail", metric))  # the first visit also stores the organisation
+    before = queries()
+    start = datetime.date(2026, 1, 12)
+    for week in range(30):
+        checkin = record(
+            metric, cast.member, str(100 - week), on=str(start + datetime.timedelta(weeks=week))
+        )
+        if week % 5 == 0:
+            checkin_correct(
+                checkin, value=Decimal(99 - week), author=cast.admin, confidence="at_risk"
+            )
+
+    assert queries() == before
