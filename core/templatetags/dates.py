@@ -4,6 +4,7 @@ Each takes a date or a datetime (written as its day in the current time zone); a
 empty value writes nothing.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from django import template
@@ -12,32 +13,19 @@ from core import dates
 
 register = template.Library()
 
-When = date | datetime | None
+
+def _filter(write: Callable[[date], str]) -> Callable[[date | datetime | None], str]:
+    def written(on: date | datetime | None) -> str:
+        return write(dates.local_day(on)) if on else ""
+
+    return register.filter(write.__name__, written)
 
 
-@register.filter
-def day_month_year(on: When) -> str:
-    return dates.day_month_year(dates.local_day(on)) if on else ""
-
-
-@register.filter
-def month_year(on: When) -> str:
-    return dates.month_year(dates.local_day(on)) if on else ""
-
-
-@register.filter
-def day_month(on: When) -> str:
-    return dates.day_month(dates.local_day(on)) if on else ""
-
-
-@register.filter
-def weekday_day_month(on: When) -> str:
-    return dates.weekday_day_month(dates.local_day(on)) if on else ""
-
-
-@register.filter
-def weekday_date(on: When) -> str:
-    return dates.weekday_date(dates.local_day(on)) if on else ""
+day_month_year = _filter(dates.day_month_year)
+month_year = _filter(dates.month_year)
+day_month = _filter(dates.day_month)
+weekday_day_month = _filter(dates.weekday_day_month)
+weekday_date = _filter(dates.weekday_date)
 
 
 @register.filter

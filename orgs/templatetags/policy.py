@@ -12,9 +12,9 @@ from orgs import policy
 
 register = template.Library()
 
+# A membership's own rights (can_manage, can_contribute) are properties templates read;
+# these need the object too.
 RULES: dict[str, Callable[..., bool]] = {
-    "contribute": policy.can_contribute,
-    "manage": policy.can_manage,
     "see_mission": policy.can_see_mission,
     "edit_mission": policy.can_edit_mission,
     "check_in": policy.can_check_in,

@@ -178,7 +178,7 @@ def _cards(org: Organisation, missions: list[MissionRow], today: date) -> dict[i
         )
     }
     goals: dict[int, list[GoalLine]] = defaultdict(list)
-    goal_order: dict[int | None, int] = {None: 1 << 30}  # a metric of no goal: after them all
+    goal_order: dict[int | None, int] = {}
     for n, (goal_id, mission_id, title, progress) in enumerate(
         Goal.objects.filter(mission_id__in=ids)
         .order_by("position", "id")
@@ -196,7 +196,13 @@ def _cards(org: Organisation, missions: list[MissionRow], today: date) -> dict[i
                 mission_id__in=ids, kind=MetricKind.OUTCOME, latest_on__isnull=False
             ).values_list(*LeadRow._fields)
         ),
-        key=lambda lead: (goal_order[lead.goal_id], lead.position, lead.id),
+        # A metric of no goal comes after every goal's.
+        key=lambda lead: (
+            lead.goal_id is None,
+            goal_order.get(lead.goal_id, 0),
+            lead.position,
+            lead.id,
+        ),
     ):
         leads.setdefault(row.mission_id, row)
     overdue = dict(
