@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from core.deliveries import Delivery, DeliveryState
 from orgs import policy
 from orgs.roles import Role
 
@@ -465,45 +466,16 @@ class EmailKind(models.TextChoices):
     STAKEHOLDER_DIGEST = "stakeholder_digest", "Stakeholder digest"
 
 
-class DeliveryState(models.TextChoices):
-    SENDING = "sending", "Claimed, being sent"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed, to be tried again"
-    BOUNCED = "bounced", "Refused by the mail server"
-    SKIPPED = "skipped", "Nothing worth sending"
+class EmailDelivery(Delivery):
+    """One email (or one part of one) to one recipient for one period, from an
+    organisation: the claim that makes it go once (core.deliveries)."""
 
-
-class EmailDelivery(models.Model):
-    """One email (or one part of one) to one recipient for one period: the claim that
-    makes it go once.
-
-    A sender inserts the row before it sends; the unique constraint lets only one
-    worker, task run or beat win. A failed send gives its claim back (state "failed")
-    for a retry to take, for a day, with a conditional UPDATE. A row left "sending" by a
-    worker that died mid-send is taken again the same way once its lease
-    (EMAIL_CLAIM_LEASE_SECONDS after claimed_at) has run out. A single email is recorded
-    "sent" the moment the mail server accepts it, so only a death in that instant sends it
-    twice; a batch of digests claims and records a chunk at a time (EMAIL_SEND_CHUNK), so a
-    death mid-chunk may send that chunk's emails twice (orgs.emails.claimed_sends).
-    """
+    OWNER = "organisation"
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="email_deliveries"
     )
     kind = models.CharField(max_length=20, choices=EmailKind.choices)
-    # The address, lower-cased.
-    recipient = models.CharField(max_length=254)
-    # What it is about and for when, e.g. "<metric uid>:2026-03-06:overdue-3" or
-    # "week:2026-03-02"; unique for each email of a kind a recipient should get.
-    period_key = models.CharField(max_length=120)
-    state = models.CharField(
-        max_length=8, choices=DeliveryState.choices, default=DeliveryState.SENDING
-    )
-    attempts = models.PositiveSmallIntegerField(default=1)
-    created_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-claimed_at"]

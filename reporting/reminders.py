@@ -27,19 +27,13 @@ from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from core.deliveries import Claim, claimed_send, deliveries_claim, deliveries_settled, sending_day
 from metrics.models import CADENCE_DAYS, Cadence, Metric
 from metrics.progress import Status
 from metrics.rollups import figures_of
 from missions.models import MissionStatus
 from orgs import policy
-from orgs.emails import (
-    Claim,
-    claimed_send,
-    deliveries_claim,
-    deliveries_settled,
-    organisation_email,
-    sending_day,
-)
+from orgs.emails import organisation_email
 from orgs.models import EmailKind, Membership, Organisation, User
 from orgs.unsubscribe import Topic, unsubscribe_url
 

@@ -11,9 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.deliveries import DeliveryState
 from metrics.models import Metric
 from metrics.services import checkin_record
-from orgs.models import DeliveryState, EmailDelivery, EmailKind, Membership, Stakeholder, User
+from orgs.models import EmailDelivery, EmailKind, Membership, Stakeholder, User
 from reporting.digests import (
     member_digest,
     member_digest_period,

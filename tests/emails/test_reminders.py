@@ -16,9 +16,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.deliveries import DeliveryState
 from metrics.models import Cadence, Metric
 from metrics.services import checkin_record
-from orgs.models import DeliveryState, EmailDelivery, EmailKind, User
+from orgs.models import EmailDelivery, EmailKind, User
 from orgs.roles import Role
 from reporting.reminders import pending_reminders, reminder_batches, reminders_send
 from reporting.tasks import send_reminders, sweep_reminders
