@@ -83,6 +83,7 @@ TRACKING = {
                 "latest_value",
                 "latest_on",
                 "latest_confidence",
+                "trend",
                 "next_due_on",
                 "progress",
                 *VERSIONING,

@@ -109,6 +109,9 @@ class Metric(Versioned, AuditedModel):
     latest_value = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
     latest_on = models.DateField(null=True, blank=True)
     latest_confidence = models.CharField(max_length=10, choices=Confidence.choices, blank=True)
+    # The current readings of the year up to the latest, oldest first, as floats: what a
+    # trend line draws, kept with the latest (metrics.figures.metric_trends).
+    trend = models.JSONField(default=list, blank=True, editable=False)
     # When the next check-in is due: reminders claim their send against this.
     next_due_on = models.DateField(null=True, blank=True, db_index=True)
     # The progress of the latest reading, None when there is none or the metric is not

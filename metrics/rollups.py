@@ -20,12 +20,9 @@ The rules, in one place:
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
-
-from django.db.models import FloatField
-from django.db.models.functions import Cast
 
 from metrics import progress as calc
 from metrics.progress import SEVERITY, Status
@@ -261,24 +258,5 @@ def lead_metric[M: Headline](metrics: Iterable[M]) -> M | None:
     return next((m for m in metrics if m.kind == "outcome" and m.latest_on), None)
 
 
-# Trend lines show the last year of readings.
+# Trend lines show the year of readings up to the latest.
 TREND_DAYS = 365
-
-
-def recent_values(metric_ids: Iterable[int], today: date) -> dict[int, list[float]]:
-    """The last year of current readings of each metric, oldest first, in one query."""
-    from metrics.models import CheckIn
-
-    history: dict[int, list[float]] = {pk: [] for pk in metric_ids}
-    # Read as floats, which is all a trend line draws, rather than as exact decimals.
-    for metric_id, value in (
-        CheckIn.objects.filter(
-            metric_id__in=history,
-            is_current=True,
-            for_date__gte=today - timedelta(days=TREND_DAYS),
-        )
-        .order_by("for_date")
-        .values_list("metric_id", Cast("value", FloatField()))
-    ):
-        history[metric_id].append(value)
-    return history

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from metrics.catalogue import MissionTemplate
-from metrics.figures import figures_refresh
+from metrics.figures import figures_refresh, metric_trends
 from metrics.models import CheckIn, Metric
 from missions.models import Goal, Milestone, Mission, MissionStatus
 from orgs.models import Organisation, User
@@ -20,7 +20,8 @@ class CheckInConflict(Exception):
 
 
 def metric_refresh_latest(metric: Metric) -> None:
-    """Keep the metric's copy of its latest current check-in, and its next due date.
+    """Keep the metric's copy of its latest current check-in with its trend, and its next
+    due date.
 
     Its progress, and its goal's and mission's figures, follow in the same transaction
     (metrics.signals)."""
@@ -28,9 +29,18 @@ def metric_refresh_latest(metric: Metric) -> None:
     metric.latest_value = latest.value if latest else None
     metric.latest_on = latest.for_date if latest else None
     metric.latest_confidence = latest.confidence if latest else ""
+    metric.trend = metric_trends({metric.pk: metric.latest_on})[metric.pk]
     metric.next_due_on = metric.next_due_date()
     with transaction.atomic(savepoint=False):
-        metric.save(update_fields=["latest_value", "latest_on", "latest_confidence", "next_due_on"])
+        metric.save(
+            update_fields=[
+                "latest_value",
+                "latest_on",
+                "latest_confidence",
+                "trend",
+                "next_due_on",
+            ]
+        )
 
 
 def checkin_record(

@@ -1,18 +1,15 @@
 """My check-ins: every metric a person owns, most overdue first, each with an inline form."""
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -66,7 +63,7 @@ def owned_metrics(membership: Membership) -> QuerySet[Metric]:
 ROW_FIELDS = (
     *("uid", "name", "unit", "format", "direction", "cadence", "created_at", "owner"),
     *("baseline_value", "baseline_on", "target_value", "target_on", "position"),
-    *("latest_value", "latest_on", "latest_confidence", "next_due_on", "progress"),
+    *("latest_value", "latest_on", "latest_confidence", "trend", "next_due_on", "progress"),
     *("mission__title", "mission__slug", "mission__owner", "goal__title"),
 )
 
@@ -77,25 +74,6 @@ def row_metrics(membership: Membership) -> QuerySet[Metric]:
     Unordered: the page sorts its rows by when they are due.
     """
     return owned_metrics(membership).select_related("mission", "goal").only(*ROW_FIELDS).order_by()
-
-
-def recent_values(metric_ids: Iterable[int]) -> dict[int, list[Decimal]]:
-    """Each metric's last few current readings, oldest first, for its sparkline.
-
-    One query however many rows, and plain values: no check-in objects are built.
-    """
-    newest_first = Window(RowNumber(), partition_by=F("metric_id"), order_by=F("for_date").desc())
-    readings = (
-        CheckIn.objects.filter(metric_id__in=metric_ids, is_current=True)
-        .annotate(newness=newest_first)
-        .filter(newness__lte=SPARKLINE_POINTS)
-        .order_by()  # a few dozen tuples: cheaper sorted below than in the query
-        .values_list("metric_id", "for_date", "value")
-    )
-    values: dict[int, list[Decimal]] = defaultdict(list)
-    for metric_id, _, value in sorted(readings):
-        values[metric_id].append(value)
-    return values
 
 
 def due_on(metric: Metric) -> date:
@@ -128,7 +106,7 @@ class CheckInRow:
     progress: float | None
     expected: float | None
     # Oldest first, for the sparkline.
-    recent_values: list[Decimal]
+    recent_values: list[float]
     form: RowCheckInForm | None
     # What was checked in, when the row was (re)drawn just after, or today's reading.
     done_value: str = ""
@@ -151,7 +129,6 @@ def _row(
     metric: Metric,
     membership: Membership,
     today: date,
-    recent: list[Decimal],
     form: RowCheckInForm | None = None,
     recorded: CheckIn | None = None,
 ) -> CheckInRow:
@@ -168,7 +145,7 @@ def _row(
         status=rollup.status,
         progress=rollup.progress,
         expected=rollup.expected,
-        recent_values=recent,
+        recent_values=metric.trend[-SPARKLINE_POINTS:],
         form=(form or RowCheckInForm(metric=metric, today=today)) if can_check_in else None,
     )
     if recorded is not None:
@@ -217,18 +194,15 @@ def _body_context(
     org: Organisation, membership: Membership, today: date, refused: RowCheckInForm | None
 ) -> dict[str, Any]:
     refused_uid = refused.metric.uid if refused else None
-    metrics = list(row_metrics(membership))
-    recent = recent_values(metric.pk for metric in metrics) if metrics else {}
     rows = sorted(
         (
             _row(
                 metric,
                 membership,
                 today,
-                recent.get(metric.pk, []),
                 form=refused if metric.uid == refused_uid else None,
             )
-            for metric in metrics
+            for metric in row_metrics(membership)
         ),
         key=lambda row: (
             row.due_on,
@@ -289,8 +263,7 @@ def my_checkin(request: HttpRequest, org_slug: str, metric_uid: Any) -> HttpResp
     if recorded is None:
         if not htmx:
             return _page(request, org, membership, refused=form)
-        recent = recent_values([metric.pk])[metric.pk]
-        row = _row(metric, membership, today, recent, form=form)
+        row = _row(metric, membership, today, form=form)
         context = {"org": org, "today": today, "row": row}
         return render(
             request, "metrics/my_checkins.html#checkin_row", context, status=refused_status(request)
@@ -302,7 +275,7 @@ def my_checkin(request: HttpRequest, org_slug: str, metric_uid: Any) -> HttpResp
         return redirect(reverse("metrics:my_checkins", args=[org.slug]) + f"#checkin-{metric.uid}")
     # Read again: the sparkline and the status include the new reading.
     metric = row_metrics(membership).get(pk=metric.pk)
-    row = _row(metric, membership, today, recent_values([metric.pk])[metric.pk], recorded=recorded)
+    row = _row(metric, membership, today, recorded=recorded)
     # The counts at the top of the page change too: sent along for htmx to swap out of band.
     summary = _summary([due_state(due_on(m), today) for m in owned_metrics(membership)])
     context = {"org": org, "today": today, "row": row, "summary": summary, "oob": True}

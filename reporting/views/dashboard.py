@@ -30,7 +30,7 @@ from core.templatetags.dates import day_month
 from core.templatetags.paths import path_for
 from metrics.charts import Sparkline, sparkline
 from metrics.models import CheckIn, Metric, MetricKind
-from metrics.rollups import Figures, Rollup, figures_of, recent_values
+from metrics.rollups import Figures, Rollup, figures_of
 from metrics.templatetags.metric_charts import percent, progress_bar, sparkline_svg, status_badge
 from missions.models import Goal, Mission, MissionStatus
 from orgs.access import get_org_for_user
@@ -205,14 +205,18 @@ def _cards(org: Organisation, missions: list[MissionRow], today: date) -> dict[i
         ),
     ):
         leads.setdefault(row.mission_id, row)
+    # The leads' trend lines, read for them alone: a trend is a year of readings.
+    trends = dict(
+        Metric.objects.filter(pk__in=[lead.id for lead in leads.values()]).values_list(
+            "pk", "trend"
+        )
+    )
     overdue = dict(
         Metric.objects.filter(mission_id__in=ids, next_due_on__lt=today)
         .order_by()
         .values_list("mission_id")
         .annotate(Count("id"))
     )
-    # The trend line of each lead: one query for all of them.
-    history = recent_values((lead.id for lead in leads.values()), today)
     cards: dict[int, str] = {}
     for mission in missions:
         lead = leads.get(mission.id)
@@ -224,7 +228,7 @@ def _cards(org: Organisation, missions: list[MissionRow], today: date) -> dict[i
             lead=_lead(org, mission, lead) if lead else None,
             overdue=overdue.get(mission.id, 0),
         )
-        cards[mission.id] = card_html(card, sparkline(history[lead.id]) if lead else None)
+        cards[mission.id] = card_html(card, sparkline(trends[lead.id]) if lead else None)
     return cards
 
 
