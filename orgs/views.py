@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.requests import HtmxRequest
 from core.slugs import unique_slug
 from orgs.access import ORG_SESSION_KEY, get_org_for_user
 from orgs.forms import (
@@ -262,7 +263,7 @@ def invitation_revoke(request: HttpRequest, org_slug: str, invitation_uid: str) 
 
 @login_required
 @require_POST
-def member_role(request: HttpRequest, org_slug: str, membership_uid: str) -> HttpResponseBase:
+def member_role(request: HtmxRequest, org_slug: str, membership_uid: str) -> HttpResponseBase:
     org, membership = get_org_for_user(request, org_slug, min_role=Role.ADMIN)
     target = get_object_or_404(org.memberships.select_related("user"), uid=membership_uid)
     form = RoleForm(request.POST)
@@ -275,7 +276,7 @@ def member_role(request: HttpRequest, org_slug: str, membership_uid: str) -> Htt
         except RuleBroken as broken:
             error = str(broken)
     target.refresh_from_db()
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         context = _members_context(org, membership) | {"m": target, "row_error": error}
         return render(
             request, "orgs/members.html#member_row", context, status=422 if error else 200

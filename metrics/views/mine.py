@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from core.pagecache import CSRF_STAND_IN, cached_page, with_csrf_token
+from core.requests import HtmxRequest
 from core.responses import refused_status
 from metrics.forms import RowCheckInForm
 from metrics.models import CheckIn, Metric
@@ -233,7 +234,7 @@ def my_checkins(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def my_checkin(request: HttpRequest, org_slug: str, metric_uid: Any) -> HttpResponse:
+def my_checkin(request: HtmxRequest, org_slug: str, metric_uid: Any) -> HttpResponse:
     """Record one row's check-in; for htmx, answer with the row redrawn."""
     org, membership = get_org_for_user(request, org_slug)
     # Only the rows of this page: someone else's metric is not "missing" here, it is not
@@ -259,7 +260,7 @@ def my_checkin(request: HttpRequest, org_slug: str, metric_uid: Any) -> HttpResp
             )
         except CheckInConflict as conflict:
             form.add_error(None, str(conflict))
-    htmx = bool(request.htmx)  # type: ignore[attr-defined]
+    htmx = bool(request.htmx)
     if recorded is None:
         if not htmx:
             return _page(request, org, membership, refused=form)

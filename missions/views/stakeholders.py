@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.requests import HtmxRequest
 from core.responses import refused_status
 from missions.access import get_mission_for_user
 from missions.forms import StakeholderForm, StakeholderLinkEditForm, StakeholderLinkForm
@@ -154,7 +155,7 @@ def _tab_url(mission: Mission, org: Organisation, anchor: str = "") -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def mission_stakeholders(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
+def mission_stakeholders(request: HtmxRequest, org_slug: str, mission_slug: str) -> HttpResponse:
     """The mission's stakeholders; a POST links one (htmx swaps the section in place)."""
     editing = request.method == "POST"
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=editing)
@@ -168,13 +169,13 @@ def mission_stakeholders(request: HttpRequest, org_slug: str, mission_slug: str)
         except IntegrityError:  # linked by someone else a moment ago
             form.add_error("stakeholder", "This stakeholder is already linked to the mission.")
         else:
-            if not request.htmx:  # type: ignore[attr-defined]
+            if not request.htmx:
                 messages.success(request, f"{link.stakeholder.name} is linked to this mission.")
                 return redirect(_tab_url(mission, org, f"link-{link.uid}"))
             form = StakeholderLinkForm(mission=mission)
     context = _tab_context(org, membership, mission, form)
     status = refused_status(request) if form.errors else 200
-    if editing and request.htmx:  # type: ignore[attr-defined]
+    if editing and request.htmx:
         return render(request, "missions/stakeholders.html#links", context, status=status)
     return render(request, "missions/stakeholders.html", context, status=status)
 
