@@ -3,6 +3,7 @@
 import hashlib
 import logging
 import smtplib
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core.tokens import new_token, token_digest
 from orgs.models import DeliveryState, EmailDelivery, Invitation, Organisation
 
 logger = logging.getLogger(__name__)
@@ -43,22 +45,33 @@ def claim_lease() -> timedelta:
 
 
 def invitation_email_send(invitation_id: int) -> bool:
-    """Send the invitation once. Returns whether this call sent it."""
-    # The conditional update claims the send: a task delivered twice sends one email.
+    """Send the invitation once. Returns whether this call sent it.
+
+    Its token is made here, and lives only in the email: the row keeps its digest.
+    """
+    token = new_token()
+    # The conditional update claims the send, and stores the new token's digest with the
+    # claim: a task delivered twice sends one email, whose link is the one that works.
     claimed = Invitation.objects.filter(
         pk=invitation_id, sent_at__isnull=True, accepted_at__isnull=True, revoked_at__isnull=True
-    ).update(sent_at=timezone.now())
+    ).update(sent_at=timezone.now(), token_hash=token_digest(token))
     if not claimed:
         return False
     invitation = Invitation.objects.select_related("organisation", "invited_by").get(
         pk=invitation_id
     )
+    if not invitation.is_backed:
+        # Its sender was demoted or left before it went out: it would be refused anyway.
+        logger.info("Invitation %s is void; its email was not sent", invitation.uid)
+        return False
+    invitation.token = token
     context = {
         "invitation": invitation,
+        "organisation_name": email_name(invitation.organisation),
         "accept_url": settings.SITE_URL + invitation.get_accept_url(),
     }
     message = EmailMultiAlternatives(
-        subject=f"You're invited to {invitation.organisation.name} on Waymark",
+        subject=f"You're invited to {email_name(invitation.organisation)} on Waymark",
         body=render_to_string("emails/invitation.txt", context),
         to=[invitation.email],
     )
@@ -66,7 +79,7 @@ def invitation_email_send(invitation_id: int) -> bool:
     try:
         message.send()
     except Exception:
-        # Give the send back so the retry can claim it again.
+        # Give the send back so the retry can claim it again (with a token of its own).
         Invitation.objects.filter(pk=invitation_id).update(sent_at=None)
         raise
     return True
@@ -434,16 +447,31 @@ _FIXED_HEADERS = {
 }
 
 
+# How much of an organisation's name a subject or sender shows. Anyone may sign up and
+# name an organisation anything: a long name is a line of its own to phish with.
+EMAIL_NAME_LENGTH = 40
+
+
+def email_name(organisation: Organisation) -> str:
+    """The organisation's name as emails' headers show it: on one line, without control or
+    formatting characters (such as right-to-left overrides), and cut to EMAIL_NAME_LENGTH."""
+    printable = "".join(
+        " " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in organisation.name
+    )
+    name = " ".join(printable.split())
+    if len(name) > EMAIL_NAME_LENGTH:
+        name = name[: EMAIL_NAME_LENGTH - 1].rstrip() + "…"
+    return name or "An organisation"
+
+
 def from_address(organisation: Organisation) -> str:
     """The site's sending address, with the organisation's name to show."""
     _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    # A header is one line, whatever was typed as the organisation's name.
-    name = " ".join(organisation.name.split())
-    return formataddr((f"{name} via Waymark", address))
+    return formataddr((f"{email_name(organisation)} via Waymark", address))
 
 
 def subject_line(organisation: Organisation, text: str) -> str:
-    return " ".join(f"{organisation.name}: {text}".split())
+    return " ".join(f"{email_name(organisation)}: {text}".split())
 
 
 def organisation_email(

@@ -1,7 +1,6 @@
 """People, organisations, their roles, teams and invitations."""
 
 import logging
-import secrets
 import uuid
 import zoneinfo
 from datetime import timedelta
@@ -15,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from core.tokens import new_token, token_digest, unknown_token_digest
 from orgs import policy
 from orgs.roles import Role
 
@@ -320,7 +320,8 @@ class TeamMember(models.Model):
 
 
 def new_invitation_token() -> str:
-    return secrets.token_urlsafe(32)
+    # Named by the migration that made the plain token column (0001_initial).
+    return new_token()
 
 
 def invitation_expiry() -> Any:
@@ -341,8 +342,9 @@ class Invitation(models.Model):
     )
     email = models.EmailField()
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
-    # The secret in the emailed link; compared as stored, never derived from an id.
-    token = models.CharField(max_length=64, unique=True, default=new_invitation_token)
+    # The digest of the secret in the emailed link (core.tokens): the token itself is
+    # made when the email is sent and exists only there.
+    token_hash = models.CharField(max_length=64, unique=True, default=unknown_token_digest)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -361,6 +363,9 @@ class Invitation(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     objects = InvitationQuerySet.as_manager()
+
+    # The plain token: only on the instance that issued it (issue_token), never stored.
+    token: str | None = None
 
     class Meta:
         ordering = ["-created_at"]
@@ -392,7 +397,43 @@ class Invitation(models.Model):
     def is_usable(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and not self.is_expired
 
+    def inviter_membership(self, *, lock: bool = False) -> "Membership | None":
+        """The membership of whoever sent it, as it is now; None once they have left."""
+        if self.invited_by_id is None:
+            return None
+        found = Membership.objects.filter(
+            organisation_id=self.organisation_id, user_id=self.invited_by_id
+        )
+        return (found.select_for_update() if lock else found).first()
+
+    @property
+    def is_backed(self) -> bool:
+        """Whether whoever sent it may still invite at its role (policy.can_invite)."""
+        return policy.can_invite(self.inviter_membership(), self.role)
+
+    @classmethod
+    def by_token(cls, token: str) -> "Invitation | None":
+        return (
+            cls.objects.select_related("organisation", "invited_by")
+            .filter(token_hash=token_digest(token))
+            .first()
+        )
+
+    def issue_token(self) -> str:
+        """A new secret for its link (the old one stops working); stored only as a digest,
+        so the caller sends it on or it is lost."""
+        self.token = new_token()
+        self.token_hash = token_digest(self.token)
+        return self.token
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding and self.token is None:
+            self.issue_token()
+        super().save(*args, **kwargs)
+
     def get_accept_url(self) -> str:
+        """The link to accept it; only on the instance that was just issued its token."""
+        assert self.token is not None, "the token is known only when it is issued"
         return reverse("invitation_accept", args=[self.token])
 
 

@@ -87,11 +87,12 @@ USER_FIELDS_LEFT_OUT = (
     "user_permissions",
     "session_generation",
 )
-# Whoever holds a token opens a share page or joins the organisation; a file that is
-# mailed around or left in a downloads folder must not. Imported rows get new ones.
+# Whoever holds a token opens a share page or joins the organisation. Only their digests
+# are stored, but a link must not start working on another site either: imported rows
+# get digests of tokens nobody was given.
 SECRET_FIELDS: dict[str, tuple[str, ...]] = {
-    "missions.sharelink": ("token",),
-    "orgs.invitation": ("token",),
+    "missions.sharelink": ("token_hash",),
+    "orgs.invitation": ("token_hash",),
 }
 
 

@@ -1,19 +1,14 @@
 """Writes that span several of the orgs models, or send email."""
 
+from datetime import timedelta
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.enqueue import enqueue_on_commit
 from core.slugs import unique_slug
 from orgs import policy
-from orgs.models import (
-    Invitation,
-    Membership,
-    Organisation,
-    User,
-    invitation_expiry,
-    new_invitation_token,
-)
+from orgs.models import Invitation, Membership, Organisation, User
 from orgs.roles import Role
 from orgs.signals import member_leaving
 
@@ -42,6 +37,31 @@ def account_signup(email: str, password: str, name: str, organisation_name: str)
     return user
 
 
+# Sending invitations is limited per hour, per account and per organisation: a new
+# sign-up must not turn Waymark into a way of mailing strangers. Every send counts,
+# a renewed one too (a renewal is a new invitation; the old one is revoked).
+INVITATIONS_PER_HOUR_BY_ACCOUNT = 20
+INVITATIONS_PER_HOUR_BY_ORGANISATION = 40
+LIMIT_WINDOW = timedelta(hours=1)
+
+
+def _invitation_limit_reached(organisation: Organisation, invited_by: User) -> str:
+    """Why no more invitations may go out now, or "" when they may."""
+    recent = Invitation.objects.filter(created_at__gt=timezone.now() - LIMIT_WINDOW)
+    if recent.filter(organisation=organisation).count() >= INVITATIONS_PER_HOUR_BY_ORGANISATION:
+        return (
+            f"{organisation.name} has sent {INVITATIONS_PER_HOUR_BY_ORGANISATION} invitations "
+            "in the last hour, which is as many as an organisation may. Please try again in "
+            "an hour."
+        )
+    if recent.filter(invited_by=invited_by).count() >= INVITATIONS_PER_HOUR_BY_ACCOUNT:
+        return (
+            f"You have sent {INVITATIONS_PER_HOUR_BY_ACCOUNT} invitations in the last hour, "
+            "which is as many as one person may. Please try again in an hour."
+        )
+    return ""
+
+
 def invitation_send(
     organisation: Organisation, email: str, role: str, invited_by: User
 ) -> Invitation:
@@ -52,39 +72,34 @@ def invitation_send(
     if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
         raise RuleBroken(f"{email} is already a member of {organisation.name}.")
     with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update()
-            .filter(
-                organisation=organisation,
-                email__iexact=email,
-                accepted_at__isnull=True,
-                revoked_at__isnull=True,
-            )
-            .first()
-        )
-        if invitation is None:
-            try:
-                with transaction.atomic():
-                    invitation = Invitation.objects.create(
-                        organisation=organisation, email=email, role=role, invited_by=invited_by
-                    )
-            except IntegrityError as error:  # the same invitation, sent twice at once
-                raise RuleBroken(f"An invitation to {email} has just been sent.") from error
-        else:
-            # The old link stops working: a renewed invitation has a fresh token.
-            invitation.role = role
-            invitation.invited_by = invited_by
-            invitation.token = new_invitation_token()
-            invitation.expires_at = invitation_expiry()
-            invitation.sent_at = None
-            invitation.save()
+        # Counted with the organisation's row locked, so that two sends at once cannot
+        # both squeeze under the limit.
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+        refused = _invitation_limit_reached(organisation, invited_by)
+        if refused:
+            raise RuleBroken(refused)
+        # The old link stops working: a renewal revokes it and sends a new invitation.
+        Invitation.objects.filter(
+            organisation=organisation,
+            email__iexact=email,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+        ).update(revoked_at=timezone.now())
+        try:
+            with transaction.atomic():
+                invitation = Invitation.objects.create(
+                    organisation=organisation, email=email, role=role, invited_by=invited_by
+                )
+        except IntegrityError as error:  # the same invitation, sent twice at once
+            raise RuleBroken(f"An invitation to {email} has just been sent.") from error
         # A Redis outage must not lose the invitation: it is saved, and can be re-sent.
         enqueue_on_commit(send_invitation_email, invitation.pk)
     return invitation
 
 
 def invitation_accept(invitation: Invitation, user: User) -> Membership:
-    """Bring `user` into the organisation; the link works once, for the address it went to."""
+    """Bring `user` into the organisation; the link works once, for the address it went to,
+    and only while whoever sent it may still invite at its role."""
     if user.email.lower() != invitation.email.lower():
         # A forwarded link must not make a stranger a member (or an admin).
         raise RuleBroken(
@@ -92,6 +107,9 @@ def invitation_accept(invitation: Invitation, user: User) -> Membership:
             f"Log out, then log in or sign up as {invitation.email} to accept it."
         )
     with transaction.atomic():
+        # The inviter's role as it is now, locked so a demotion cannot slip in between.
+        if not policy.can_invite(invitation.inviter_membership(lock=True), invitation.role):
+            raise RuleBroken(invitation_void_reason(invitation))
         # Claim the invitation first, so two clicks cannot both use it.
         claimed = Invitation.objects.filter(
             pk=invitation.pk,
@@ -108,6 +126,16 @@ def invitation_accept(invitation: Invitation, user: User) -> Membership:
             membership.role = invitation.role
             membership.save(update_fields=["role"])
     return membership
+
+
+def invitation_void_reason(invitation: Invitation) -> str:
+    """What an invitee is told when the person who invited them no longer may."""
+    organisation = invitation.organisation.name
+    return (
+        f"This invitation to {organisation} is no longer valid: the person who sent it can no "
+        f"longer invite people as {invitation.get_role_display().lower()}. Ask someone who "
+        f"runs {organisation} to invite you again."
+    )
 
 
 def _lock_owners(organisation: Organisation) -> list[Membership]:

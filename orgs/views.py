@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.slugs import unique_slug
+from orgs import policy
 from orgs.access import ORG_SESSION_KEY, get_org_for_user
 from orgs.forms import (
     EmailPreferencesForm,
@@ -36,6 +37,7 @@ from orgs.services import (
     account_signup,
     invitation_accept,
     invitation_send,
+    invitation_void_reason,
     membership_change_role,
     membership_remove,
     organisation_create,
@@ -120,12 +122,18 @@ def org_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def invitation_detail(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = (
-        Invitation.objects.select_related("organisation", "invited_by").filter(token=token).first()
-    )
+    invitation = Invitation.by_token(token)
     if invitation is None or not invitation.is_usable:
         # Expired, used, revoked or unknown links all say the same: nothing leaks.
         return render(request, "orgs/invitation_unusable.html", status=404)
+    if not invitation.is_backed:
+        # Only the invitee holds the link: they are told why, and whom to ask.
+        return render(
+            request,
+            "orgs/invitation_unusable.html",
+            {"reason": invitation_void_reason(invitation)},
+            status=410,
+        )
 
     form = None
     if request.user.is_authenticated:
@@ -206,14 +214,25 @@ def org_export(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 
 def _members_context(org: Organisation, membership: Membership) -> dict[str, object]:
+    members = list(org.memberships.select_related("user").order_by("user__email"))
+    # Invitees' addresses are for the people who manage membership.
+    invitations = (
+        list(org.invitations.pending().select_related("invited_by"))
+        if membership.can_manage
+        else []
+    )
+    by_user = {m.user_id: m for m in members}
     return {
         "org": org,
         "membership": membership,
-        "members": org.memberships.select_related("user").order_by("user__email"),
-        # Invitees' addresses are for the people who manage membership.
-        "invitations": org.invitations.pending().select_related("invited_by")
-        if membership.can_manage
-        else [],
+        "members": members,
+        "invitations": invitations,
+        # Void once its sender may no longer invite at its role: accepting it is refused.
+        "void_invitations": {
+            invitation.pk
+            for invitation in invitations
+            if not policy.can_invite(by_user.get(invitation.invited_by_id), invitation.role)
+        },
         "roles": Role.choices,
         "owner_count": org.owner_count(),
     }

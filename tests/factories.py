@@ -63,6 +63,17 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     email = factory.Sequence(lambda n: f"invitee{n}@example.com")
     role = Role.MEMBER
+    # Sent by someone who may: the organisation's first owner, or a new one.
+    invited_by = factory.LazyAttribute(lambda o: _an_owner(o.organisation))
+
+
+def _an_owner(organisation: Organisation) -> User:
+    owner = (
+        Membership.objects.filter(organisation=organisation, role=Role.OWNER).order_by("pk").first()
+    )
+    if owner is not None:
+        return owner.user
+    return MembershipFactory(organisation=organisation, role=Role.OWNER).user
 
 
 class MissionFactory(factory.django.DjangoModelFactory):

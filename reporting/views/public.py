@@ -22,6 +22,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 
 from core import pagecache
+from core.tokens import token_digest
 from metrics import chart_images
 from missions.models import Mission, Report, ShareLink, ShareTarget
 from orgs.models import Organisation
@@ -84,7 +85,7 @@ def _link_statement() -> tuple[str, list[tuple[type[Model], list[str], list[Any]
         f"LEFT JOIN {missions} m ON m.id = l.mission_id "
         f"LEFT JOIN {reports} r ON r.id = l.report_id "
         # ShareLink.objects.active(), for this token.
-        "WHERE l.token = %s AND l.revoked_at IS NULL "
+        "WHERE l.token_hash = %s AND l.revoked_at IS NULL "
         "AND (l.expires_at IS NULL OR l.expires_at > %s)"
     )
     return statement, parts
@@ -94,7 +95,7 @@ def _find_link(token: str) -> ShareLink | None:
     statement, parts = _link_statement()
     with connection.cursor() as cursor:
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        cursor.execute(statement, [token, now])
+        cursor.execute(statement, [token_digest(token), now])
         row = cursor.fetchone()
     if row is None:
         return None

@@ -97,7 +97,9 @@ def build_victim(cast: Cast) -> Victim:
     )
     team.team_members.create(user=cast.member)
     pending = InvitationFactory(organisation=org, email=SECRETS["invitee"], invited_by=cast.owner)
-    usable = InvitationFactory(organisation=org, email="newcomer@elsewhere.example")
+    usable = InvitationFactory(
+        organisation=org, email="newcomer@elsewhere.example", invited_by=cast.owner
+    )
 
     mission = MissionFactory(
         organisation=org,

@@ -207,11 +207,15 @@ def world(cast):
             ShareLink.objects.create(organisation=org, target=ShareTarget.ORGANISATION),
             ShareLink.objects.create(organisation=org, target=ShareTarget.REPORT, report=published),
         ]
+        invitation = InvitationFactory(organisation=org, email="invitee@acme.example")
         return {
             "org": org.pk,
             "owner": cast.owner,
             "member": cast.membership(cast.member).pk,
-            "invitation": InvitationFactory(organisation=org, email="invitee@acme.example").pk,
+            "invitation": invitation.pk,
+            # Only digests are stored: the tokens, as their links would carry them.
+            "invitation_token": invitation.token,
+            "share_tokens": {s.pk: s.token for s in shares},
             "team": team.pk,
             "mission": mission.pk,
             "goal": goal.pk,
@@ -262,10 +266,12 @@ def page_urls(world) -> list[str]:
         "share_uid": [s.uid for s in shares],
     }
     tokens = {
-        "share_page": [s.token for s in shares],
-        "share_badge": [shares[0].token],
-        "share_chart": [s.token for s in shares if s.target == ShareTarget.REPORT],
-        "invitation_accept": [invitation.token],
+        "share_page": [world["share_tokens"][s.pk] for s in shares],
+        "share_badge": [world["share_tokens"][shares[0].pk]],
+        "share_chart": [
+            world["share_tokens"][s.pk] for s in shares if s.target == ShareTarget.REPORT
+        ],
+        "invitation_accept": [world["invitation_token"]],
         "unsubscribe": [unsubscribe_token(Topic.DIGEST, member)],
     }
     urls = []
