@@ -600,6 +600,11 @@ class ShareLink(models.Model):
     def __str__(self) -> str:
         return self.label or f"Share link ({self.get_target_display()})"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding and self.token is None:
+            self.issue_token()
+        super().save(*args, **kwargs)
+
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and (
@@ -612,8 +617,3 @@ class ShareLink(models.Model):
         self.token = new_token()
         self.token_hash = token_digest(self.token)
         return self.token
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self._state.adding and self.token is None:
-            self.issue_token()
-        super().save(*args, **kwargs)

@@ -389,6 +389,11 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"Invitation for {self.email} to {self.organisation}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding and self.token is None:
+            self.issue_token()
+        super().save(*args, **kwargs)
+
     @property
     def is_expired(self) -> bool:
         return self.expires_at <= timezone.now()
@@ -425,11 +430,6 @@ class Invitation(models.Model):
         self.token = new_token()
         self.token_hash = token_digest(self.token)
         return self.token
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self._state.adding and self.token is None:
-            self.issue_token()
-        super().save(*args, **kwargs)
 
     def get_accept_url(self) -> str:
         """The link to accept it; only on the instance that was just issued its token."""
