@@ -8,7 +8,15 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from orgs import policy
-from orgs.models import TIME_ZONE_CHOICES, Membership, Organisation, Team, User, Weekday
+from orgs.models import (
+    TIME_ZONE_CHOICES,
+    Membership,
+    Organisation,
+    OrganisationSlug,
+    Team,
+    User,
+    Weekday,
+)
 from orgs.roles import Role
 
 
@@ -72,9 +80,11 @@ class OrganisationForm(forms.ModelForm):
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"].lower()
         taken = Organisation.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists()
-        if taken:
+        if taken or OrganisationSlug.reserved(slug, apart_from=self.instance):
+            # An address another organisation gave up stays its own: its old links and
+            # public page must never show someone else.
             raise forms.ValidationError(
-                "That address is taken by another organisation. Try another."
+                "That address is taken, or was used by another organisation. Try another."
             )
         return slug
 

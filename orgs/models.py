@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -214,6 +214,17 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            # Its address joins those it has had; one another organisation has had is
+            # refused by the database, whatever form or command got this far.
+            held, _ = OrganisationSlug.objects.get_or_create(
+                slug=self.slug, defaults={"organisation": self}
+            )
+            if held.organisation_id != self.pk:
+                raise SlugReserved(f"The address {self.slug} belongs to another organisation.")
+
     def get_absolute_url(self) -> str:
         return reverse("reporting:dashboard", args=[self.slug])
 
@@ -228,6 +239,37 @@ class Organisation(models.Model):
             )
             return zoneinfo.ZoneInfo("UTC")
         return zone
+
+
+class SlugReserved(IntegrityError):
+    """The slug is, or was, another organisation's."""
+
+
+class OrganisationSlug(models.Model):
+    """Every address an organisation has had, its current one included.
+
+    A slug is unique here, so one an organisation gives up stays its own: the old
+    addresses (/p/<slug>/, /o/<slug>/...) lead to it, and never to an organisation that
+    took the name after it.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="slugs")
+    slug = models.SlugField(max_length=60, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return f"{self.slug} ({self.organisation})"
+
+    @classmethod
+    def reserved(cls, slug: str, *, apart_from: Organisation | None = None) -> bool:
+        """Whether `slug` is, or was, the address of an organisation other than `apart_from`."""
+        held = cls.objects.filter(slug=slug)
+        if apart_from is not None and apart_from.pk is not None:
+            held = held.exclude(organisation=apart_from)
+        return held.exists()
 
 
 class Membership(models.Model):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from core.enqueue import enqueue_on_commit
 from core.slugs import unique_slug
 from orgs import policy
-from orgs.models import Invitation, Membership, Organisation, User
+from orgs.models import Invitation, Membership, Organisation, OrganisationSlug, User
 from orgs.roles import Role
 from orgs.signals import member_leaving
 
@@ -18,7 +18,8 @@ class RuleBroken(Exception):
 
 
 def unique_org_slug(name: str) -> str:
-    return unique_slug(Organisation.objects.all(), name, fallback="organisation")
+    # Every address an organisation has had, not only the current ones.
+    return unique_slug(OrganisationSlug.objects.all(), name, fallback="organisation")
 
 
 @transaction.atomic

@@ -180,9 +180,15 @@ def org_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
     form = OrganisationForm(request.POST or None, instance=org)
     if request.method == "POST":
         if form.is_valid():
-            org = form.save()
-            messages.success(request, "Settings saved.")
-            return redirect("orgs:settings", org.slug)
+            try:
+                org = form.save()
+            except IntegrityError:  # the address was taken a moment ago
+                form.add_error(
+                    "slug", "That address is taken, or was used by another organisation."
+                )
+            else:
+                messages.success(request, "Settings saved.")
+                return redirect("orgs:settings", org.slug)
         # The form has mutated its instance; reload so the page shows what is stored.
         org.refresh_from_db()
     return render(

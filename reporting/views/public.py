@@ -12,7 +12,8 @@ from typing import Any, cast
 
 from django.db import connection
 from django.db.models import Field, Model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.urls import reverse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -306,9 +307,13 @@ def public_page(request: HttpRequest, public_slug: str) -> HttpResponse:
     minute. It is still kept out of search engines: turning the page on is for the
     people the organisation gives the address to, not for the whole web.
     """
-    organisation = Organisation.objects.filter(slug=public_slug, public_page=True).first()
+    # Found by every address it has had: one it had before leads to its page now, and
+    # no other organisation can have taken it (orgs.models.OrganisationSlug).
+    organisation = Organisation.objects.filter(slugs__slug=public_slug, public_page=True).first()
     if organisation is None:
         return link_gone()
+    if organisation.slug != public_slug:
+        return HttpResponsePermanentRedirect(reverse("public_page", args=[organisation.slug]))
     html = _in_time_zone(
         organisation, lambda: _organisation_html(organisation, timezone.localdate())
     )
