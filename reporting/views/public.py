@@ -13,8 +13,8 @@ from typing import Any, cast
 from django.db import connection
 from django.db.models import Field, Model
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
-from django.urls import reverse
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.csp import CSP
