@@ -20,6 +20,12 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     # Signed and login-free: the link at the bottom of every reminder and digest.
     path("unsubscribe/<str:token>/", org_views.unsubscribe, name="unsubscribe"),
+    # Signed and login-free: a stakeholder confirms they want digests (double opt-in).
+    path(
+        "stakeholders/confirm/<str:token>/",
+        org_views.stakeholder_confirm,
+        name="stakeholder_confirm",
+    ),
     path("o/<slug:org_slug>/", include("orgs.urls")),
     # metrics before missions: /missions/templates/ is not a mission called "templates".
     path("o/<slug:org_slug>/", include("metrics.urls")),

@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.tokens import new_token, token_digest
-from orgs.models import DeliveryState, EmailDelivery, Invitation, Organisation
+from orgs.models import DeliveryState, EmailDelivery, Invitation, Organisation, Stakeholder
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +82,39 @@ def invitation_email_send(invitation_id: int) -> bool:
         # Give the send back so the retry can claim it again (with a token of its own).
         Invitation.objects.filter(pk=invitation_id).update(sent_at=None)
         raise
+    return True
+
+
+def stakeholder_confirmation_send(stakeholder_id: int) -> bool:
+    """Ask a stakeholder to confirm they want digests. Returns whether it was sent.
+
+    Not claimed like a digest: it is asked for once per consent (orgs.services
+    .stakeholder_save), and a second copy of it asks the same question.
+    """
+    from orgs.consent import confirmation_url
+
+    stakeholder = (
+        Stakeholder.objects.select_related("organisation").filter(pk=stakeholder_id).first()
+    )
+    if stakeholder is None or not stakeholder.awaits_confirmation:
+        return False
+    organisation = stakeholder.organisation
+    context = {
+        "stakeholder": stakeholder,
+        "organisation_name": email_name(organisation),
+        "confirm_url": confirmation_url(stakeholder),
+    }
+    message = EmailMultiAlternatives(
+        subject=subject_line(organisation, "please confirm you want progress updates"),
+        body=render_to_string("emails/stakeholder_confirm.txt", context),
+        from_email=from_address(organisation),
+        to=[stakeholder.email],
+        headers=dict(_FIXED_HEADERS_WITHOUT_UNSUBSCRIBE),
+    )
+    message.attach_alternative(
+        render_to_string("emails/stakeholder_confirm.html", context), "text/html"
+    )
+    message.send()
     return True
 
 
@@ -438,12 +471,13 @@ class OneLineHeader(str):
         return f"{self.name}: {self}{policy.linesep}"
 
 
-# The same for every email.
+# Automatic mail: out-of-office replies should not answer it (RFC 3834).
+_FIXED_HEADERS_WITHOUT_UNSUBSCRIBE = {"Auto-Submitted": "auto-generated"}
+# The same for every email that people can unsubscribe from.
 _FIXED_HEADERS = {
     # One-click unsubscribe (RFC 8058).
     "List-Unsubscribe-Post": ONE_CLICK,
-    # Automatic mail: out-of-office replies should not answer it (RFC 3834).
-    "Auto-Submitted": "auto-generated",
+    **_FIXED_HEADERS_WITHOUT_UNSUBSCRIBE,
 }
 
 

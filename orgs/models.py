@@ -509,7 +509,8 @@ class Stakeholder(models.Model):
     consent_to_email = models.BooleanField(
         "consents to email",
         default=False,
-        help_text="Only stakeholders who have agreed are sent digests.",
+        help_text="Only stakeholders who have agreed are sent digests. Ticking this emails "
+        "them to confirm; digests go once they have.",
     )
     digest_frequency = models.CharField(
         "digest",
@@ -519,6 +520,18 @@ class Stakeholder(models.Model):
         help_text="How often a consenting stakeholder hears how their shareable missions go.",
     )
     notes = models.TextField(blank=True)
+    # Double opt-in: ticking consent asks the stakeholder, by email, to confirm; digests go
+    # only once they have (orgs.services.stakeholder_save). A new address asks again.
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    email_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -539,6 +552,11 @@ class Stakeholder(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        """Consent is recorded, but the stakeholder has not confirmed it by email yet."""
+        return self.consent_to_email and self.email_confirmed_at is None
 
 
 class EmailKind(models.TextChoices):

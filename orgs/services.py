@@ -8,7 +8,14 @@ from django.utils import timezone
 from core.enqueue import enqueue_on_commit
 from core.slugs import unique_slug
 from orgs import policy
-from orgs.models import Invitation, Membership, Organisation, OrganisationSlug, User
+from orgs.models import (
+    Invitation,
+    Membership,
+    Organisation,
+    OrganisationSlug,
+    Stakeholder,
+    User,
+)
 from orgs.roles import Role
 from orgs.signals import member_leaving
 
@@ -137,6 +144,72 @@ def invitation_void_reason(invitation: Invitation) -> str:
         f"longer invite people as {invitation.get_role_display().lower()}. Ask someone who "
         f"runs {organisation} to invite you again."
     )
+
+
+# Adding stakeholders, and asking them to confirm digests, is limited too: their addresses
+# are typed by whoever runs an organisation, and the confirmation goes to them.
+STAKEHOLDERS_PER_HOUR_BY_ACCOUNT = 30
+CONFIRMATIONS_PER_DAY_TO_ADDRESS = 3
+
+
+def stakeholder_limit_reached(user: User) -> str:
+    """Why this person may add no more stakeholders now, or "" when they may."""
+    since = timezone.now() - LIMIT_WINDOW
+    if (
+        Stakeholder.objects.filter(created_by=user, created_at__gt=since).count()
+        >= STAKEHOLDERS_PER_HOUR_BY_ACCOUNT
+    ):
+        return (
+            f"You have added {STAKEHOLDERS_PER_HOUR_BY_ACCOUNT} stakeholders in the last hour, "
+            "which is as many as one person may. Please try again in an hour."
+        )
+    return ""
+
+
+def stakeholder_save(stakeholder: Stakeholder, *, by: User) -> str:
+    """Save a stakeholder, new or changed, and ask them by email to confirm their consent
+    to digests when it is newly recorded or their address changed (double opt-in).
+
+    Returns "asked" when a confirmation email is on its way, "held" when the address has
+    had CONFIRMATIONS_PER_DAY_TO_ADDRESS of them in the last day (saving later asks
+    again), and "" otherwise. Raises RuleBroken when `by` has added too many.
+    """
+    from orgs.tasks import send_stakeholder_confirmation
+
+    with transaction.atomic():
+        before = (
+            Stakeholder.objects.select_for_update()
+            .filter(pk=stakeholder.pk)
+            .values("email", "consent_to_email")
+            .first()
+            if stakeholder.pk
+            else None
+        )
+        if before is None:
+            refused = stakeholder_limit_reached(by)
+            if refused:
+                raise RuleBroken(refused)
+            stakeholder.created_by = by
+        moved = before is not None and before["email"].lower() != stakeholder.email.lower()
+        if not stakeholder.consent_to_email or moved:
+            # Consent withdrawn, or given for another address: the old confirmation is void.
+            stakeholder.email_confirmed_at = None
+            stakeholder.confirmation_sent_at = None
+        outcome = ""
+        if stakeholder.awaits_confirmation and stakeholder.confirmation_sent_at is None:
+            recent = Stakeholder.objects.filter(
+                email__iexact=stakeholder.email,
+                confirmation_sent_at__gt=timezone.now() - timedelta(days=1),
+            )
+            if recent.count() >= CONFIRMATIONS_PER_DAY_TO_ADDRESS:
+                outcome = "held"
+            else:
+                stakeholder.confirmation_sent_at = timezone.now()
+                outcome = "asked"
+        stakeholder.save()
+        if outcome == "asked":
+            enqueue_on_commit(send_stakeholder_confirmation, stakeholder.pk)
+    return outcome
 
 
 def _lock_owners(organisation: Organisation) -> list[Membership]:

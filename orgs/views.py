@@ -17,6 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.slugs import unique_slug
 from orgs import policy
 from orgs.access import ORG_SESSION_KEY, get_org_for_user
+from orgs.consent import consent_confirm, stakeholder_for
+from orgs.emails import email_name
 from orgs.forms import (
     EmailPreferencesForm,
     InvitationForm,
@@ -227,7 +229,7 @@ def _members_context(org: Organisation, membership: Membership) -> dict[str, obj
         if membership.can_manage
         else []
     )
-    by_user = {m.user_id: m for m in members}
+    by_user: dict[int | None, Membership] = {m.user_id: m for m in members}
     return {
         "org": org,
         "membership": membership,
@@ -478,3 +480,24 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         context["done"] = "resubscribed" if switch_on else "unsubscribed"
     context["is_on"] = subscription.is_on
     return render(request, "orgs/unsubscribe.html", context)
+
+
+# --- A stakeholder's confirmation that they want digests (double opt-in) ---
+
+
+@require_http_methods(["GET", "POST"])
+def stakeholder_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks (link scanners follow links; they must not confirm anything); POST, from
+    the page's button, confirms."""
+    try:
+        stakeholder = stakeholder_for(token)
+    except signing.BadSignature:
+        return render(request, "orgs/stakeholder_confirm.html", {"invalid": True}, status=400)
+    context: dict[str, Any] = {"stakeholder": stakeholder}
+    if stakeholder is not None:
+        context["organisation_name"] = email_name(stakeholder.organisation)
+        if request.method == "POST":
+            consent_confirm(stakeholder)
+            logger.info("Stakeholder %s confirmed digests", stakeholder.uid)
+        context["confirmed"] = stakeholder.email_confirmed_at is not None
+    return render(request, "orgs/stakeholder_confirm.html", context)

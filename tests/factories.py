@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 from django.utils.text import slugify
 
 from orgs.models import Invitation, Membership, Organisation, Team, TeamMember, User
@@ -149,6 +150,11 @@ class StakeholderFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     name = factory.Sequence(lambda n: f"Stakeholder {n}")
     kind = "customer"
+    consent_to_email = False
+    # One who consents has confirmed it by email, unless a test says otherwise.
+    email_confirmed_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.consent_to_email else None
+    )
 
 
 class StakeholderLinkFactory(factory.django.DjangoModelFactory):
