@@ -249,3 +249,23 @@ class EmailPreferencesForm(forms.ModelForm):
         assert isinstance(weekday, forms.TypedChoiceField) and isinstance(zone, forms.ChoiceField)
         weekday.choices = [("", "The first day of each organisation’s week"), *Weekday.choices]
         zone.choices = [("", "Each organisation’s time zone"), *TIME_ZONE_CHOICES]
+
+
+class AccountDeleteForm(forms.Form):
+    """Deleting one's own account asks for the password: a session left open is not enough."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
 from core.enqueue import enqueue_on_commit
@@ -250,3 +251,42 @@ def membership_remove(membership: Membership, removed_by: Membership) -> None:
         removed_by=removed_by.user,
     )
     membership.delete()
+
+
+# --- Leaving Waymark ------------------------------------------------------------------------
+
+
+def organisations_only_they_own(user: User) -> list[Organisation]:
+    """The organisations `user` is the only owner of: they must hand each over (make
+    someone else an owner) before they can delete their account."""
+    owners = (
+        Membership.objects.filter(organisation=OuterRef("pk"), role=Role.OWNER)
+        .values("organisation")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return list(
+        Organisation.objects.filter(memberships__user=user, memberships__role=Role.OWNER)
+        .annotate(owners=Subquery(owners))
+        .filter(owners=1)
+        .order_by("name")
+    )
+
+
+@transaction.atomic
+def account_delete(user: User) -> None:
+    """Delete `user`'s account, leaving each organisation as a removed member leaves it.
+
+    What they owned there (missions, goals, metrics) is left without an owner for an
+    admin to take on; what they wrote (check-ins and their comments, ideas, reports,
+    history) stays, by "a former member". Refused while they are an organisation's only
+    owner.
+    """
+    for membership in (
+        Membership.objects.select_related("organisation", "user")
+        .filter(user=user)
+        .order_by("organisation_id")
+    ):
+        # Refuses the last owner (membership_remove locks the owners to count them).
+        membership_remove(membership, removed_by=membership)
+    user.delete()

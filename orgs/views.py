@@ -20,6 +20,7 @@ from orgs.access import ORG_SESSION_KEY, get_org_for_user
 from orgs.consent import consent_confirm, stakeholder_for
 from orgs.emails import email_name
 from orgs.forms import (
+    AccountDeleteForm,
     EmailPreferencesForm,
     InvitationForm,
     InvitedSignupForm,
@@ -36,6 +37,7 @@ from orgs.portability import ExportBroken, organisation_export
 from orgs.roles import Role
 from orgs.services import (
     RuleBroken,
+    account_delete,
     account_signup,
     invitation_accept,
     invitation_send,
@@ -43,6 +45,7 @@ from orgs.services import (
     membership_change_role,
     membership_remove,
     organisation_create,
+    organisations_only_they_own,
 )
 from orgs.unsubscribe import subscription_for
 
@@ -107,6 +110,34 @@ def account_profile(request: HttpRequest) -> HttpResponse:
         user.refresh_from_db()  # the header shows what is stored, not what was refused
     return render(
         request, "registration/profile.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_account(request: HttpRequest) -> HttpResponse:
+    """Delete one's own account, having been told what happens to what they own."""
+    assert isinstance(request.user, User)
+    user = request.user
+    form = AccountDeleteForm(request.POST or None, user=user)
+    blocking = organisations_only_they_own(user)
+    if request.method == "POST" and form.is_valid() and not blocking:
+        try:
+            account_delete(user)
+        except RuleBroken as error:  # made the only owner of something a moment ago
+            form.add_error(None, str(error))
+        else:
+            logger.info("Account %s deleted by its owner", user.pk)
+            request.session.flush()
+            messages.success(request, "Your account has been deleted. Goodbye.")
+            return redirect("home")
+    memberships = Membership.objects.filter(user=user).select_related("organisation")
+    refused = request.method == "POST" and (bool(form.errors) or bool(blocking))
+    return render(
+        request,
+        "registration/account_delete.html",
+        {"form": form, "blocking": blocking, "memberships": memberships, "refused": refused},
+        status=400 if refused else 200,
     )
 
 

@@ -42,7 +42,8 @@ from missions.models import (
     StakeholderLink,
     Visibility,
 )
-from orgs.models import Invitation, Membership, Organisation, Team
+from orgs.consent import confirmation_token
+from orgs.models import Invitation, Membership, Organisation, Stakeholder, Team
 from orgs.unsubscribe import Topic, unsubscribe_token
 from reporting.reports import report_publish
 from tests.factories import (
@@ -67,7 +68,9 @@ TODAY = "2026-04-02 10:00Z"
 
 # Posting to these ends a session, removes what other forms work on or moves the
 # organisation's address: each of their posts is rolled back once it has been checked.
-ONE_WAY = re.compile(r"remove|revoke|archive|logout|publish|supersede|password_change|settings")
+ONE_WAY = re.compile(
+    r"remove|revoke|archive|logout|publish|supersede|password_change|settings|delete"
+)
 # Every form gets these, and a turn of the rest: every payload reaches many forms, and
 # the suite stays quick.
 ALWAYS = [XSS[0], BREAKOUTS[0], ODD_TEXT[0], ODD_TEXT[6]]
@@ -208,6 +211,23 @@ def world(cast):
             ShareLink.objects.create(organisation=org, target=ShareTarget.REPORT, report=published),
         ]
         invitation = InvitationFactory(organisation=org, email="invitee@acme.example")
+        # A stakeholder asked to confirm digests, and one who has: the confirmation page
+        # in both states.
+        consenting = [
+            StakeholderFactory(
+                organisation=org,
+                name=f"Asked {XSS[8]}",
+                email="asked@partner.example",
+                consent_to_email=True,
+                email_confirmed_at=None,
+            ),
+            StakeholderFactory(
+                organisation=org,
+                name=f"Confirmed {XSS[9]}",
+                email="confirmed@partner.example",
+                consent_to_email=True,
+            ),
+        ]
         return {
             "org": org.pk,
             "owner": cast.owner,
@@ -215,6 +235,7 @@ def world(cast):
             "invitation": invitation.pk,
             # Only digests are stored: the tokens, as their links would carry them.
             "invitation_token": invitation.token,
+            "consenting": [s.pk for s in consenting],
             "share_tokens": {s.pk: s.token for s in shares},
             "team": team.pk,
             "mission": mission.pk,
@@ -273,6 +294,9 @@ def page_urls(world) -> list[str]:
         ],
         "invitation_accept": [world["invitation_token"]],
         "unsubscribe": [unsubscribe_token(Topic.DIGEST, member)],
+        "stakeholder_confirm": [
+            confirmation_token(s) for s in Stakeholder.objects.filter(pk__in=world["consenting"])
+        ],
     }
     urls = []
     # Every named pattern but the admin's (Django's own forms).
