@@ -252,8 +252,14 @@ class EmailPreferencesForm(forms.ModelForm):
 
 
 class AccountDeleteForm(forms.Form):
-    """Deleting one's own account asks for the password: a session left open is not enough."""
+    """Deleting one's own account asks for the password (a session left open is not enough)
+    and for the email address typed out (a click in passing is not enough)."""
 
+    email = forms.CharField(
+        label="Your email address",
+        max_length=254,
+        help_text="Type it to confirm that this is the account to delete.",
+    )
     password = forms.CharField(
         label="Your password",
         strip=False,
@@ -263,6 +269,12 @@ class AccountDeleteForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+
+    def clean_email(self) -> str:
+        email: str = self.cleaned_data["email"].strip()
+        if email.lower() != self.user.email.lower():
+            raise forms.ValidationError(f"Type {self.user.email} to confirm.")
+        return email
 
     def clean_password(self) -> str:
         password: str = self.cleaned_data["password"]

@@ -47,6 +47,13 @@ def owned(cast):
     return mission, metric, checkin, idea
 
 
+def test_the_email_must_be_typed_out(cast, login):
+    response = login(cast.member).post(DELETE, {"email": "someone", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "Type member@acme.example to confirm." in response.text
+    assert User.objects.filter(pk=cast.member.pk).exists()
+
+
 def test_the_page_spells_out_what_happens(cast, login):
     page = login(cast.member).get(DELETE)
     assert page.status_code == 200
@@ -56,7 +63,9 @@ def test_the_page_spells_out_what_happens(cast, login):
 
 
 def test_a_wrong_password_deletes_nothing(cast, login):
-    response = login(cast.member).post(DELETE, {"password": "not it"})
+    response = login(cast.member).post(
+        DELETE, {"email": "member@acme.example", "password": "not it"}
+    )
     assert response.status_code == 400
     assert "That is not your password." in response.text
     assert User.objects.filter(pk=cast.member.pk).exists()
@@ -66,7 +75,7 @@ def test_deleting_disowns_what_they_owned_and_keeps_what_they_wrote(cast, login,
     mission, metric, checkin, idea = owned
     client = login(cast.member)
 
-    response = client.post(DELETE, {"password": PASSWORD})
+    response = client.post(DELETE, {"email": "Member@acme.example", "password": PASSWORD})
 
     assert response.status_code == 302
     assert not User.objects.filter(email="member@acme.example").exists()
@@ -85,7 +94,7 @@ def test_deleting_disowns_what_they_owned_and_keeps_what_they_wrote(cast, login,
 
 def test_their_pending_invitations_stop_working(cast, login, client):
     invitation = InvitationFactory(organisation=cast.org, invited_by=cast.admin)
-    login(cast.admin).post(DELETE, {"password": PASSWORD})
+    login(cast.admin).post(DELETE, {"email": cast.admin.email, "password": PASSWORD})
     client.logout()
     response = client.get(reverse("invitation_accept", args=[invitation.token]))
     assert response.status_code == 410
@@ -98,7 +107,7 @@ def test_the_only_owner_must_hand_the_organisation_over_first(cast, login):
     assert "You are the only owner of" in page.text
     assert "Delete my account" not in page.text
 
-    response = client.post(DELETE, {"password": PASSWORD})
+    response = client.post(DELETE, {"email": cast.owner.email, "password": PASSWORD})
 
     assert response.status_code == 400
     assert User.objects.filter(pk=cast.owner.pk).exists()
@@ -107,7 +116,7 @@ def test_the_only_owner_must_hand_the_organisation_over_first(cast, login):
 
 def test_one_of_two_owners_may_go(cast, login):
     Membership.objects.filter(user=cast.admin).update(role=Role.OWNER)
-    login(cast.owner).post(DELETE, {"password": PASSWORD})
+    login(cast.owner).post(DELETE, {"email": cast.owner.email, "password": PASSWORD})
     assert not User.objects.filter(pk=cast.owner.pk).exists()
     assert cast.org.owner_count() == 1
 

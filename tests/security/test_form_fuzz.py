@@ -148,6 +148,8 @@ def world(cast):
     with time_machine.travel(TODAY, tick=False):
         org = cast.org
         org.name = f"Acme {XSS[4]}"  # its settings form is rolled back, so set here
+        # A second owner, so that the owner is offered the form that deletes their account.
+        Membership.objects.filter(organisation=org, user=cast.admin).update(role="owner")
         org.public_page = True
         org.save()
         team = TeamFactory(organisation=org, name=f"Team {XSS[1]}", description=BREAKOUTS[0])
@@ -545,6 +547,8 @@ def test_every_form_takes_hostile_input_without_breaking_or_injecting(world, cli
         f"pages scanned: {tally.pages}, statuses: {sorted(tally.statuses.items())}"
     )
     assert tally.forms >= 40, [f.action for _, f in forms]
+    actions = {view_name(form.action) for _, form in forms}
+    assert {"account_delete", "stakeholder_confirm"} <= actions, actions
     assert tally.payloads == set(FORM_PAYLOADS), "some payloads reached no form"
     assert not tally.problems, "\n".join(tally.problems[:80])
 
