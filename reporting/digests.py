@@ -679,7 +679,8 @@ def stakeholder_digest_email(digest: StakeholderDigest) -> EmailMultiAlternative
 
 def _subscribed_stakeholders() -> QuerySet[Stakeholder]:
     return (
-        Stakeholder.objects.filter(consent_to_email=True)
+        # Consent recorded by the organisation and confirmed by the stakeholder by email.
+        Stakeholder.objects.filter(consent_to_email=True, email_confirmed_at__isnull=False)
         .exclude(email="")
         .exclude(digest_frequency=DigestFrequency.NONE)
         .select_related("organisation")

@@ -23,8 +23,9 @@ from missions.forms import StakeholderForm, StakeholderLinkEditForm, Stakeholder
 from missions.models import Mission, StakeholderLink
 from orgs import policy
 from orgs.access import get_org_for_user
-from orgs.models import Membership, Organisation, Stakeholder, StakeholderKind
+from orgs.models import Membership, Organisation, Stakeholder, StakeholderKind, User
 from orgs.roles import Role
+from orgs.services import RuleBroken, stakeholder_save
 
 # --- The register ---------------------------------------------------------------------
 
@@ -62,6 +63,26 @@ def _register_context(
     }
 
 
+def _person(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _say_how_consent_goes(request: HttpRequest, stakeholder: Stakeholder, asked: str) -> None:
+    if asked == "asked":
+        messages.info(
+            request,
+            f"We have emailed {stakeholder.email} to confirm they want progress digests. They "
+            "get none until they do.",
+        )
+    elif asked == "held":
+        messages.warning(
+            request,
+            f"{stakeholder.email} has been asked to confirm several times today, so we have not "
+            "asked again. Save the stakeholder tomorrow to ask once more.",
+        )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def stakeholder_list(request: HttpRequest, org_slug: str) -> HttpResponse:
@@ -74,11 +95,14 @@ def stakeholder_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         stakeholder.organisation = org
         try:
             with transaction.atomic():
-                stakeholder.save()
+                asked = stakeholder_save(stakeholder, by=_person(request))
         except IntegrityError:  # the same name added by someone else a moment ago
             form.add_error("name", "The register already has a stakeholder with this name.")
+        except RuleBroken as refused:
+            form.add_error(None, str(refused))
         else:
             messages.success(request, f"{stakeholder.name} is in the register.")
+            _say_how_consent_goes(request, stakeholder, asked)
             return redirect(
                 reverse("missions:stakeholder_list", args=[org.slug]) + f"#s-{stakeholder.uid}"
             )
@@ -103,11 +127,12 @@ def stakeholder_edit(request: HttpRequest, org_slug: str, stakeholder_uid: Any) 
         if form.is_valid():
             try:
                 with transaction.atomic():
-                    form.save()
+                    asked = stakeholder_save(form.save(commit=False), by=_person(request))
             except IntegrityError:
                 form.add_error("name", "The register already has a stakeholder with this name.")
             else:
                 messages.success(request, f"{stakeholder.name} saved.")
+                _say_how_consent_goes(request, stakeholder, asked)
                 return redirect(
                     reverse("missions:stakeholder_list", args=[org.slug]) + f"#s-{stakeholder.uid}"
                 )

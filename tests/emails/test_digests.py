@@ -183,6 +183,15 @@ def test_a_stakeholder_without_consent_or_subscription_hears_nothing(cast, suppl
     assert "dev@greenfold.example" not in [m.to[0] for m in mail.outbox]
 
 
+def test_a_stakeholder_who_has_not_confirmed_by_email_hears_nothing(cast, supplier):
+    """Issue 17, finding 8: consent an admin ticks is not enough (double opt-in)."""
+    Stakeholder.objects.filter(pk=supplier.pk).update(email_confirmed_at=None)
+    with time_machine.travel(at(MONDAY, 9), tick=False):
+        sweep_digests()
+        assert stakeholder_digest_send(supplier.pk) is False
+    assert "dev@greenfold.example" not in [m.to[0] for m in mail.outbox]
+
+
 def test_a_monthly_stakeholder_digest_covers_last_month_on_the_first(cast, supplier):
     Stakeholder.objects.filter(pk=supplier.pk).update(digest_frequency="monthly")
     sent = sweep_hourly(datetime(2026, 3, 31, 0, tzinfo=UTC), hours=72)
