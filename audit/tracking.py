@@ -83,6 +83,8 @@ TRACKING = {
                 "latest_value",
                 "latest_on",
                 "latest_confidence",
+                "first_value",
+                "first_on",
                 "next_due_on",
                 "progress",
                 *VERSIONING,

@@ -295,10 +295,13 @@ def metric_chart(
     unit: str = "",
     value_label: Callable[[float], str] = plain_number,
     yes_no: bool = False,
+    start_label: str = "Baseline",
 ) -> Chart:
     """Everything a template needs to draw a metric's history, target path and forecast.
 
-    `points` are the current check-ins as (date, value). `value_label` formats a value
+    `points` are the current check-ins as (date, value). `baseline` is where the target
+    path starts: the baseline, or what `start_label` names instead (a first check-in).
+    `value_label` formats a value
     for people ("64 tonnes", "£3,400"); `unit` is the short caption over the value axis.
     A yes/no metric is drawn as steps on a No–Yes axis, with no target path or forecast:
     a straight line between no and yes means nothing.
@@ -385,7 +388,7 @@ def metric_chart(
         baseline_dot = Dot(
             x_of(baseline[0]),
             y_of(baseline[1]),
-            f"Baseline: {label(baseline[1])} in {month_year(baseline[0])}",
+            f"{start_label}: {label(baseline[1])} in {month_year(baseline[0])}",
         )
     if target:
         target_dot = Dot(

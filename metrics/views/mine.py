@@ -67,6 +67,7 @@ ROW_FIELDS = (
     *("uid", "name", "unit", "format", "direction", "cadence", "created_at", "owner"),
     *("baseline_value", "baseline_on", "target_value", "target_on", "position"),
     *("latest_value", "latest_on", "latest_confidence", "next_due_on", "progress"),
+    *("first_value", "first_on", "first_due_on"),
     *("mission__title", "mission__slug", "mission__owner", "goal__title"),
 )
 
@@ -99,8 +100,8 @@ def recent_values(metric_ids: Iterable[int]) -> dict[int, list[Decimal]]:
 
 
 def due_on(metric: Metric) -> date:
-    # A metric nobody has checked in on yet has no stored due date: it is due a cadence
-    # after its baseline (or its creation), as the reminders will count it.
+    # A metric whose due date is not stored yet is due as Metric.next_due_date says, as
+    # the reminders will count it.
     return metric.next_due_on or metric.next_due_date()
 
 
