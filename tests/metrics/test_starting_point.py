@@ -25,6 +25,7 @@ from metrics.rollups import figures_of
 from metrics.services import checkin_correct, checkin_record
 from missions.models import Mission
 from tests.factories import GoalFactory, MetricFactory, MissionFactory
+from tests.metrics.test_checkins import record
 
 NOW = "2026-12-05 10:00Z"  # a Saturday
 TODAY = datetime.date(2026, 12, 5)
@@ -146,16 +147,6 @@ def bare(cast, goal):
     )
 
 
-def read(metric, user, value, on):
-    return checkin_record(
-        metric,
-        value=Decimal(value),
-        for_date=datetime.date.fromisoformat(on),
-        author=user,
-        confidence="on_track",
-    )
-
-
 def test_before_its_first_check_in_it_says_the_first_one_will_be_the_start(cast, login, bare):
     page = text(login(cast.member).get(metric_url(bare)))
     assert "Starting point the first check-in, as no baseline is recorded" in page
@@ -163,7 +154,7 @@ def test_before_its_first_check_in_it_says_the_first_one_will_be_the_start(cast,
 
 
 def test_after_its_first_check_in_it_is_measured_from_it_and_says_so(cast, login, bare):
-    read(bare, cast.member, "12", "2026-12-03")
+    record(bare, cast.member, "12", "2026-12-03")
     bare.refresh_from_db()
 
     page = text(login(cast.member).get(metric_url(bare)))
@@ -179,7 +170,7 @@ def test_after_its_first_check_in_it_is_measured_from_it_and_says_so(cast, login
     assert mission.progress == 0.0
     assert mission.expected_path == [["2026-12-03", "2028-12-31", 1.0]]
 
-    read(bare, cast.member, "31", "2026-12-05")
+    record(bare, cast.member, "31", "2026-12-05")
     bare.refresh_from_db()
     assert bare.progress == pytest.approx(50.0)  # 12 → 31 of 12 → 50
     # The mission page's row says where it is measured from.
@@ -188,18 +179,18 @@ def test_after_its_first_check_in_it_is_measured_from_it_and_says_so(cast, login
 
 
 def test_a_starting_point_follows_a_corrected_or_earlier_first_check_in(cast, bare):
-    first = read(bare, cast.member, "12", "2026-12-03")
+    first = record(bare, cast.member, "12", "2026-12-03")
     checkin_correct(first, value=Decimal(10), author=cast.admin, confidence="on_track")
     bare.refresh_from_db()
     assert (bare.first_value, bare.first_on) == (Decimal(10), datetime.date(2026, 12, 3))
-    read(bare, cast.member, "5", "2026-11-01")  # history entered late
+    record(bare, cast.member, "5", "2026-11-01")  # history entered late
     bare.refresh_from_db()
     assert (bare.first_value, bare.first_on) == (Decimal(5), datetime.date(2026, 11, 1))
     assert bare.progress == pytest.approx((10 - 5) / (50 - 5) * 100)
 
 
 def test_a_recorded_baseline_wins_over_the_first_check_in(cast, bare):
-    read(bare, cast.member, "12", "2026-12-03")
+    record(bare, cast.member, "12", "2026-12-03")
     Metric.objects.filter(pk=bare.pk).update(
         baseline_value=Decimal(0), baseline_on=datetime.date(2026, 1, 1)
     )
@@ -219,8 +210,8 @@ def test_a_start_already_past_the_target_counts_as_reached_until_it_slips_back()
 
 
 def test_no_drift_after_check_ins_and_the_migration_fills_metrics_checked_in_before_it(cast, bare):
-    read(bare, cast.member, "12", "2026-12-03")
-    read(bare, cast.member, "31", "2026-12-05")
+    record(bare, cast.member, "12", "2026-12-03")
+    record(bare, cast.member, "31", "2026-12-05")
     out = io.StringIO()
     call_command("recompute_figures", "--check", stdout=out)
     assert "0 stored figure(s) had drifted" in out.getvalue()
