@@ -84,6 +84,8 @@ TRACKING = {
                 "latest_on",
                 "latest_confidence",
                 "trend",
+                "first_value",
+                "first_on",
                 "next_due_on",
                 "progress",
                 *VERSIONING,

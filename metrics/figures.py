@@ -69,6 +69,8 @@ class MetricRow(NamedTuple):
     direction: str
     baseline_value: Decimal | None
     baseline_on: date | None
+    first_value: Decimal | None
+    first_on: date | None
     target_value: Decimal | None
     target_on: date | None
     latest_value: Decimal | None

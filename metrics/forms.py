@@ -3,14 +3,18 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.functional import cached_property
 
+from core import dates
 from metrics.models import CheckIn, Confidence, Direction, Metric, MetricFormat
 from missions.forms import DateInput, OwnerChoiceMixin, VersionedForm
 from orgs.models import Organisation
 
 
 class MetricForm(OwnerChoiceMixin, VersionedForm):
+    instance: Metric
+
     class Meta:
         model = Metric
         fields = (
@@ -24,6 +28,7 @@ class MetricForm(OwnerChoiceMixin, VersionedForm):
             "target_value",
             "target_on",
             "cadence",
+            "first_due_on",
             "owner",
             "weight",
             "source_note",
@@ -33,18 +38,38 @@ class MetricForm(OwnerChoiceMixin, VersionedForm):
             "baseline_on": "Baseline date",
             "target_value": "Target",
             "target_on": "Target date",
+            "first_due_on": "First check-in due",
         }
-        widgets = {"baseline_on": DateInput(), "target_on": DateInput()}
+        help_texts = {
+            "first_due_on": "Optional. Leave it empty for one cadence after today.",
+        }
+        widgets = {
+            "baseline_on": DateInput(),
+            "target_on": DateInput(),
+            "first_due_on": DateInput(),
+        }
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limit_owner(organisation)
+        if self.instance.latest_on is not None:
+            del self.fields["first_due_on"]  # checked in already: it is due a cadence after
+        today = timezone.localdate()
+        dates.keep_within(
+            self,
+            {
+                "baseline_on": dates.past(today),
+                "target_on": dates.PLAN,
+                "first_due_on": dates.ahead(today),
+            },
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         baseline, target = data.get("baseline_value"), data.get("target_value")
         baseline_on, target_on = data.get("baseline_on"), data.get("target_on")
-        if (baseline is None) != (baseline_on is None):
+        refused = self.has_error("baseline_value") or self.has_error("baseline_on")
+        if (baseline is None) != (baseline_on is None) and not refused:
             self.add_error(
                 "baseline_on" if baseline is not None else "baseline_value",
                 "Give the baseline and the date it was measured together.",
@@ -90,6 +115,10 @@ class CheckInForm(forms.ModelForm):
             value.widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
         value.label = f"Value ({metric.unit})" if metric.unit else "Value"
         self.fields["for_date"].initial = today
+        # Refused, with the reason, by check_reading_date.
+        dates.offer_only(
+            self, "for_date", dates.past(today, since=metric.baseline_on or dates.EARLIEST)
+        )
 
     def clean_value(self) -> Decimal:
         value: Decimal = self.cleaned_data["value"]
@@ -98,7 +127,8 @@ class CheckInForm(forms.ModelForm):
 
     def clean_for_date(self) -> date:
         for_date: date = self.cleaned_data["for_date"]
-        self.metric.check_reading_date(for_date, self.today)
+        if not self.fields["for_date"].disabled:  # a correction keeps its reading's date
+            self.metric.check_reading_date(for_date, self.today)
         return for_date
 
 

@@ -205,6 +205,7 @@ class MissionForm(OwnerChoiceMixin, VersionedForm):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
         self.limit_owner(organisation)
+        dates.keep_within(self, {"starts_on": dates.PLAN, "ends_on": dates.PLAN})
 
     def clean_title(self) -> str:
         title = self.cleaned_data["title"].strip()
@@ -236,6 +237,7 @@ class GoalForm(OwnerChoiceMixin, VersionedForm):
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limit_owner(organisation)
+        dates.keep_within(self, {"due_on": dates.PLAN})
 
 
 class MilestoneForm(forms.ModelForm):
@@ -244,6 +246,10 @@ class MilestoneForm(forms.ModelForm):
         fields = ("title", "due_on")
         labels = {"due_on": "Due on"}
         widgets = {"due_on": DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        dates.keep_within(self, {"due_on": dates.PLAN})
 
 
 # --- Stakeholders -----------------------------------------------------------------------
@@ -324,6 +330,13 @@ class StakeholderLinkForm(forms.ModelForm):
 
     def __init__(self, *args: Any, mission: Mission, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        dates.keep_within(
+            self,
+            {
+                "commitment_due_on": dates.PLAN,
+                "commitment_met_on": dates.past(timezone.localdate()),
+            },
+        )
         field = self.fields.get("stakeholder")
         if isinstance(field, forms.ModelChoiceField):
             field.queryset = (
@@ -365,12 +378,6 @@ class StakeholderLinkEditForm(StakeholderLinkForm):
         labels = StakeholderLinkForm.Meta.labels | {"commitment_met_on": "Commitment met on"}
         widgets = StakeholderLinkForm.Meta.widgets | {"commitment_met_on": DateInput()}
 
-    def clean_commitment_met_on(self) -> date | None:
-        met_on: date | None = self.cleaned_data["commitment_met_on"]
-        if met_on and met_on > timezone.localdate():
-            raise forms.ValidationError("A commitment cannot be met in the future.")
-        return met_on
-
 
 # --- Ideas ------------------------------------------------------------------------------
 
@@ -398,6 +405,7 @@ class IdeaAcceptForm(forms.Form):
             error_messages={"required": "Choose whether it becomes a goal or a milestone."},
         )
         self.order_fields(["as", "due_on"])
+        dates.keep_within(self, {"due_on": dates.PLAN})
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

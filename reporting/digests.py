@@ -243,7 +243,7 @@ class MissionNews:
     def late(self) -> list[Metric]:
         if not self.include_late:
             return []
-        # A metric nobody has checked in on yet is due a cadence after its baseline.
+        # A metric whose due date is not stored yet is due as Metric.next_due_date says.
         return [
             row.metric
             for row in self.progress.metrics

@@ -199,7 +199,7 @@ def _fill_missing_due_dates() -> None:
     them. Conditional, so a check-in recorded meanwhile wins."""
     by_date: dict[date, list[int]] = defaultdict(list)
     missing = Metric.objects.filter(next_due_on__isnull=True).only(
-        "pk", "latest_on", "baseline_on", "created_at", "cadence"
+        "pk", "latest_on", "first_due_on", "created_at", "cadence"
     )
     for metric in missing.iterator():
         by_date[metric.next_due_date()].append(metric.pk)

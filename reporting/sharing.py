@@ -79,6 +79,11 @@ def _metric(
         if metric.baseline_value is not None
         else None,
         "baseline_on": metric.baseline_on,
+        # Without a baseline, progress is measured from the first check-in.
+        "first": metric.format_value(metric.first_value)
+        if metric.baseline_value is None and metric.first_value is not None
+        else None,
+        "first_on": metric.first_on,
         "target": metric.format_value(metric.target_value)
         if metric.target_value is not None
         else None,

@@ -65,6 +65,7 @@ ROW_FIELDS = (
     *("uid", "name", "unit", "format", "direction", "cadence", "created_at", "owner"),
     *("baseline_value", "baseline_on", "target_value", "target_on", "position"),
     *("latest_value", "latest_on", "latest_confidence", "trend", "next_due_on", "progress"),
+    *("first_value", "first_on", "first_due_on"),
     *("mission__title", "mission__slug", "mission__owner", "goal__title"),
 )
 
@@ -78,8 +79,8 @@ def row_metrics(membership: Membership) -> QuerySet[Metric]:
 
 
 def due_on(metric: Metric) -> date:
-    # A metric nobody has checked in on yet has no stored due date: it is due a cadence
-    # after its baseline (or its creation), as the reminders will count it.
+    # A metric whose due date is not stored yet is due as Metric.next_due_date says, as
+    # the reminders will count it.
     return metric.next_due_on or metric.next_due_date()
 
 

@@ -78,10 +78,15 @@ def test_owner_sees_their_metrics_overdue_first_then_by_due_date(cast, login, mi
     assert re.search(r"1 overdue</strong> · <strong>2</strong> due this week", page)
 
 
-def test_a_metric_never_checked_in_is_due_a_cadence_after_its_baseline(cast, login, mission):
+def test_a_metric_never_checked_in_is_due_a_cadence_after_it_was_added(cast, login, mission):
+    # Issue 15: added today with a baseline measured ten days ago, it was "Overdue by 3
+    # days" the moment it existed; its first due date followed the baseline's.
     owned(cast, mission, "Fresh metric", baseline_on=days(-10), cadence="weekly")
 
-    assert "Overdue by 3 days" in text(login(cast.member).get(page_url()))
+    page = text(login(cast.member).get(page_url()))
+
+    assert "Overdue" not in page
+    assert "Due Fri 11 Dec" in page
 
 
 def test_each_row_shows_where_the_metric_sits_its_last_value_and_target(cast, login, mission):

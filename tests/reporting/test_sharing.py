@@ -232,7 +232,7 @@ def test_an_expiry_date_is_the_last_day_the_link_works_in_the_organisations_zone
 def test_an_expiry_date_in_the_past_is_refused(cast, login, mission):
     response = login(cast.admin).post(share_url(mission), {"expires_on": "2026-06-14"})
     assert response.status_code == 400
-    assert "Choose today or a later day." in response.text
+    assert "Choose a date between today and 31 Dec 2100." in response.text
     assert not ShareLink.objects.exists()
 
 

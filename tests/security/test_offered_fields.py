@@ -401,6 +401,7 @@ CASES = [
             "period": "custom",
             "period_start": "2026-04-01",
             "period_end": "2026-04-30",
+            "missions": v["mission_slug"],  # a draft holds at least one mission
         },
         drafted,
     ),
