@@ -5,8 +5,9 @@ from typing import Any
 from django import forms
 from django.utils.functional import cached_property
 
+from core.forms import MergingForm, VersionedForm
 from metrics.models import CheckIn, Confidence, Direction, Metric, MetricFormat
-from missions.forms import DateInput, OwnerChoiceMixin, VersionedForm
+from missions.forms import DateInput, OwnerChoiceMixin
 from orgs.models import Organisation
 
 
@@ -66,8 +67,10 @@ class MetricForm(OwnerChoiceMixin, VersionedForm):
         return data
 
 
-class CheckInForm(forms.ModelForm):
-    """A reading for a metric: the value, how confident its owner is, a comment and the date."""
+class CheckInForm(MergingForm):
+    """A reading for a metric: the value, how confident its owner is, a comment and the date.
+
+    A correction that meets a newer one merges with it (`merge_with`)."""
 
     class Meta:
         model = CheckIn

@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from core.forms import when_changed
 from core.responses import conflict_status
 from metrics.access import get_metric_for_user
 from metrics.forms import CheckInForm
 from metrics.models import CheckIn, Metric
 from metrics.services import CheckInConflict, checkin_correct, checkin_record
-from missions.forms import when_changed
 from orgs.models import User
 
 
