@@ -15,7 +15,7 @@ from django.utils import formats, timezone
 from django.utils.text import get_text_list
 
 from core import dates
-from core.merge import Merge, read_base, sign_base, three_way
+from core.merge import read_base, sign_base, three_way
 from core.versioned import Versioned
 
 
@@ -60,6 +60,10 @@ class MergingForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.stored_now: dict[str, str] = {}
+        # Whether someone else's save overtook this one and a field is in dispute.
+        self.conflict = False
+        # Set when a save kept someone else's change: what the page then tells the person.
+        self.merged = ""
 
     def merged_fields(self) -> list[str]:
         """The model's fields this form edits: those a merge compares."""
@@ -105,16 +109,39 @@ class MergingForm(forms.ModelForm):
         self,
         base: Mapping[str, Any],
         current: models.Model,
+        *,
+        who: str,
+        when: str,
+        news: str,
         carry: Mapping[str, Any] | None = None,
-    ) -> Merge:
-        """Merge what was posted, an edit of `base`, with the `current` row, and bind the
-        form to the result (with `carry`'s hidden values) and clean it again: saved, it
-        keeps every change nobody disputed. Each conflict shows the stored value beside
-        the field, which keeps what the person typed."""
+    ) -> bool:
+        """Merge what was posted, an edit of `base`, with the `current` row that `who`
+        saved `when`, bind the form to the result (with `carry`'s hidden values) and clean
+        it again: saved, it keeps every change nobody disputed.
+
+        Returns whether it may be saved. If not, because both changed a field differently
+        or the merged whole is refused, the form says so, starting with `news`, and each
+        field in conflict keeps what the person typed with the stored value beside it."""
         merge = three_way(base, self.values_of(current), self.typed_values(base))
         self.rebind({name: merge.values[name] for name in merge.theirs} | dict(carry or {}))
         self.stored_now = {name: self.as_read(current, name) for name in merge.conflicts}
-        return merge
+        said = [news]
+        if merge.theirs:
+            kept = f"change to {self.labels(merge.theirs)} is kept"
+            if len(merge.theirs) > 1:
+                kept = f"changes to {self.labels(merge.theirs)} are kept"
+            said.append(f"Their {kept}.")
+            self.merged = f"{who} changed it{when} too; their {kept}."
+        if merge.conflicts:
+            self.conflict = True
+            said.append(
+                f"You both changed {self.labels(merge.conflicts)}: yours is in the form, "
+                "with the value stored now beside it. Keep yours, or change it, and save again."
+            )
+        if merge.conflicts or self.errors:
+            self.add_error(None, " ".join(said))
+            return False
+        return True
 
     def rebind(self, changes: Mapping[str, Any]) -> None:
         """Bind the form to its data with `changes` made, and clean it again."""
@@ -172,9 +199,6 @@ class VersionedForm(MergingForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.conflict = False
-        # Set when the save kept someone else's change: what the page tells the person.
-        self.merged = ""
         if self.instance.pk is None:
             # Adding: there is nothing to be out of date with.
             del self.fields["version"], self.fields["base"]
@@ -226,31 +250,15 @@ class VersionedForm(MergingForm):
                 return False  # refused for its input alone
             who = display_name(current.edited_by)
             when = f" {when_changed(current.edited_at)}" if current.edited_at else ""
-            changed = f"{who} changed this {noun}{when} while you were editing."
+            news = f"{who} changed this {noun}{when} while you were editing."
             token = self.cleaned_data.get("base") or ""
             base = read_base(str(token), about=self.about(current, started))
             if base is None:  # a post that does not say what it started from: show it all
                 self.conflict = True
-                self._show_stored(current, changed)
+                self._show_stored(current, news)
                 return False
             carry = {"version": current.version, "base": self.base_token(current)}
-            merge = self.merge_with(base, current, carry)
-            said = [changed]
-            if merge.theirs:
-                theirs = self.labels(merge.theirs)
-                said.append(f"Their change to {theirs} is kept.")
-                self.merged = f"{who} changed it{when} too; their change to {theirs} is kept."
-            if merge.conflicts:
-                self.conflict = True
-                said.append(
-                    f"You both changed {self.labels(merge.conflicts)}: yours is in the form, "
-                    "with the value stored now beside it. Keep yours, or change it, and save "
-                    "again."
-                )
-                self.add_error(None, " ".join(said))
-                return False
-            if self.errors:
-                self.add_error(None, " ".join(said))
+            if not self.merge_with(base, current, who=who, when=when, news=news, carry=carry):
                 return False
         self.conflict = True
         self.add_error(None, f"Others kept saving this {noun} while you were; save again.")

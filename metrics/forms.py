@@ -5,10 +5,11 @@ from typing import Any
 from django import forms
 from django.utils.functional import cached_property
 
-from core.forms import MergingForm, VersionedForm
+from core.forms import MERGE_ATTEMPTS, MergingForm, VersionedForm, display_name, when_changed
 from metrics.models import CheckIn, Confidence, Direction, Metric, MetricFormat
+from metrics.services import CheckInConflict, checkin_correct
 from missions.forms import DateInput, OwnerChoiceMixin
-from orgs.models import Organisation
+from orgs.models import Organisation, User
 
 
 class MetricForm(OwnerChoiceMixin, VersionedForm):
@@ -103,6 +104,49 @@ class CheckInForm(MergingForm):
         for_date: date = self.cleaned_data["for_date"]
         self.metric.check_reading_date(for_date, self.today)
         return for_date
+
+    def save_correction(self, checkin: CheckIn, by: User) -> CheckIn | None:
+        """Correct `checkin` with what was posted, merging with any correction saved since:
+        what this person left as it was takes the other correction's value.
+
+        Returns the correction, or None when the form is refused (then it says why):
+        for its input, or because both corrected a field differently. The form then
+        stands against the correction stored now, `self.replaces`, so that saving it
+        again is a deliberate choice."""
+        self.replaces, base = checkin, self.values_of(checkin)
+        for _ in range(MERGE_ATTEMPTS):
+            if not self.is_valid():
+                return None
+            try:
+                return checkin_correct(
+                    self.replaces,
+                    value=self.cleaned_data["value"],
+                    confidence=self.cleaned_data["confidence"],
+                    note=self.cleaned_data["note"],
+                    author=by,
+                )
+            except CheckInConflict as error:
+                stored = (
+                    CheckIn.objects.filter(
+                        metric_id=checkin.metric_id, is_current=True, for_date=checkin.for_date
+                    )
+                    .select_related("author")
+                    .first()
+                )
+                if stored is None or stored.pk == self.replaces.pk:
+                    self.conflict = True
+                    self.add_error(None, str(error))
+                    return None
+                who = display_name(stored.author)
+                when = f" {when_changed(stored.created_at)}"
+                news = f"{who} corrected this check-in{when} while you were editing."
+                if not self.merge_with(base, stored, who=who, when=when, news=news):
+                    self.replaces = stored
+                    return None
+                self.replaces, base = stored, self.values_of(stored)
+        self.conflict = True
+        self.add_error(None, "Others kept correcting this check-in while you were; save again.")
+        return None
 
 
 class RowCheckInForm(CheckInForm):

@@ -62,9 +62,10 @@ def make_editable(cast: Any, kind: str) -> Editable:
     return Editable(kind, metric, url, "name", "source_note")
 
 
-def as_shown(page: str) -> dict[str, str]:
-    """What the edit form on `page` posts when saved as it is shown, as a browser would."""
-    (form,) = [form for form in post_forms("/", page) if "version" in form.fields]
+def as_shown(page: str, having: str = "version") -> dict[str, str]:
+    """What the form on `page` with a field named `having` posts when saved as it is
+    shown, as a browser would."""
+    (form,) = [form for form in post_forms("/", page) if having in form.fields]
     values = {}
     for name, field in form.fields.items():
         # A browser drops the newline that opens a textarea's text.
