@@ -1,3 +1,4 @@
+import uuid
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -5,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.functional import cached_property
 
+from core.csv_safety import plain_number
 from core.forms import MERGE_ATTEMPTS, MergingForm, VersionedForm, display_name, when_changed
 from metrics.models import CheckIn, Confidence, Direction, Metric, MetricFormat
 from metrics.services import CheckInConflict, checkin_correct
@@ -95,6 +97,16 @@ class CheckInForm(MergingForm):
         value.label = f"Value ({metric.unit})" if metric.unit else "Value"
         self.fields["for_date"].initial = today
 
+    @staticmethod
+    def starting_from(checkin: CheckIn) -> dict[str, Any]:
+        """A correction starts from the reading it replaces, its comment included."""
+        return {
+            "value": Decimal(plain_number(checkin.value)),  # 12.5, not 12.5000
+            "confidence": checkin.confidence,
+            "note": checkin.note,
+            "for_date": checkin.for_date,
+        }
+
     def clean_value(self) -> Decimal:
         value: Decimal = self.cleaned_data["value"]
         self.metric.check_reading(value)
@@ -140,7 +152,8 @@ class CheckInForm(MergingForm):
                 who = display_name(stored.author)
                 when = f" {when_changed(stored.created_at)}"
                 news = f"{who} corrected this check-in{when} while you were editing."
-                if not self.merge_with(base, stored, who=who, when=when, news=news):
+                carry = self.carried(stored)
+                if not self.merge_with(base, stored, who=who, when=when, news=news, carry=carry):
                     self.replaces = stored
                     return None
                 self.replaces, base = stored, self.values_of(stored)
@@ -148,12 +161,31 @@ class CheckInForm(MergingForm):
         self.add_error(None, "Others kept correcting this check-in while you were; save again.")
         return None
 
+    def as_read(self, row: Any, name: str) -> str:
+        if name == "value":  # in the metric's units, "Yes" or "No" for a yes-or-no one
+            return self.metric.format_value(row.value)
+        return super().as_read(row, name)
+
+    def carried(self, replaces: CheckIn) -> dict[str, Any]:
+        """What else the form must carry to stand against the correction `replaces`."""
+        return {}
+
 
 class RowCheckInForm(CheckInForm):
     """The check-in form in a row of My check-ins, one per metric on the page; the page's
     template writes out its fields (templates/metrics/my_checkins.html, checkin_form)."""
 
-    def __init__(self, data: Any = None, *, metric: Metric, today: date) -> None:
+    # The reading "Change it" corrects, by its uid: posted with it, the form corrects that
+    # reading and merges with any correction made since (`save_correction`). Any text: the
+    # view looks it up among the metric's check-ins (`replacing`).
+    replaces = forms.Field(widget=forms.HiddenInput, required=False)
+
+    def __init__(
+        self, data: Any = None, *, metric: Metric, today: date, correcting: CheckIn | None = None
+    ) -> None:
+        initial: dict[str, Any] = {"confidence": metric.latest_confidence or Confidence.ON_TRACK}
+        if correcting is not None:
+            initial = self.starting_from(correcting) | {"replaces": correcting.uid}
         super().__init__(
             data,
             metric=metric,
@@ -161,13 +193,27 @@ class RowCheckInForm(CheckInForm):
             # Each row's fields get their own ids: a page holds one form per metric.
             auto_id=f"checkin-{metric.uid.hex}-%s",
             label_suffix="",
-            initial={"confidence": metric.latest_confidence or Confidence.ON_TRACK},
+            initial=initial,
         )
         if metric.format == MetricFormat.YES_NO:
             # No answer is chosen for them: a quick tap must not record a "Yes" nobody meant.
             value = self.fields["value"].widget
             assert isinstance(value, forms.Select)
             value.choices = [("", "Yes or no?"), ("1", "Yes"), ("0", "No")]
+
+    def replacing(self) -> CheckIn | None:
+        """The reading this post corrects, when it came from "Change it" and kept its date."""
+        try:
+            uid = uuid.UUID(str(self["replaces"].data or ""))
+        except ValueError:
+            return None
+        checkin = self.metric.checkins.filter(uid=uid).first()
+        if checkin is None or checkin.for_date != self.cleaned_data.get("for_date"):
+            return None
+        return checkin
+
+    def carried(self, replaces: CheckIn) -> dict[str, Any]:
+        return {"replaces": replaces.uid}
 
     @cached_property
     def first_wrong(self) -> str | None:

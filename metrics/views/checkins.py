@@ -106,12 +106,7 @@ def checkin_correct_view(
         metric=metric,
         today=today,
         instance=None,
-        initial={
-            "value": checkin.value,
-            "confidence": checkin.confidence,
-            "note": checkin.note,
-            "for_date": checkin.for_date,
-        },
+        initial=CheckInForm.starting_from(checkin),
     )
     # The date of a reading is what identifies it; a correction changes what was read.
     form.fields["for_date"].disabled = True
