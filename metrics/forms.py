@@ -123,15 +123,15 @@ class CheckInForm(MergingForm):
 
         Returns the correction, or None when the form is refused (then it says why):
         for its input, or because both corrected a field differently. The form then
-        stands against the correction stored now, `self.replaces`, so that saving it
+        stands against the correction stored now, `self.corrects`, so that saving it
         again is a deliberate choice."""
-        self.replaces, base = checkin, self.values_of(checkin)
+        self.corrects, base = checkin, self.values_of(checkin)
         for _ in range(MERGE_ATTEMPTS):
             if not self.is_valid():
                 return None
             try:
                 return checkin_correct(
-                    self.replaces,
+                    self.corrects,
                     value=self.cleaned_data["value"],
                     confidence=self.cleaned_data["confidence"],
                     note=self.cleaned_data["note"],
@@ -145,7 +145,7 @@ class CheckInForm(MergingForm):
                     .select_related("author")
                     .first()
                 )
-                if stored is None or stored.pk == self.replaces.pk:
+                if stored is None or stored.pk == self.corrects.pk:
                     self.conflict = True
                     self.add_error(None, str(error))
                     return None
@@ -154,9 +154,9 @@ class CheckInForm(MergingForm):
                 news = f"{who} corrected this check-in{when} while you were editing."
                 carry = self.carried(stored)
                 if not self.merge_with(base, stored, who=who, when=when, news=news, carry=carry):
-                    self.replaces = stored
+                    self.corrects = stored
                     return None
-                self.replaces, base = stored, self.values_of(stored)
+                self.corrects, base = stored, self.values_of(stored)
         self.conflict = True
         self.add_error(None, "Others kept correcting this check-in while you were; save again.")
         return None

@@ -117,9 +117,9 @@ def checkin_correct_view(
             said = "Check-in corrected. The earlier value is kept in the history."
             messages.success(request, f"{said} {form.merged}".strip())
             return redirect(_next_url(request, metric))
-        if form.replaces != checkin:
+        if form.corrects != checkin:
             # Saving again replaces the correction stored now.
-            replaces = form.replaces.uid
+            replaces = form.corrects.uid
             action = reverse("metrics:correct", args=[org.slug, mission.slug, metric.uid, replaces])
     # What is stored now for that date: beside what they typed, after a conflict.
     stored = (
