@@ -185,6 +185,17 @@ def test_the_form_takes_a_prefilled_value_and_goes_back_where_it_came_from(cast,
 
 
 @time_machine.travel(TODAY)
+@pytest.mark.parametrize("view", ["check_in", "correct"])
+def test_a_next_that_is_not_a_path_here_goes_back_to_the_metric(cast, login, metric, view):
+    checkin = record(metric, cast.member, "100", on="2026-06-10")
+    where = url(view, metric, *([checkin.uid] if view == "correct" else []))
+    for wanted in ("9" * 40, "metrics:detail", "//evil.example/"):
+        response = login(cast.member).post(where, FORM | {"next": wanted})
+        assert response.status_code == 302
+        assert response["Location"] == url("detail", metric)
+
+
+@time_machine.travel(TODAY)
 def test_correcting_through_the_form_shows_the_history(cast, login, metric):
     checkin = record(metric, cast.member, "100", on="2026-06-01")
     client = login(cast.admin)
