@@ -9,7 +9,7 @@ from django.utils.functional import cached_property
 from core.csv_safety import plain_number
 from core.forms import MERGE_ATTEMPTS, MergingForm, VersionedForm, display_name, when_changed
 from metrics.models import CheckIn, Confidence, Direction, Metric, MetricFormat
-from metrics.services import CheckInConflict, checkin_correct
+from metrics.services import CheckInConflict, checkin_correct, checkin_record
 from missions.forms import DateInput, OwnerChoiceMixin
 from orgs.models import Organisation, User
 
@@ -116,6 +116,17 @@ class CheckInForm(MergingForm):
         for_date: date = self.cleaned_data["for_date"]
         self.metric.check_reading_date(for_date, self.today)
         return for_date
+
+    def record(self, by: User) -> CheckIn:
+        """Record the reading posted; a second one for the same date corrects the first."""
+        return checkin_record(
+            self.metric,
+            value=self.cleaned_data["value"],
+            for_date=self.cleaned_data["for_date"],
+            confidence=self.cleaned_data["confidence"],
+            note=self.cleaned_data["note"],
+            author=by,
+        )
 
     def save_correction(self, checkin: CheckIn, by: User) -> CheckIn | None:
         """Correct `checkin` with what was posted, merging with any correction saved since:

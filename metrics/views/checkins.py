@@ -15,7 +15,6 @@ from core.responses import form_status
 from metrics.access import get_metric_for_user
 from metrics.forms import CheckInForm
 from metrics.models import CheckIn, Metric
-from metrics.services import checkin_record
 from orgs.models import User
 
 
@@ -58,14 +57,7 @@ def checkin_create(
     form = CheckInForm(request.POST or None, metric=metric, today=today, initial=initial)
     if request.method == "POST" and form.is_valid():
         assert isinstance(request.user, User)
-        checkin_record(
-            metric,
-            value=form.cleaned_data["value"],
-            for_date=form.cleaned_data["for_date"],
-            confidence=form.cleaned_data["confidence"],
-            note=form.cleaned_data["note"],
-            author=request.user,
-        )
+        form.record(by=request.user)
         messages.success(
             request, f"Checked in {metric.format_value(form.cleaned_data['value'])} for {metric}."
         )

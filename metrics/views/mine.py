@@ -24,7 +24,7 @@ from metrics.forms import RowCheckInForm
 from metrics.models import CheckIn, Metric
 from metrics.progress import Status
 from metrics.rollups import figures_of
-from metrics.services import CheckInConflict, checkin_record
+from metrics.services import CheckInConflict
 from missions.models import Mission
 from orgs import policy
 from orgs.access import get_org_for_user
@@ -273,14 +273,7 @@ def my_checkin(request: HtmxRequest, org_slug: str, metric_uid: Any) -> HttpResp
             recorded = form.save_correction(replacing, by=request.user)
         else:
             try:
-                recorded = checkin_record(
-                    metric,
-                    value=form.cleaned_data["value"],
-                    for_date=form.cleaned_data["for_date"],
-                    confidence=form.cleaned_data["confidence"],
-                    note=form.cleaned_data["note"],
-                    author=request.user,
-                )
+                recorded = form.record(by=request.user)
             except CheckInConflict as conflict:
                 form.add_error(None, str(conflict))
     htmx = bool(request.htmx)
