@@ -77,7 +77,7 @@ def metric_edit(
             if saved:
                 metric_refresh_latest(metric)  # the cadence or baseline may have moved it
         if saved:
-            messages.success(request, "Metric saved.")
+            messages.success(request, f"Metric saved. {form.merged}".strip())
             return redirect("metrics:detail", org.slug, mission.slug, metric.uid)
         metric.refresh_from_db()
     return render(

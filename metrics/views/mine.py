@@ -24,7 +24,7 @@ from metrics.forms import RowCheckInForm
 from metrics.models import CheckIn, Metric
 from metrics.progress import Status
 from metrics.rollups import figures_of
-from metrics.services import CheckInConflict, checkin_record
+from metrics.services import CheckInConflict
 from missions.models import Mission
 from orgs import policy
 from orgs.access import get_org_for_user
@@ -133,7 +133,10 @@ def _row(
     today: date,
     form: RowCheckInForm | None = None,
     recorded: CheckIn | None = None,
+    today_reading: CheckIn | None = None,
 ) -> CheckInRow:
+    """A metric's row. Checked in (`recorded` just now, or `today_reading`), its form
+    corrects that reading and starts from it."""
     due = due_on(metric)
     can_check_in = policy.can_check_in(membership, metric, metric.mission)
     rollup = figures_of(metric, today)
@@ -148,8 +151,11 @@ def _row(
         progress=rollup.progress,
         expected=rollup.expected,
         recent_values=metric.trend[-SPARKLINE_POINTS:],
-        form=(form or RowCheckInForm(metric=metric, today=today)) if can_check_in else None,
+        form=None,
     )
+    if can_check_in:
+        correcting = recorded or today_reading
+        row.form = form or RowCheckInForm(metric=metric, today=today, correcting=correcting)
     if recorded is not None:
         row.done_value, row.done_on = metric.format_value(recorded.value), recorded.for_date
     elif metric.latest_on == today:
@@ -196,6 +202,18 @@ def _body_context(
     org: Organisation, membership: Membership, today: date, refused: RowCheckInForm | None
 ) -> dict[str, Any]:
     refused_uid = refused.metric.uid if refused else None
+    metrics = list(row_metrics(membership))
+    checked_in = [metric.pk for metric in metrics if metric.latest_on == today]
+    today_readings = (
+        {
+            checkin.metric_id: checkin
+            for checkin in CheckIn.objects.filter(
+                metric_id__in=checked_in, is_current=True, for_date=today
+            )
+        }
+        if checked_in
+        else {}
+    )
     rows = sorted(
         (
             _row(
@@ -203,8 +221,9 @@ def _body_context(
                 membership,
                 today,
                 form=refused if metric.uid == refused_uid else None,
+                today_reading=today_readings.get(metric.pk),
             )
-            for metric in row_metrics(membership)
+            for metric in metrics
         ),
         key=lambda row: (
             row.due_on,
@@ -250,17 +269,14 @@ def my_checkin(request: HtmxRequest, org_slug: str, metric_uid: Any) -> HttpResp
     recorded = None
     if form.is_valid():
         assert isinstance(request.user, User)
-        try:
-            recorded = checkin_record(
-                metric,
-                value=form.cleaned_data["value"],
-                for_date=form.cleaned_data["for_date"],
-                confidence=form.cleaned_data["confidence"],
-                note=form.cleaned_data["note"],
-                author=request.user,
-            )
-        except CheckInConflict as conflict:
-            form.add_error(None, str(conflict))
+        replacing = form.replacing()
+        if replacing is not None:  # "Change it": merged with any correction made since
+            recorded = form.save_correction(replacing, by=request.user)
+        else:
+            try:
+                recorded = form.record(by=request.user)
+            except CheckInConflict as conflict:
+                form.add_error(None, str(conflict))
     htmx = bool(request.htmx)
     if recorded is None:
         if not htmx:
@@ -271,9 +287,8 @@ def my_checkin(request: HtmxRequest, org_slug: str, metric_uid: Any) -> HttpResp
             request, "metrics/my_checkins.html#checkin_row", context, status=refused_status(request)
         )
     if not htmx:
-        messages.success(
-            request, f"Checked in {metric.format_value(recorded.value)} for {metric.name}."
-        )
+        checked_in = f"Checked in {metric.format_value(recorded.value)} for {metric.name}."
+        messages.success(request, f"{checked_in} {form.merged}".strip())
         return redirect(reverse("metrics:my_checkins", args=[org.slug]) + f"#checkin-{metric.uid}")
     # Read again: the sparkline and the status include the new reading.
     metric = row_metrics(membership).get(pk=metric.pk)

@@ -194,7 +194,7 @@ def goal_edit(
     if request.method == "POST":
         assert isinstance(request.user, User)
         if form.save_edit(by=request.user):
-            messages.success(request, "Goal saved.")
+            messages.success(request, f"Goal saved. {form.merged}".strip())
             return redirect(mission.get_absolute_url() + "#goals")
         goal.refresh_from_db()
     return render(

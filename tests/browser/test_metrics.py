@@ -170,6 +170,7 @@ def test_mission_owner_adds_a_metric_checks_in_from_my_checkins_and_corrects_the
     console_errors.allow(r"/my-check-ins/: .*status of 422")
     row.locator("summary", has_text="Change it").click()
     value = row.get_by_label("Value (MWh)")
+    expect(value).to_have_value("100")  # a correction starts from the reading it replaces
     value.fill("ninety")
     row.get_by_role("button", name=f"Check in {METRIC}").click()
     expect(value).to_have_attribute("aria-invalid", "true")
