@@ -259,7 +259,8 @@ def _comment(checkin: CheckIn, metric: Metric) -> dict[str, Any]:
 
 def _mission_section(
     mission: Mission,
-    checkins: Mapping[int, Sequence[CheckIn]],
+    series: Mapping[int, Sequence[CheckIn]],
+    noted: Mapping[int, Sequence[CheckIn]],
     start: date,
     end: date,
     as_of: date,
@@ -273,8 +274,8 @@ def _mission_section(
     comments = [
         _comment(checkin, metric)
         for metric in metrics.values()
-        for checkin in checkins.get(metric.pk, ())
-        if checkin.note.strip() and start <= checkin.for_date <= end
+        for checkin in noted.get(metric.pk, ())
+        if checkin.note.strip()
     ]
     milestones = _milestones(mission, start, end, as_of)
     return {
@@ -295,7 +296,7 @@ def _mission_section(
         ],
         "other_metrics": [_metric_row(measured) for measured in progress.loose],
         "charts": [
-            _chart(measured.metric, checkins.get(measured.metric.pk, ()), next(keys))
+            _chart(measured.metric, series.get(measured.metric.pk, ()), next(keys))
             for measured in progress.metrics
             if measured.metric.kind == MetricKind.OUTCOME
         ],
@@ -338,17 +339,25 @@ def build_document(
     """The report's document from live data, judged on `as_of`, of the missions `shown`
     lets through (a filter from orgs.policy; None: all of them)."""
     missions = report_missions(report, shown)
-    readings: dict[int, list[CheckIn]] = defaultdict(list)
+    current = CheckIn.objects.filter(
+        metric__mission__in=missions, is_current=True, for_date__lte=as_of
+    )
+    # Each chart's readings, as many as a chart draws; the comments of the period.
+    series: dict[int, list[CheckIn]] = defaultdict(list)
+    for checkin in current.chart_series().only("metric_id", "for_date", "value"):
+        series[checkin.metric_id].append(checkin)
+    noted: dict[int, list[CheckIn]] = defaultdict(list)
     for checkin in (
-        CheckIn.objects.filter(metric__mission__in=missions, is_current=True, for_date__lte=as_of)
+        current.filter(for_date__range=(report.period_start, report.period_end))
+        .exclude(note="")
         .select_related("author")
         .order_by("for_date", "created_at")
     ):
-        readings[checkin.metric_id].append(checkin)
+        noted[checkin.metric_id].append(checkin)
     chart_keys = (f"chart-{n}" for n in range(1, 10_000))
     sections = [
         _mission_section(
-            mission, readings, report.period_start, report.period_end, as_of, chart_keys
+            mission, series, noted, report.period_start, report.period_end, as_of, chart_keys
         )
         for mission in missions
     ]

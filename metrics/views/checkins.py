@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from core.responses import conflict_status
 from metrics.access import get_metric_for_user
 from metrics.forms import CheckInForm
-from metrics.models import CheckIn, Metric
+from metrics.models import CheckIn, Metric, TooManyReadings
 from metrics.services import CheckInConflict, checkin_correct, checkin_record
 from missions.forms import when_changed
 from orgs.models import User
@@ -57,18 +57,23 @@ def checkin_create(
     form = CheckInForm(request.POST or None, metric=metric, today=today, initial=initial)
     if request.method == "POST" and form.is_valid():
         assert isinstance(request.user, User)
-        checkin_record(
-            metric,
-            value=form.cleaned_data["value"],
-            for_date=form.cleaned_data["for_date"],
-            confidence=form.cleaned_data["confidence"],
-            note=form.cleaned_data["note"],
-            author=request.user,
-        )
-        messages.success(
-            request, f"Checked in {metric.format_value(form.cleaned_data['value'])} for {metric}."
-        )
-        return redirect(_next_url(request, metric))
+        try:
+            checkin_record(
+                metric,
+                value=form.cleaned_data["value"],
+                for_date=form.cleaned_data["for_date"],
+                confidence=form.cleaned_data["confidence"],
+                note=form.cleaned_data["note"],
+                author=request.user,
+            )
+        except TooManyReadings as full:
+            form.add_error(None, full)
+        else:
+            messages.success(
+                request,
+                f"Checked in {metric.format_value(form.cleaned_data['value'])} for {metric}.",
+            )
+            return redirect(_next_url(request, metric))
     return render(
         request,
         "metrics/checkin_form.html",

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.pagecache import CSRF_STAND_IN, cached_page, with_csrf_token
 from core.responses import refused_status
 from metrics.forms import RowCheckInForm
-from metrics.models import CheckIn, Metric
+from metrics.models import CheckIn, Metric, TooManyReadings
 from metrics.progress import Status
 from metrics.rollups import figures_of
 from metrics.services import CheckInConflict, checkin_record
@@ -285,6 +285,8 @@ def my_checkin(request: HttpRequest, org_slug: str, metric_uid: Any) -> HttpResp
             )
         except CheckInConflict as conflict:
             form.add_error(None, str(conflict))
+        except TooManyReadings as full:
+            form.add_error(None, full)
     htmx = bool(request.htmx)  # type: ignore[attr-defined]
     if recorded is None:
         if not htmx:
