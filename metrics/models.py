@@ -217,7 +217,9 @@ class CheckInQuerySet(AuditedQuerySet, models.QuerySet["CheckIn"]):
 
         Chosen in the database, so a chart reads as much however long its history is.
         """
-        in_order = (F("for_date").asc(), F("id").asc())
+        # By date alone, which the (metric, is_current, for_date) index gives in order: a
+        # metric has one current reading a date.
+        in_order = F("for_date").asc()
         per_metric = Window(Count("id"), partition_by=F("metric_id"))
         return (
             self.annotate(
@@ -227,7 +229,7 @@ class CheckInQuerySet(AuditedQuerySet, models.QuerySet["CheckIn"]):
             # Integer division: every `step`th reading, `most` of them at most.
             .annotate(offset=Mod(F("position"), (F("readings") + most - 1) / most))
             .filter(Q(position=1) | Q(offset=0) | Q(position__gt=F("readings") - RECENT))
-            .order_by("metric_id", "for_date", "id")
+            .order_by("metric_id", "for_date")
         )
 
     def room_for(self, metric: "Metric", adding: int) -> None:
@@ -282,6 +284,13 @@ class CheckIn(AuditedModel):
         ]
         indexes = [
             models.Index(fields=["metric", "is_current", "for_date"]),
+            # The metric page's history, a page at a time: newest first, corrections too.
+            models.Index(
+                F("metric"),
+                F("for_date").desc(),
+                F("created_at").desc(),
+                name="checkin_history",
+            ),
             # The dashboard's "latest check-ins": newest current readings first.
             models.Index(
                 F("for_date").desc(),
