@@ -176,6 +176,13 @@ def test_every_actor_gets_what_the_rule_says(pattern, walked, db, quick_pdf):
         text = body(response)
         for secret in leaked(actor, text):
             problems.append(f"{actor} {method.upper()} {path}: shows {secret!r}")
+        if (
+            pattern.org_scoped
+            and actor != "anonymous"
+            and "private" not in response.get("Cache-Control", "")
+        ):
+            # What a signed-in person is sent is theirs: no shared cache may keep it.
+            problems.append(f"{actor} {method.upper()} {path}: not Cache-Control: private")
         if actor == "outsider" and pattern.org_scoped:
             nowhere = send(clients[actor], method, pattern.path(values | {"org_slug": "no-org"}))
             if (nowhere.status_code, same_page(body(nowhere))) != (
