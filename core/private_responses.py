@@ -21,7 +21,11 @@ class PrivateResponsesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
+        # Asked in this order: who is signed in is looked up (and the response made to
+        # vary on the session cookie) only for a response that has no caching of its own.
+        if response.has_header("Cache-Control"):
+            return response
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+        if user is not None and user.is_authenticated:
             response["Cache-Control"] = PRIVATE
         return response
