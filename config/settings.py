@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a body over the limit is refused before anything reads it.
+    "core.request_size.RequestSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -73,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # What a signed-in person is sent is kept by no cache (Cache-Control: private, no-store).
+    "core.private_responses.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "orgs.access.OrgAccessMiddleware",
     # Who the changes this request makes are recorded against (audit.tracking).
@@ -83,6 +87,15 @@ MIDDLEWARE = [
     # Last: it watches failed logins and answers a lockout.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Request bodies (core.request_size): 1 MB is many times the longest form; the CSV
+# import takes a 1 MB file, and its confirmation carries the file back signed.
+REQUEST_MAX_BYTES = 1024 * 1024
+UPLOAD_REQUEST_MAX_BYTES = 2 * 1024 * 1024
+UPLOAD_VIEWS = {"metrics:import"}
+# What Django itself reads of a body that is not a file, and keeps of a file in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_REQUEST_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_REQUEST_MAX_BYTES
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -302,7 +315,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"one_line_refusals": {"()": "core.refusal_logs.OneLineRefusals"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # Axes logs every login attempt at INFO; failures and lockouts are WARNING.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # Axes logs every login attempt at INFO; failures and lockouts are WARNING.
+        "axes": {"level": "WARNING"},
+        # A 403 or 404 is one line; a 500 keeps its traceback.
+        "django.request": {"filters": ["one_line_refusals"]},
+    },
 }

@@ -8,17 +8,23 @@ import io
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.core.validators import DecimalValidator
 from django.db import models
-from django.utils import timezone
 
 from core.csv_safety import csv_safe, plain_number, unquote
-from metrics.models import CheckIn, Confidence, Metric, MetricFormat
+from metrics.models import (
+    MAX_READINGS,
+    CheckIn,
+    Confidence,
+    Metric,
+    MetricFormat,
+    TooManyReadings,
+)
 from metrics.services import Reading
 from orgs.models import User
 
@@ -276,7 +282,8 @@ def plan_import(
     """Every row of a CSV read and checked against the metric, and what saving would do.
 
     `current` is the metric's current check-in for each date. Nothing is written; a
-    file that can't be read at all raises `CsvFileError`.
+    file that can't be read at all, or would take the metric past MAX_READINGS current
+    readings, raises `CsvFileError`.
     """
     columns, table = read_table(text)
     rows: list[ImportRow] = []
@@ -320,7 +327,11 @@ def plan_import(
             row.status = RowStatus.UNCHANGED
         else:
             row.status = RowStatus.REPLACES
-    return ImportPlan(rows)
+    plan = ImportPlan(rows)
+    adding = plan.count(RowStatus.NEW)
+    if len(current) + adding > MAX_READINGS:
+        raise CsvFileError(TooManyReadings(metric, adding).message)
+    return plan
 
 
 def _check_row(row: ImportRow, metric: Metric, today: date) -> None:
@@ -378,16 +389,17 @@ MISSION_EXPORT_HEADER = [
 ]
 
 
-def _when(moment: datetime) -> str:
-    return timezone.localtime(moment).isoformat(timespec="seconds")
+def _when(moment: datetime, zone: tzinfo) -> str:
+    return moment.astimezone(zone).isoformat(timespec="seconds")
 
 
 def _name(user: User | None) -> str:
     return user.display_name if user else ""
 
 
-def metric_export_rows(checkins: Iterable[CheckIn]) -> Iterator[list[str]]:
-    """Every check-in, current or replaced. Needs `author` and `correction__author` loaded."""
+def metric_export_rows(checkins: Iterable[CheckIn], zone: tzinfo) -> Iterator[list[str]]:
+    """Every check-in, current or replaced, its times in `zone`. Needs `author` and
+    `correction__author` loaded."""
     yield METRIC_EXPORT_HEADER
     for checkin in checkins:
         correction: CheckIn | None = getattr(checkin, "correction", None)
@@ -397,16 +409,17 @@ def metric_export_rows(checkins: Iterable[CheckIn]) -> Iterator[list[str]]:
             checkin.confidence,
             checkin.note,
             _name(checkin.author),
-            _when(checkin.created_at),
+            _when(checkin.created_at, zone),
             "yes" if checkin.is_current else "no",
-            _when(correction.created_at) if correction else "",
+            _when(correction.created_at, zone) if correction else "",
             _name(correction.author) if correction else "",
         ]
         yield [csv_safe(cell) for cell in row]
 
 
-def mission_export_rows(checkins: Iterable[CheckIn]) -> Iterator[list[str]]:
-    """Current check-ins of several metrics. Needs `metric__goal` and `author` loaded."""
+def mission_export_rows(checkins: Iterable[CheckIn], zone: tzinfo) -> Iterator[list[str]]:
+    """Current check-ins of several metrics, their times in `zone`. Needs `metric__goal`
+    and `author` loaded."""
     yield MISSION_EXPORT_HEADER
     for checkin in checkins:
         metric = checkin.metric
@@ -419,6 +432,6 @@ def mission_export_rows(checkins: Iterable[CheckIn]) -> Iterator[list[str]]:
             checkin.confidence,
             checkin.note,
             _name(checkin.author),
-            _when(checkin.created_at),
+            _when(checkin.created_at, zone),
         ]
         yield [csv_safe(cell) for cell in row]

@@ -1,20 +1,23 @@
 """Metrics, how a goal or mission is measured, and the check-ins recorded against them."""
 
 import uuid
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import Mod, RowNumber
 from django.utils import timezone
 
 from audit.tracking import AuditedModel, AuditedQuerySet
 from core import dates
 from core.versioned import Versioned
 from metrics import rollups
+from metrics.forecast import RECENT
 from missions.models import WEIGHT_VALIDATORS, Goal, Mission
+from orgs.models import Organisation
 
 
 class MetricKind(models.TextChoices):
@@ -210,8 +213,56 @@ class Metric(Versioned, AuditedModel):
         return f"{number} {self.unit}".strip()
 
 
+# The most current readings a metric keeps: years of daily check-ins, and a bound on
+# what one metric's pages, exports and reports ever read.
+MAX_READINGS = 5000
+
+# The most points a chart draws of one metric: more than a chart's width has room for.
+CHART_POINTS = 300
+
+
+class TooManyReadings(ValidationError):
+    """The metric would hold more than MAX_READINGS current readings; nothing was saved."""
+
+    def __init__(self, metric: "Metric", adding: int = 1) -> None:
+        super().__init__(
+            f"“{metric.name}” already has {MAX_READINGS:,} check-ins, the most a metric "
+            "keeps" + (f", and this adds {adding:,} more" if adding > 1 else "") + ". "
+            "Correct an existing date's value, or start a new metric for the next period."
+        )
+
+
 class CheckInQuerySet(AuditedQuerySet, models.QuerySet["CheckIn"]):
-    pass
+    def chart_series(self, most: int = CHART_POINTS) -> "CheckInQuerySet":
+        """About `most` of these readings per metric, spread evenly through each metric's
+        history, oldest first: its first reading, every so many after it, and its newest
+        `forecast.RECENT` (all the forecast reads) always among them.
+
+        Chosen in the database, so a chart reads as much however long its history is.
+        """
+        # By date alone, which the (metric, is_current, for_date) index gives in order: a
+        # metric has one current reading a date.
+        in_order = F("for_date").asc()
+        per_metric = Window(Count("id"), partition_by=F("metric_id"))
+        return (
+            self.annotate(
+                position=Window(RowNumber(), partition_by=F("metric_id"), order_by=in_order),
+                readings=per_metric,
+            )
+            # Integer division: every `step`th reading, `most` of them at most.
+            .annotate(offset=Mod(F("position"), (F("readings") + most - 1) / most))
+            .filter(Q(position=1) | Q(offset=0) | Q(position__gt=F("readings") - RECENT))
+            .order_by("metric_id", "for_date")
+        )
+
+    def room_for(self, metric: "Metric", adding: int) -> None:
+        """Raise TooManyReadings if `adding` new dates would take the metric past
+        MAX_READINGS current readings. Asked under the metric's lock (metrics.services)."""
+        if adding <= 0:
+            return
+        held = self.filter(metric=metric, is_current=True).count()
+        if held + adding > MAX_READINGS:
+            raise TooManyReadings(metric, adding)
 
 
 class CheckIn(AuditedModel):
@@ -256,6 +307,13 @@ class CheckIn(AuditedModel):
         ]
         indexes = [
             models.Index(fields=["metric", "is_current", "for_date"]),
+            # The metric page's history, a page at a time: newest first, corrections too.
+            models.Index(
+                F("metric"),
+                F("for_date").desc(),
+                F("created_at").desc(),
+                name="checkin_history",
+            ),
             # The dashboard's "latest check-ins": newest current readings first.
             models.Index(
                 F("for_date").desc(),
@@ -267,3 +325,51 @@ class CheckIn(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.metric}: {self.value} on {self.for_date}"
+
+
+# Imports an organisation may confirm in an hour: plenty for moving a history in,
+# file by file, and a bound on how fast one sign-up can fill the database.
+IMPORTS_PER_HOUR = 20
+
+
+class TooManyImports(ValidationError):
+    """The organisation has confirmed IMPORTS_PER_HOUR imports in the last hour."""
+
+    def __init__(self, next_at: datetime) -> None:
+        super().__init__(
+            f"Your organisation has imported {IMPORTS_PER_HOUR} files in the last hour, the "
+            f"most it can. Try again after {dates.moment(next_at)}."
+        )
+
+
+class CheckInImportQuerySet(models.QuerySet["CheckInImport"]):
+    def room_for_one(self, organisation_id: int) -> None:
+        """Raise TooManyImports if the organisation has used up this hour's imports."""
+        hour_ago = timezone.now() - timedelta(hours=1)
+        recent = list(
+            self.filter(organisation_id=organisation_id, at__gt=hour_ago)
+            .order_by("-at")
+            .values_list("at", flat=True)[:IMPORTS_PER_HOUR]
+        )
+        if len(recent) >= IMPORTS_PER_HOUR:
+            raise TooManyImports(recent[-1] + timedelta(hours=1))
+
+
+class CheckInImport(models.Model):
+    """A confirmed CSV import: who brought how many readings into which metric, when."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="imports")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    readings = models.PositiveIntegerField()
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = CheckInImportQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "at"], name="checkin_import_org_at")]
+
+    def __str__(self) -> str:
+        return f"{self.readings} readings into {self.metric_id} at {self.at}"

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from metrics.catalogue import MissionTemplate
 from metrics.figures import figures_refresh, metric_trends
-from metrics.models import CheckIn, Metric
+from metrics.models import CheckIn, CheckInImport, Metric
 from missions.models import Goal, Milestone, Mission, MissionStatus
 from orgs.models import Organisation, User
 
@@ -55,7 +55,10 @@ def checkin_record(
     confidence: str,
     note: str = "",
 ) -> CheckIn:
-    """Record a reading. A second reading for the same date corrects the first."""
+    """Record a reading. A second reading for the same date corrects the first.
+
+    Raises TooManyReadings, saving nothing, when a new date would take the metric past
+    MAX_READINGS current readings."""
     with transaction.atomic():
         # One writer per metric at a time: the latest_* copy must match the rows.
         Metric.objects.select_for_update().filter(pk=metric.pk).first()
@@ -64,6 +67,7 @@ def checkin_record(
             return checkin_correct(
                 existing, value=value, author=author, confidence=confidence, note=note
             )
+        CheckIn.objects.room_for(metric, 1)
         checkin = CheckIn.objects.create(
             metric=metric,
             value=value,
@@ -136,8 +140,11 @@ def checkins_import(metric: Metric, readings: Sequence[Reading], *, author: User
     as `checkin_record` does.
 
     Raises `CheckInConflict`, having saved nothing, if someone changes one of those
-    check-ins at the same moment.
+    check-ins at the same moment, TooManyReadings if the new dates would take the
+    metric past MAX_READINGS current readings, and TooManyImports if its organisation
+    has made IMPORTS_PER_HOUR imports in the last hour. Each import is recorded.
     """
+    organisation_id = metric.mission.organisation_id
     if len({reading.for_date for reading in readings}) != len(readings):
         raise ValueError("one reading per date")
     try:
@@ -150,6 +157,8 @@ def checkins_import(metric: Metric, readings: Sequence[Reading], *, author: User
                 for checkin in metric.checkins.filter(is_current=True)
                 if checkin.for_date in wanted
             }
+            CheckInImport.objects.room_for_one(organisation_id)
+            CheckIn.objects.room_for(metric, len(readings) - len(replaced))
             retired = 0
             for batch in _batches([checkin.pk for checkin in replaced.values()]):
                 retired += CheckIn.objects.filter(pk__in=batch, is_current=True).update(
@@ -176,6 +185,12 @@ def checkins_import(metric: Metric, readings: Sequence[Reading], *, author: User
                 batch_size=BATCH,
             )
             metric_refresh_latest(metric)
+            CheckInImport.objects.create(
+                organisation_id=organisation_id,
+                metric=metric,
+                author=author,
+                readings=len(created),
+            )
     except IntegrityError as error:
         raise CheckInConflict(
             "Someone recorded a value for this metric at the same moment. "

@@ -124,27 +124,46 @@ def can_draft_reports(membership: Member, *, owns_a_live_mission: bool) -> bool:
     return can_manage(membership) or (can_contribute(membership) and owns_a_live_mission)
 
 
-def can_edit_report(
-    membership: Member, report: Authored, mission_owner_ids: Collection[int | None]
-) -> bool:
+def can_edit_report(membership: Member, report: Authored, missions: Collection[Owned]) -> bool:
     """Admins, and a member who owns every mission in it (or wrote it, while it has none).
 
-    `mission_owner_ids` are the owners of the report's missions, one per mission.
+    `missions` are the report's missions (anything with an owner), one per mission.
     """
     if can_manage(membership):
         return True
     if not can_contribute(membership):
         return False
-    if mission_owner_ids:
-        return all(owner == membership.user_id for owner in mission_owner_ids)
+    if missions:
+        return all(mission.owner_id == membership.user_id for mission in missions)
     return report.author_id == membership.user_id
 
 
-def can_see_report(
-    membership: Member, report: Authored, mission_owner_ids: Collection[int | None]
-) -> bool:
-    """Everyone in the organisation reads a published report; a draft is for admins, its
-    author and the owners of its missions."""
+def can_see_report(membership: Member, report: Authored, missions: Collection[Visible]) -> bool:
+    """Everyone in the organisation reads a published report (it never holds a private
+    mission: see `can_publish_mission`). A draft is drawn from live data, so it is read
+    by admins, and by a member who wrote it or owns one of its missions only while they
+    may still contribute and see every mission in it: whoever loses the role or a
+    mission loses the draft with it.
+
+    `missions` are the report's missions (anything with an owner and a visibility).
+    """
     if report.published_at is not None or can_manage(membership):
         return True
-    return report.author_id == membership.user_id or membership.user_id in mission_owner_ids
+    if not can_contribute(membership):
+        return False
+    if not all(can_see_mission(membership, mission) for mission in missions):
+        return False
+    return report.author_id == membership.user_id or any(
+        mission.owner_id == membership.user_id for mission in missions
+    )
+
+
+def can_publish_mission(mission: Visible) -> bool:
+    """Whether a published report may show this mission: everyone in the organisation
+    reads a published report, and it can be shared outside it, so never a private one."""
+    return mission.visibility != PRIVATE
+
+
+def publishable_missions() -> Q:
+    """`can_publish_mission` as a filter on missions."""
+    return ~Q(visibility=PRIVATE)

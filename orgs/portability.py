@@ -40,6 +40,7 @@ import csv
 import io
 import json
 import zipfile
+import zlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,6 +64,11 @@ from orgs.models import Organisation, OrganisationSlug, User
 FORMAT = "waymark-organisation"
 VERSION = 1
 JSON_NAME = "organisation.json"
+# The most an import unpacks, in all, before refusing the file: many times a large
+# organisation's export. What a zip says of its sizes is checked before anything is
+# unpacked, and what is unpacked is counted as it comes, in chunks of READ_CHUNK.
+MAX_IMPORT_BYTES = 512 * 1024 * 1024
+READ_CHUNK = 1024 * 1024
 
 # People belong to the server, not to one organisation: the file says who they are and
 # how they like their email, nothing that would let anyone log in as them or make them
@@ -437,11 +443,37 @@ class Imported:
     people_found: int
 
 
-def _document(file: IO[bytes]) -> dict[str, Any]:
+def _too_large(what: str, size: int, max_bytes: int) -> ImportRefused:
+    return ImportRefused(
+        f"{what} unpacks to {size:,} bytes, more than the {max_bytes:,} an import reads. "
+        "Use the zip Waymark's export gave you, unchanged; for an organisation that large, "
+        "run import_org with a larger --max-mb."
+    )
+
+
+def _unpacked(archive: zipfile.ZipFile, max_bytes: int) -> bytes:
+    """organisation.json, refused (ImportRefused) if the zip says it, or all it holds,
+    unpacks to more than `max_bytes`, or if it turns out to as it is read."""
+    members = archive.infolist()
+    declared = sum(member.file_size for member in members)
+    if declared > max_bytes:
+        raise _too_large("The zip", declared, max_bytes)
+    member = archive.getinfo(JSON_NAME)  # KeyError if it has none
+    chunks, read = [], 0
+    with archive.open(member) as unpacking:
+        while chunk := unpacking.read(READ_CHUNK):
+            read += len(chunk)
+            if read > max_bytes:
+                raise _too_large(JSON_NAME, read, max_bytes)
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _document(file: IO[bytes], max_bytes: int) -> dict[str, Any]:
     try:
         with zipfile.ZipFile(file) as archive:
-            text = archive.read(JSON_NAME)
-    except zipfile.BadZipFile:
+            text = _unpacked(archive, max_bytes)
+    except (zipfile.BadZipFile, zlib.error, EOFError):
         raise ImportRefused(
             "The file is not a zip. Use the zip Waymark's export gave you."
         ) from None
@@ -611,9 +643,11 @@ class _Loader:
 organisation_imported = Signal()
 
 
-def organisation_import(file: IO[bytes]) -> Imported:
-    """Load an export into this database, all of it or (on any problem) none of it."""
-    document = _document(file)
+def organisation_import(file: IO[bytes], *, max_bytes: int = MAX_IMPORT_BYTES) -> Imported:
+    """Load an export into this database, all of it or (on any problem) none of it.
+
+    A zip that unpacks to more than `max_bytes` is refused before it is unpacked."""
+    document = _document(file, max_bytes)
     grouped = _by_model(document["objects"])
     slug = grouped[Organisation][0]["fields"].get("slug", "")
     if Organisation.objects.filter(slug=slug).exists():

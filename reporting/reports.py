@@ -37,7 +37,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, router, transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -51,7 +51,7 @@ from metrics.progress import Status
 from metrics.rollups import MetricProgress, Rollup, mission_progress, starting_point
 from metrics.templatetags.metric_charts import CHART_SIZES, START_LABELS, axis_unit
 from missions.markdown import render_markdown
-from missions.models import Goal, Mission, MissionQuerySet, Report, StakeholderLink, Visibility
+from missions.models import Goal, Mission, MissionQuerySet, Report, StakeholderLink
 from orgs import policy
 from orgs.models import Membership, Organisation, User
 
@@ -122,7 +122,7 @@ def editable_missions(membership: Membership) -> MissionQuerySet:
 
     Never private ones: everyone in the organisation reads a published report, and it
     can be shared outside it."""
-    missions = Mission.objects.visible_to(membership).live().exclude(visibility=Visibility.PRIVATE)
+    missions = Mission.objects.visible_to(membership).live().filter(policy.publishable_missions())
     if policy.can_manage(membership):
         return missions
     return missions.filter(owner_id=membership.user_id)
@@ -258,7 +258,8 @@ def _comment(checkin: CheckIn, metric: Metric) -> dict[str, Any]:
 
 def _mission_section(
     mission: Mission,
-    checkins: Mapping[int, Sequence[CheckIn]],
+    series: Mapping[int, Sequence[CheckIn]],
+    noted: Mapping[int, Sequence[CheckIn]],
     start: date,
     end: date,
     as_of: date,
@@ -272,8 +273,8 @@ def _mission_section(
     comments = [
         _comment(checkin, metric)
         for metric in metrics.values()
-        for checkin in checkins.get(metric.pk, ())
-        if checkin.note.strip() and start <= checkin.for_date <= end
+        for checkin in noted.get(metric.pk, ())
+        if checkin.note.strip()
     ]
     milestones = _milestones(mission, start, end, as_of)
     return {
@@ -294,7 +295,7 @@ def _mission_section(
         ],
         "other_metrics": [_metric_row(measured) for measured in progress.loose],
         "charts": [
-            _chart(measured.metric, checkins.get(measured.metric.pk, ()), next(keys))
+            _chart(measured.metric, series.get(measured.metric.pk, ()), next(keys))
             for measured in progress.metrics
             if measured.metric.kind == MetricKind.OUTCOME
         ],
@@ -308,11 +309,13 @@ def _mission_section(
     }
 
 
-def report_missions(report: Report) -> list[Mission]:
-    """The report's missions with everything the document needs, in a fixed few queries."""
+def report_missions(report: Report, shown: Q | None) -> list[Mission]:
+    """The report's missions that `shown` lets through (None: all of them), with everything
+    the document needs, in a fixed few queries."""
     metrics = Metric.objects.order_by("position", "id")
+    missions = report.missions.all() if shown is None else report.missions.filter(shown)
     return list(
-        report.missions.order_by("title").prefetch_related(
+        missions.order_by("title").prefetch_related(
             Prefetch("goals", queryset=Goal.objects.prefetch_related(Prefetch("metrics", metrics))),
             Prefetch("metrics", queryset=metrics),
             "milestones",
@@ -328,22 +331,32 @@ def build_document(
     report: Report,
     *,
     as_of: date,
+    shown: Q | None,
     published_at: datetime | None = None,
     published_by: User | None = None,
 ) -> dict[str, Any]:
-    """The report's document from live data, judged on `as_of`."""
-    missions = report_missions(report)
-    readings: dict[int, list[CheckIn]] = defaultdict(list)
+    """The report's document from live data, judged on `as_of`, of the missions `shown`
+    lets through (a filter from orgs.policy; None: all of them)."""
+    missions = report_missions(report, shown)
+    current = CheckIn.objects.filter(
+        metric__mission__in=missions, is_current=True, for_date__lte=as_of
+    )
+    # Each chart's readings, as many as a chart draws; the comments of the period.
+    series: dict[int, list[CheckIn]] = defaultdict(list)
+    for checkin in current.chart_series().only("metric_id", "for_date", "value"):
+        series[checkin.metric_id].append(checkin)
+    noted: dict[int, list[CheckIn]] = defaultdict(list)
     for checkin in (
-        CheckIn.objects.filter(metric__mission__in=missions, is_current=True, for_date__lte=as_of)
+        current.filter(for_date__range=(report.period_start, report.period_end))
+        .exclude(note="")
         .select_related("author")
         .order_by("for_date", "created_at")
     ):
-        readings[checkin.metric_id].append(checkin)
+        noted[checkin.metric_id].append(checkin)
     chart_keys = (f"chart-{n}" for n in range(1, 10_000))
     sections = [
         _mission_section(
-            mission, readings, report.period_start, report.period_end, as_of, chart_keys
+            mission, series, noted, report.period_start, report.period_end, as_of, chart_keys
         )
         for mission in missions
     ]
@@ -389,9 +402,14 @@ def published_document(report: Report) -> tuple[dict[str, Any], SafeString]:
     return doc, render_markdown(doc.get("narrative", ""))
 
 
-def draft_document(report: Report) -> tuple[dict[str, Any], SafeString]:
-    """(doc, narrative_html) of a draft: the same document, from live data as of today."""
-    doc = build_document(report, as_of=organisation_today(report.organisation))
+def draft_document(report: Report, reader: Membership) -> tuple[dict[str, Any], SafeString]:
+    """(doc, narrative_html) of a draft: the same document, from live data as of today, of
+    the missions the reader may see today."""
+    doc = build_document(
+        report,
+        as_of=organisation_today(report.organisation),
+        shown=policy.visible_missions(reader),
+    )
     return doc, render_markdown(doc["narrative"])
 
 
@@ -479,22 +497,35 @@ def chart_image(doc: Mapping[str, Any], key: str) -> str | None:
 def report_publish(report: Report, user: User) -> Report:
     """Freeze the report: build its snapshot and mark it published, once.
 
-    Raises ReportRefused when it has no missions, ReportConflict when it is already
-    published (including by someone else a moment ago). Nothing changes then.
+    Raises ReportRefused when it has no missions or holds a private one, ReportConflict
+    when it is already published (including by someone else a moment ago). Nothing
+    changes then.
     """
     with transaction.atomic():
         current = Report.objects.select_related("organisation", "published_by").get(pk=report.pk)
         if current.is_published:
             raise ReportConflict(already_published(current))
-        if not current.missions.exists():
+        # Locked until the snapshot is written, so none turns private in between.
+        missions = list(
+            Mission.objects.select_for_update(of=("self",))
+            .filter(reports=current)
+            .only("title", "visibility", "owner_id")
+            .order_by("title")
+        )
+        if not missions:
             raise ReportRefused(
                 "Choose at least one mission before publishing: a report with no missions "
                 "has nothing to show."
             )
+        private = [m.title for m in missions if not policy.can_publish_mission(m)]
+        if private:
+            raise ReportRefused(_private_missions_refusal(private))
         now = timezone.now()
         snapshot = build_document(
             current,
             as_of=organisation_today(current.organisation),
+            # The same rule again where the snapshot is drawn: it can never hold one.
+            shown=policy.publishable_missions(),
             published_at=now,
             published_by=user,
         )
@@ -519,6 +550,17 @@ def report_publish(report: Report, user: User) -> Report:
             using=router.db_for_write(Report),
         )
     return report
+
+
+def _private_missions_refusal(titles: Sequence[str]) -> str:
+    named = ", ".join(f"“{title}”" for title in titles)
+    which = "mission " + named + " is" if len(titles) == 1 else "missions " + named + " are"
+    return (
+        f"This report can’t be published: the {which} private. Everyone in the "
+        "organisation reads a published report, and it can be shared outside it. Take "
+        "the private missions out of the report, or make them visible to the organisation, "
+        "then publish."
+    )
 
 
 def already_published(report: Report) -> str:

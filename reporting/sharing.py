@@ -159,10 +159,11 @@ def mission_page(mission: Mission, today: date) -> dict[str, Any]:
 
     shown = _public_metrics(progress.metrics)
     readings: dict[int, list[CheckIn]] = {row.metric.pk: [] for row in shown}
-    # Only dates and values leave the check-in table: its comments and authors never load.
+    # Only dates and values leave the check-in table, as many as a chart draws: its
+    # comments and authors never load.
     for checkin in (
         CheckIn.objects.filter(metric_id__in=readings, is_current=True)
-        .order_by("for_date")
+        .chart_series()
         .only("metric_id", "for_date", "value", "is_current")
     ):
         readings[checkin.metric_id].append(checkin)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from core.responses import form_status
 from metrics.access import get_metric_for_user
 from metrics.forms import CheckInForm
-from metrics.models import CheckIn, Metric
+from metrics.models import CheckIn, Metric, TooManyReadings
 from orgs.models import User
 
 
@@ -57,11 +57,16 @@ def checkin_create(
     form = CheckInForm(request.POST or None, metric=metric, today=today, initial=initial)
     if request.method == "POST" and form.is_valid():
         assert isinstance(request.user, User)
-        form.record(by=request.user)
-        messages.success(
-            request, f"Checked in {metric.format_value(form.cleaned_data['value'])} for {metric}."
-        )
-        return redirect(_next_url(request, metric))
+        try:
+            form.record(by=request.user)
+        except TooManyReadings as full:
+            form.add_error(None, full)
+        else:
+            messages.success(
+                request,
+                f"Checked in {metric.format_value(form.cleaned_data['value'])} for {metric}.",
+            )
+            return redirect(_next_url(request, metric))
     return render(
         request,
         "metrics/checkin_form.html",

@@ -1,7 +1,7 @@
 """Importing a metric's history from a CSV file, and exporting a metric's or a mission's."""
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django import forms
@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.db.models import F
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from metrics import csv_io
 from metrics.access import get_metric_for_user
 from metrics.csv_io import CsvFileError, ImportPlan
-from metrics.models import CheckIn, Metric
+from metrics.models import CheckIn, CheckInImport, Metric, TooManyImports, TooManyReadings
 from metrics.services import CheckInConflict, checkins_import
 from missions.access import get_mission_for_user
 from orgs.models import User
@@ -62,6 +62,11 @@ def metric_import(
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, context | {"form": form}, status=400)
+    try:
+        CheckInImport.objects.room_for_one(org.pk)
+    except TooManyImports as error:
+        form.add_error("file", error)
+        return _page(request, context | {"form": form}, status=429)
     upload = form.cleaned_data["file"]
     try:
         # Refused before reading, so a huge upload never lands in memory.
@@ -148,6 +153,10 @@ def _confirm(request: HttpRequest, metric: Metric, context: dict[str, Any]) -> H
             "so nothing was saved. Upload the file again to see the latest."
         )
         return _page(request, context | {"form": UploadForm(), "notice": notice}, status=409)
+    except (TooManyReadings, TooManyImports) as error:
+        status = 429 if isinstance(error, TooManyImports) else 400
+        notice = f"Nothing was saved. {error.message}"
+        return _page(request, context | {"form": UploadForm(), "notice": notice}, status=status)
     message = f"Imported {len(saved)} value{pluralize(len(saved))} for {metric}."
     replaced = sum(1 for checkin in saved if checkin.corrects_id)
     if replaced == 1:
@@ -163,12 +172,30 @@ def _page(request: HttpRequest, context: dict[str, Any], *, status: int) -> Http
     return render(request, "metrics/import.html", context, status=status)
 
 
-def _csv_response(rows: Iterable[list[str]], filename: str) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+# Check-ins an export reads from the database at a time: it streams, so a long history
+# never sits in memory whole, as rows or as the file.
+EXPORT_CHUNK = 1000
+
+
+class _Line:
+    """What csv.writer writes to: it hands each line back instead of keeping it."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+def _csv_response(rows: Iterable[list[str]], filename: str) -> StreamingHttpResponse:
+    writer = csv.writer(_Line())
+
+    def lines() -> Iterator[str]:
+        # A byte-order mark, so that Excel opens the file as UTF-8 (£, é, –) rather than
+        # guessing.
+        yield "\ufeff"
+        for row in rows:
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    # A byte-order mark, so that Excel opens the file as UTF-8 (£, é, –) rather than guessing.
-    response.write("\ufeff")
-    csv.writer(response).writerows(rows)
     return response
 
 
@@ -176,20 +203,25 @@ def _csv_response(rows: Iterable[list[str]], filename: str) -> HttpResponse:
 @require_GET
 def metric_export(
     request: HttpRequest, org_slug: str, mission_slug: str, metric_uid: Any
-) -> HttpResponse:
+) -> StreamingHttpResponse:
     _, _, mission, metric = get_metric_for_user(request, org_slug, mission_slug, metric_uid)
     # The id breaks ties: a correction is always written after the value it replaces.
-    checkins = metric.checkins.select_related("author", "correction__author").order_by(
-        "for_date", "created_at", "id"
+    checkins = (
+        metric.checkins.select_related("author", "correction__author")
+        .order_by("for_date", "created_at", "id")
+        .iterator(chunk_size=EXPORT_CHUNK)
     )
     today = timezone.localdate()
     name = slugify(f"{mission.slug} {metric.name}")[:80]
-    return _csv_response(csv_io.metric_export_rows(checkins), f"{name}-{today:%Y-%m-%d}.csv")
+    # The rows are written after the view returns, once the organisation's time zone is
+    # no longer the current one: they are given it.
+    rows = csv_io.metric_export_rows(checkins, timezone.get_current_timezone())
+    return _csv_response(rows, f"{name}-{today:%Y-%m-%d}.csv")
 
 
 @login_required
 @require_GET
-def mission_export(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
+def mission_export(request: HttpRequest, org_slug: str, mission_slug: str) -> StreamingHttpResponse:
     _, _, mission = get_mission_for_user(request, org_slug, mission_slug)
     checkins = (
         CheckIn.objects.filter(metric__mission=mission, is_current=True)
@@ -200,8 +232,8 @@ def mission_export(request: HttpRequest, org_slug: str, mission_slug: str) -> Ht
             "metric_id",
             "for_date",
         )
+        .iterator(chunk_size=EXPORT_CHUNK)
     )
     today = timezone.localdate()
-    return _csv_response(
-        csv_io.mission_export_rows(checkins), f"{mission.slug}-check-ins-{today:%Y-%m-%d}.csv"
-    )
+    rows = csv_io.mission_export_rows(checkins, timezone.get_current_timezone())
+    return _csv_response(rows, f"{mission.slug}-check-ins-{today:%Y-%m-%d}.csv")

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -95,7 +96,8 @@ def metric_edit(
     )
 
 
-# Check-ins the metric page lists before "Show all": about half a year of weekly ones.
+# Check-ins the metric page lists on each page of its history: about half a year of
+# weekly ones.
 HISTORY_ROWS = 26
 
 
@@ -165,19 +167,19 @@ def metric_detail(
         request, org_slug, mission_slug, metric_uid
     )
     today = timezone.localdate()
-    # The chart and the forecast read each current reading's date and value, and nothing
-    # else; the table lists the newest check-ins with who made them, until asked for all.
+    # The chart and the forecast read the dates and values of as many current readings
+    # as a chart draws (the newest among them), however long the history; the table
+    # lists one page of check-ins with who made them, newest first.
     readings: list[Any] = list(
         metric.checkins.filter(is_current=True)
-        .order_by("for_date")
+        .chart_series()
         .values_list("for_date", "value", named=True)
     )
     history = metric.checkins.select_related("author", "corrects").order_by(
-        "-for_date", "-created_at"
+        "-for_date", "-created_at", "-id"
     )
-    history_count = history.count()
-    show_all = request.GET.get("history") == "all"
-    shown = list(history if show_all else history[:HISTORY_ROWS])
+    page = Paginator(history, HISTORY_ROWS).get_page(request.GET.get("page"))
+    shown = list(page)
     can_check_in = policy.can_check_in(membership, metric, mission)
     rollup = figures_of(metric, today)
     trend = None
@@ -209,9 +211,8 @@ def metric_detail(
             "mission": mission,
             "metric": metric,
             "chart": mark_safe(chart[mission.pk]),  # noqa: S308 -- our own template's output
-            "history_count": history_count,
+            "history_page": page,
             "history_rows": history_rows(org, mission, metric, shown, can_check_in=can_check_in),
-            "history_shown": len(shown),
             "progress": rollup.progress,
             "expected": rollup.expected,
             "status": rollup.status,

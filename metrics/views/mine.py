@@ -21,7 +21,7 @@ from core.pagecache import CSRF_STAND_IN, cached_page, with_csrf_token
 from core.requests import HtmxRequest
 from core.responses import refused_status
 from metrics.forms import RowCheckInForm
-from metrics.models import CheckIn, Metric
+from metrics.models import CheckIn, Metric, TooManyReadings
 from metrics.progress import Status
 from metrics.rollups import figures_of
 from metrics.services import CheckInConflict
@@ -277,6 +277,8 @@ def my_checkin(request: HtmxRequest, org_slug: str, metric_uid: Any) -> HttpResp
                 recorded = form.record(by=request.user)
             except CheckInConflict as conflict:
                 form.add_error(None, str(conflict))
+            except TooManyReadings as full:
+                form.add_error(None, full)
     htmx = bool(request.htmx)
     if recorded is None:
         if not htmx:

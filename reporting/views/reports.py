@@ -6,7 +6,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -50,8 +50,9 @@ CHART_MAX_AGE = 24 * 60 * 60
 
 def _report_for_user(
     request: HttpRequest, org_slug: str, report_uid: Any, *, edit: bool = False
-) -> tuple[Organisation, Membership, Report, list[int | None]]:
-    """The report if this person may see it, and its missions' owners (404 otherwise).
+) -> tuple[Organisation, Membership, Report, list[Mission]]:
+    """The report if this person may see it, and its missions (404 otherwise), with only
+    what the policy reads of them: their owners and visibility.
 
     `edit=True` also requires the right to change it (403 otherwise)."""
     org, membership = get_org_for_user(request, org_slug)
@@ -77,17 +78,17 @@ def _report_for_user(
     report.organisation = org
     # Looked up only if the answer depends on them: an admin, or anyone reading a
     # published report, is decided without (can_see_report, can_edit_report).
-    owner_ids = cast(
-        list[int | None],
-        SimpleLazyObject(lambda: list(report.missions.values_list("owner_id", flat=True))),
+    missions = cast(
+        list[Mission],
+        SimpleLazyObject(lambda: list(report.missions.only("owner_id", "visibility").order_by())),
     )
-    if not policy.can_see_report(membership, report, owner_ids):
+    if not policy.can_see_report(membership, report, missions):
         raise Http404
-    if edit and not policy.can_edit_report(membership, report, owner_ids):
+    if edit and not policy.can_edit_report(membership, report, missions):
         raise PermissionDenied(
             "A report is changed by admins and by whoever owns every mission in it."
         )
-    return org, membership, report, owner_ids
+    return org, membership, report, missions
 
 
 def _newer_version(report: Report) -> Report | None:
@@ -147,7 +148,7 @@ def _detail(
             lambda: _document_html(*published_document(report), charts_at=charts_at),
         )
     else:
-        doc, narrative_html = draft_document(report)
+        doc, narrative_html = draft_document(report, membership)
         document = _document_html(doc, narrative_html)
     return render(
         request,
@@ -176,30 +177,35 @@ def report_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     reports = Report.objects.filter(organisation=org)
     # Snapshots are large (every chart's readings) and the list needs none of them.
     heavy = ("snapshot", "narrative")
+    # Only the missions this person may see are named, in the list of published reports
+    # too: a mission made private after publication keeps its title to itself.
+    visible = Mission.objects.filter(organisation=org).order_by("title")
+    shown = policy.visible_missions(membership)
+    if shown is not None:
+        visible = visible.filter(shown)
     published = (
         reports.published()
         .select_related("published_by", "superseded_by")
         .defer(*heavy, *(f"superseded_by__{field}" for field in heavy))
-        .prefetch_related("missions")
+        .prefetch_related(Prefetch("missions", queryset=visible))
         .order_by("-published_at")
     )
-    drafts = (
-        reports.drafts()
+    drafts = [
+        draft
+        for draft in reports.drafts()
         .select_related("author", "supersedes")
         .defer(*heavy, *(f"supersedes__{field}" for field in heavy))
+        .prefetch_related(Prefetch("missions", queryset=Mission.objects.order_by("title")))
         .order_by("-updated_at")
-    )
-    if not membership.can_manage:
-        drafts = drafts.filter(
-            Q(author_id=membership.user_id) | Q(missions__owner_id=membership.user_id)
-        ).distinct()
+        if policy.can_see_report(membership, draft, draft.missions.all())
+    ]
     return render(
         request,
         "reporting/reports.html",
         {
             "org": org,
             "membership": membership,
-            "drafts": drafts.prefetch_related("missions"),
+            "drafts": drafts,
             "published": published,
             "can_draft": can_draft_reports(membership),
         },
@@ -239,13 +245,13 @@ def _cannot_draft() -> PermissionDenied:
 @login_required
 @require_GET
 def report_detail(request: HttpRequest, org_slug: str, report_uid: Any) -> HttpResponse:
-    org, membership, report, owners = _report_for_user(request, org_slug, report_uid)
+    org, membership, report, missions = _report_for_user(request, org_slug, report_uid)
     return _detail(
         request,
         org,
         membership,
         report,
-        can_edit=policy.can_edit_report(membership, report, owners),
+        can_edit=policy.can_edit_report(membership, report, missions),
     )
 
 
@@ -333,7 +339,7 @@ def report_chart(
         .defer("snapshot")  # read only if the chart is not in the cache
         .order_by()[:1]
     )
-    if not found or not policy.can_see_report(membership, found[0], mission_owner_ids=()):
+    if not found or not policy.can_see_report(membership, found[0], missions=()):
         raise Http404
     report = found[0]
     svg = reports.report_chart(report, chart_key)
@@ -346,9 +352,9 @@ def report_chart(
 @login_required
 @require_GET
 def report_pdf(request: HttpRequest, org_slug: str, report_uid: Any) -> HttpResponse:
-    org, membership, report, owners = _report_for_user(request, org_slug, report_uid)
+    org, membership, report, missions = _report_for_user(request, org_slug, report_uid)
     doc, narrative_html = (
-        published_document(report) if report.is_published else draft_document(report)
+        published_document(report) if report.is_published else draft_document(report, membership)
     )
     paper = "letter" if request.GET.get("paper") == "letter" else "a4"
     try:
@@ -360,7 +366,7 @@ def report_pdf(request: HttpRequest, org_slug: str, report_uid: Any) -> HttpResp
             org,
             membership,
             report,
-            can_edit=policy.can_edit_report(membership, report, owners),
+            can_edit=policy.can_edit_report(membership, report, missions),
             error=str(error),
             status=503,
         )

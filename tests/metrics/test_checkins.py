@@ -291,7 +291,9 @@ def test_a_stale_correction_shows_both_values_of_the_field_both_changed(cast, lo
     assert (current.value, current.confidence, current.note) == (Decimal("77"), "at_risk", "Mine")
 
 
-def test_the_metric_page_lists_the_latest_check_ins_and_all_of_them_when_asked(cast, login, metric):
+def test_the_metric_page_lists_the_latest_check_ins_and_older_ones_page_by_page(
+    cast, login, metric
+):
     start = datetime.date(2024, 1, 1)
     for week in range(30):
         on = start + datetime.timedelta(weeks=week)
@@ -299,15 +301,20 @@ def test_the_metric_page_lists_the_latest_check_ins_and_all_of_them_when_asked(c
     client = login(cast.member)
 
     latest = client.get(url("detail", metric)).text
-    every = client.get(url("detail", metric) + "?history=all").text
+    older = client.get(url("detail", metric) + "?page=2").text
 
     assert latest.count("<tr class=") == 26
     assert "<strong>129</strong>" in latest and "<strong>103</strong>" not in latest
-    assert "The latest 26 of 30 check-ins." in latest
-    assert 'href="?history=all#history-heading">Show all 30 check-ins</a>' in latest
-    assert every.count("<tr class=") == 30
-    assert "<strong>100</strong>" in every
-    assert "Show all" not in every
+    assert "Check-ins 1 to 26 of 30, newest first." in latest
+    assert 'href="?page=2#history-heading" rel="next">Older check-ins</a>' in latest
+    assert "Newer check-ins" not in latest
+    assert older.count("<tr class=") == 4
+    assert "<strong>100</strong>" in older and "<strong>104</strong>" not in older
+    assert 'href="?page=1#history-heading" rel="prev">Newer check-ins</a>' in older
+    assert "Older check-ins" not in older
+    # Nonsense asks for a page are answered with one, not an error.
+    assert client.get(url("detail", metric) + "?page=x").status_code == 200
+    assert "<strong>100</strong>" in client.get(url("detail", metric) + "?page=999").text
 
 
 def test_a_short_history_is_listed_whole(cast, login, metric):
@@ -316,7 +323,7 @@ def test_a_short_history_is_listed_whole(cast, login, metric):
     page = login(cast.member).get(url("detail", metric)).text
 
     assert page.count("<tr class=") == 1
-    assert "Show all" not in page
+    assert "Older check-ins" not in page
 
 
 @time_machine.travel(TODAY)

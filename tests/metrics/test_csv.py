@@ -77,7 +77,8 @@ def page(response) -> str:
 
 
 def read_csv(response) -> list[dict[str, str]]:
-    text = response.content.decode("utf-8-sig")
+    assert response.streaming  # written as it is sent, never whole in memory
+    text = response.getvalue().decode("utf-8-sig")
     return list(csv.DictReader(io.StringIO(text)))
 
 
@@ -449,7 +450,7 @@ def test_an_export_imports_again_without_changing_anything(cast, login, mission,
     client = login(cast.member)
 
     for url in (export_url(metric), mission_export_url(mission)):
-        exported = client.get(url).content
+        exported = client.get(url).getvalue()
         response = upload(client, metric, exported)
         statuses = [row.status for row in response.context["plan"].rows]
         assert set(statuses) <= {"unchanged", "history"}, url

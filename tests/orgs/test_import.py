@@ -3,6 +3,8 @@
 import datetime
 import io
 import json
+import os
+import tracemalloc
 import zipfile
 from decimal import Decimal
 
@@ -15,15 +17,17 @@ from django.utils import timezone
 
 from audit.models import Action, Change, Subject
 from metrics.forms import MetricForm
-from metrics.models import CheckIn, Metric
+from metrics.models import CheckIn, CheckInImport, Metric
 from metrics.services import checkin_correct
 from missions.forms import GoalForm
 from missions.models import Goal, Mission, Report, ShareLink, ShareTarget
+from orgs import portability
 from orgs.models import EmailDelivery, Membership, Organisation, User
 from orgs.portability import (
     SECRET_FIELDS,
     USER_FIELDS,
     USER_FIELDS_LEFT_OUT,
+    ImportRefused,
     organisation_export,
     organisation_models,
     soft_references,
@@ -91,6 +95,7 @@ def rich_organisation() -> Organisation:
         metric=metric, value=Decimal("3.25"), for_date=datetime.date(2020, 1, 1), author=leaver
     )
     checkin_correct(first, value=Decimal("3.5"), author=leaver, confidence="at_risk", note="Oops")
+    CheckInImport.objects.create(organisation=org, metric=metric, author=leaver, readings=2)
     Membership.objects.filter(organisation=org, user=leaver).delete()
 
     add_history(org, owner)
@@ -379,6 +384,65 @@ def test_a_file_that_goes_wrong_halfway_imports_nothing(tmp_path):
     assert not Organisation.objects.exists()
     assert not User.objects.exists()
     assert not Mission.objects.exists()
+
+
+def zip_bomb(path, unpacked: int = 1024**3) -> str:
+    """A zip a few MB long whose organisation.json unpacks to `unpacked` bytes (1 GiB)."""
+    with (
+        zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        archive.open("organisation.json", "w", force_zip64=True) as member,
+    ):
+        block = b" " * 2**20
+        for _ in range(unpacked // len(block)):
+            member.write(block)
+    return str(path)
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(db, tmp_path):
+    """Issue 17, finding 10: a 1 GiB member took 2.19 GB of memory before its refusal."""
+    path = zip_bomb(tmp_path / "bomb.zip")
+    assert os.path.getsize(path) < 8 * 2**20
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(CommandError) as refused:
+            call_command("import_org", path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert "Nothing was imported. The zip unpacks to 1,073,741,824 bytes" in str(refused.value)
+    assert "run import_org with a larger --max-mb" in str(refused.value)
+    assert peak < 16 * 2**20
+    assert not Organisation.objects.exists()
+
+
+def test_an_import_reads_no_more_than_its_limit_even_where_the_zip_is_allowed(db, tmp_path):
+    org = OrganisationFactory(name="Acme", slug="acme")
+    zip_path = export_to(tmp_path / "acme.zip", org)
+    org.delete()
+    with pytest.raises(CommandError, match=r"The zip unpacks to [\d,]+ bytes, more than the 0"):
+        call_command("import_org", str(zip_path), "--max-mb", "0")
+    # Read in chunks and counted, whatever the zip says of itself.
+    with (
+        open(zip_path, "rb") as file,
+        pytest.raises(ImportRefused, match=r"organisation\.json unpacks to"),
+    ):
+        portability._unpacked(LyingZip(file), max_bytes=10)
+    call_command("import_org", str(zip_path), stdout=io.StringIO())
+    assert Organisation.objects.filter(slug="acme").exists()
+
+
+class LyingZip(zipfile.ZipFile):
+    """A zip whose listing says its members are empty."""
+
+    def infolist(self):
+        said = []
+        for member in super().infolist():
+            empty = zipfile.ZipInfo(member.filename)
+            empty.file_size = 0
+            said.append(empty)
+        return said
 
 
 def edited_export(tmp_path, org: Organisation, edit) -> str:

@@ -86,15 +86,30 @@ def test_a_member_drafts_reports_only_while_owning_a_live_mission():
 
 def test_a_report_is_edited_by_whoever_owns_every_mission_in_it():
     member = Member(Role.MEMBER)
-    assert policy.can_edit_report(member, Report(), [ME, ME])
-    assert not policy.can_edit_report(member, Report(), [ME, SOMEONE])
+    assert policy.can_edit_report(member, Report(), [Thing(ME), Thing(ME)])
+    assert not policy.can_edit_report(member, Report(), [Thing(ME), Thing(SOMEONE)])
     assert policy.can_edit_report(member, Report(author_id=ME), [])
-    assert not policy.can_edit_report(Member(Role.VIEWER), Report(author_id=ME), [ME])
+    assert not policy.can_edit_report(Member(Role.VIEWER), Report(author_id=ME), [Thing(ME)])
 
 
 def test_a_draft_is_read_by_admins_its_author_and_its_missions_owners():
     draft, published = Report(), Report(published_at=datetime(2026, 1, 1, tzinfo=UTC))
     assert policy.can_see_report(Member(Role.VIEWER), published, [])
-    assert not policy.can_see_report(Member(Role.VIEWER), draft, [SOMEONE])
-    assert policy.can_see_report(Member(Role.MEMBER), draft, [ME])
+    assert not policy.can_see_report(Member(Role.VIEWER), draft, [Thing(SOMEONE)])
+    assert policy.can_see_report(Member(Role.MEMBER), draft, [Thing(ME)])
+    assert policy.can_see_report(Member(Role.MEMBER), Report(author_id=ME), [Thing(SOMEONE)])
     assert policy.can_see_report(Member(Role.ADMIN), draft, [])
+
+
+def test_a_draft_is_lost_with_the_role_or_a_mission_that_turned_private():
+    mine = Report(author_id=ME)
+    assert not policy.can_see_report(Member(Role.VIEWER), mine, [Thing(ME)])  # demoted
+    taken_back = Thing(owner_id=SOMEONE, visibility="private")
+    assert not policy.can_see_report(Member(Role.MEMBER), mine, [taken_back])
+    assert not policy.can_see_report(Member(Role.MEMBER), Report(), [Thing(ME), taken_back])
+    assert policy.can_see_report(Member(Role.ADMIN), mine, [taken_back])
+
+
+def test_a_published_report_never_shows_a_private_mission():
+    assert policy.can_publish_mission(Thing(owner_id=ME))
+    assert not policy.can_publish_mission(Thing(owner_id=ME, visibility="private"))

@@ -560,6 +560,115 @@ def test_the_reports_list_makes_a_fixed_number_of_queries(cast, login, zero_wast
     assert len(after) == len(before)
 
 
+# ---- What a report shows is what its reader may see today ---------------------------------
+
+
+def take_back_and_make_private(cast, mission):
+    """The owner takes the mission back, makes it private and adds to it."""
+    mission.owner = cast.owner
+    mission.visibility = "private"
+    mission.save()
+    goal = GoalFactory(mission=mission, title="Secret supplier switch")
+    metric = MetricFactory(goal=goal, name="Secret crate count", unit="crates")
+    record(metric, cast.owner, "7", "2026-03-30", note="Negotiating with Boxco, keep quiet.")
+
+
+def test_a_member_loses_their_draft_when_its_mission_is_taken_back_and_made_private(
+    cast, login, zero_waste
+):
+    """Issue 17, finding 1, as the penetration test did it."""
+    member = login(cast.member)
+    response = member.post(url("report_create"), Q1 | {"missions": ["zero-waste"]})
+    assert response.status_code == 302
+    report = Report.objects.get()
+    assert member.get(url("report_detail", report.uid)).status_code == 200
+
+    take_back_and_make_private(cast, zero_waste)
+
+    assert member.get(url("mission", "zero-waste")).status_code == 404
+    assert member.get(url("report_detail", report.uid)).status_code == 404
+    assert member.get(url("report_pdf", report.uid)).status_code == 404
+    assert member.post(url("report_publish", report.uid)).status_code == 404
+    assert member.post(url("report_edit", report.uid), Q1 | {"title": "x"}).status_code == 404
+    assert "Q1 progress" not in member.get(url("reports")).text
+
+    # The organisation's owner sees the draft, private mission and all...
+    owner = login(cast.owner)
+    preview = document_html(owner.get(url("report_detail", report.uid)))
+    assert "Secret supplier switch" in preview and "Negotiating with Boxco" in preview
+    # ...but cannot publish it for everyone to read.
+    refused = owner.post(url("report_publish", report.uid))
+    assert refused.status_code == 400
+    assert "the mission “Zero waste” is private" in refused.text
+    report.refresh_from_db()
+    assert not report.is_published and report.snapshot is None
+    assert login(cast.viewer).get(url("report_detail", report.uid)).status_code == 404
+
+
+def test_an_admin_demoted_to_viewer_no_longer_reads_the_drafts_they_wrote(cast, login, zero_waste):
+    report = draft(cast, zero_waste, author=cast.admin)
+    mine = draft(cast, title="Admin's own", author=cast.admin)
+    membership = cast.membership(cast.admin)
+    membership.role = "viewer"
+    membership.save()
+
+    client = login(cast.admin)
+    for each in (report, mine):
+        assert client.get(url("report_detail", each.uid)).status_code == 404
+        assert client.get(url("report_pdf", each.uid)).status_code == 404
+    listing = client.get(url("reports")).text
+    assert "Q1 progress" not in listing and "Admin&#x27;s own" not in listing
+
+
+def test_a_draft_shows_its_reader_only_the_missions_they_may_see(cast, zero_waste, net_zero):
+    report = draft(cast, zero_waste, net_zero)
+    net_zero.visibility = "private"
+    net_zero.save()
+
+    as_member, _ = report_services.draft_document(report, cast.membership(cast.member))
+    as_admin, _ = report_services.draft_document(report, cast.membership(cast.admin))
+
+    assert [m["title"] for m in as_member["missions"]] == ["Zero waste"]
+    assert [m["title"] for m in as_admin["missions"]] == ["Net zero", "Zero waste"]
+
+
+def test_publishing_names_every_private_mission_and_changes_nothing(cast, zero_waste, net_zero):
+    report = draft(cast, zero_waste, net_zero)
+    for mission in (zero_waste, net_zero):
+        mission.visibility = "private"
+        mission.save()
+    with pytest.raises(ReportRefused, match="missions “Net zero”, “Zero waste” are private"):
+        report_publish(report, cast.admin)
+    report.refresh_from_db()
+    assert not report.is_published
+
+
+def test_a_snapshot_never_captures_a_private_mission_even_past_the_check(
+    cast, zero_waste, net_zero, monkeypatch
+):
+    """The rule is applied where the snapshot is drawn too, not only before it."""
+    report = draft(cast, zero_waste, net_zero)
+    net_zero.visibility = "private"
+    net_zero.save()
+    monkeypatch.setattr(report_services.policy, "can_publish_mission", lambda mission: True)
+
+    report_publish(report, cast.admin)
+
+    report.refresh_from_db()
+    assert [m["title"] for m in report.snapshot["missions"]] == ["Zero waste"]
+
+
+def test_the_published_list_names_only_missions_the_reader_may_see(cast, login, zero_waste):
+    report = published(cast, zero_waste)
+    zero_waste.visibility = "private"
+    zero_waste.save()
+    listing = login(cast.viewer).get(url("reports")).text
+    assert "Q1 progress" in listing
+    assert "Zero waste" not in listing.split("published-heading", 1)[1]
+    assert "Zero waste" in login(cast.admin).get(url("reports")).text
+    assert report.is_published
+
+
 # ---- New versions -------------------------------------------------------------------------
 
 

@@ -195,8 +195,20 @@ def build_victim(cast: Cast) -> Victim:
         mission=private, title=PRIVATE_SECRETS["private_idea"], author=cast.owner
     )
     private_alignment = AlignmentFactory(mission=private, team=team, note="private alignment")
+    # A draft its member author reported on the mission with, before the owner took it
+    # back and made it private (issue 17): the author is now like anyone who can't see it.
+    taken_back = Report.objects.create(
+        organisation=org,
+        title="Draft on a mission taken back",
+        author=cast.member,
+        period_start=datetime.date(2026, 4, 1),
+        period_end=datetime.date(2026, 4, 30),
+    )
+    taken_back.missions.set([private])
     private_values = {
         "mission_slug": private.slug,
+        "report_uid": str(taken_back.uid),
+        "chart_key": "chart-1",
         "goal_uid": str(private_goal.uid),
         "metric_uid": str(private_metric.uid),
         "checkin_uid": str(private_checkin.uid),

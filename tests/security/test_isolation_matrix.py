@@ -176,6 +176,13 @@ def test_every_actor_gets_what_the_rule_says(pattern, walked, db, quick_pdf):
         text = body(response)
         for secret in leaked(actor, text):
             problems.append(f"{actor} {method.upper()} {path}: shows {secret!r}")
+        if (
+            pattern.org_scoped
+            and actor != "anonymous"
+            and "private" not in response.get("Cache-Control", "")
+        ):
+            # What a signed-in person is sent is theirs: no shared cache may keep it.
+            problems.append(f"{actor} {method.upper()} {path}: not Cache-Control: private")
         if actor == "outsider" and pattern.org_scoped:
             nowhere = send(clients[actor], method, pattern.path(values | {"org_slug": "no-org"}))
             if (nowhere.status_code, same_page(body(nowhere))) != (
@@ -199,10 +206,13 @@ def test_every_actor_gets_what_the_rule_says(pattern, walked, db, quick_pdf):
     assert not problems, "\n".join(problems)
 
 
-# Pages of a mission, and a row of My check-ins (the private mission's metric is the
-# member's own): walked with the private mission's objects.
+# Pages of a mission, a row of My check-ins (the private mission's metric is the
+# member's own) and a report's pages (a draft the member wrote on the mission before it
+# was made private): walked with the private mission's objects.
 PRIVATE_WALK = [
-    p for p in PATTERNS if "mission_slug" in p.arguments or p.key == "metrics:my_checkin"
+    p
+    for p in PATTERNS
+    if "mission_slug" in p.arguments or "report_uid" in p.arguments or p.key == "metrics:my_checkin"
 ]
 
 
@@ -213,6 +223,7 @@ def test_a_private_mission_is_like_a_missing_one_to_those_who_cannot_see_it(patt
     missing = victim.private | {
         "mission_slug": "no-such-mission",
         "metric_uid": "00000000-0000-4000-8000-000000000000",
+        "report_uid": "00000000-0000-4000-8000-000000000000",
     }
     problems = []
     for actor in ("viewer", "member"):

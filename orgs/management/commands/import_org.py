@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from orgs.portability import ImportRefused, organisation_import
+from orgs.portability import MAX_IMPORT_BYTES, ImportRefused, organisation_import
 
 
 class Command(BaseCommand):
@@ -17,12 +17,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("zip", type=Path, help="The zip from the organisation's export.")
+        parser.add_argument(
+            "--max-mb",
+            type=int,
+            default=MAX_IMPORT_BYTES // (1024 * 1024),
+            help="Refuse a zip that unpacks to more than this many MB (default %(default)s).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["zip"]
         try:
             with path.open("rb") as file:
-                imported = organisation_import(file)
+                imported = organisation_import(file, max_bytes=options["max_mb"] * 1024 * 1024)
         except OSError as error:
             raise CommandError(f"Can't read {path}: {error.strerror or error}.") from None
         except ImportRefused as error:
