@@ -10,13 +10,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
+from django.urls import reverse
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
+from orgs import policy
 from orgs.models import Membership, Organisation
 from orgs.roles import Role
 
@@ -82,12 +85,22 @@ class OrgAccessMiddleware:
 
     def process_view(
         self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: dict[str, Any]
-    ) -> None:
+    ) -> HttpResponse | None:
         org_slug = kwargs.get("org_slug")
         if org_slug is not None and request.user.is_authenticated:
-            org, _ = get_org_for_user(request, org_slug)
+            org, membership = get_org_for_user(request, org_slug)
+            if policy.needs_two_factor(membership, org.two_factor_required) and not (
+                request.user.has_two_factor()
+            ):
+                messages.warning(
+                    request,
+                    f"{org.name} asks everyone in your role to use two-factor authentication. "
+                    "Set up an authenticator app or a passkey to continue.",
+                )
+                return HttpResponseRedirect(reverse("mfa_index"))
             # "Today", "late" and "due" mean the organisation's day, not the server's.
             timezone.activate(org.zone())
+        return None
 
 
 class HtmxLoginRedirectMiddleware:

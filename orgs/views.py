@@ -1,6 +1,8 @@
 import logging
 from typing import Any
 
+from allauth.account.models import EmailAddress
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -10,7 +12,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,7 +28,6 @@ from orgs.forms import (
     OrganisationForm,
     ProfileForm,
     RoleForm,
-    SignupForm,
     TeamForm,
     TeamMemberForm,
 )
@@ -33,12 +36,12 @@ from orgs.portability import ExportBroken, organisation_export
 from orgs.roles import Role
 from orgs.services import (
     RuleBroken,
-    account_signup,
     invitation_accept,
     invitation_send,
     membership_change_role,
     membership_remove,
     organisation_create,
+    user_create_from_invitation,
 )
 from orgs.unsubscribe import subscription_for
 
@@ -67,28 +70,6 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
-@require_http_methods(["GET", "POST"])
-def signup(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("home")
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = account_signup(
-                email=form.cleaned_data["email"],
-                password=form.cleaned_data["password1"],
-                name=form.cleaned_data["name"],
-                organisation_name=form.cleaned_data["organisation_name"],
-            )
-        except IntegrityError:  # the same form sent twice at once
-            form.add_error("email", "An account with this email already exists. Log in.")
-        else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "Welcome to Waymark. Your organisation is ready.")
-            return redirect("home")
-    return render(request, "registration/signup.html", {"form": form})
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_profile(request: HttpRequest) -> HttpResponse:
@@ -109,13 +90,50 @@ def account_profile(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def org_create(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    if not request.user.has_verified_email():
+        return _verify_first(request, "create an organisation")
     form = NewOrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        assert isinstance(request.user, User)
         organisation = organisation_create(request.user, form.cleaned_data["name"])
         messages.success(request, f"{organisation.name} is ready. You are its owner.")
         return redirect(organisation)
     return render(request, "orgs/org_create.html", {"form": form})
+
+
+def _verify_first(request: HttpRequest, action: str) -> HttpResponse:
+    """Unverified accounts may look around, but not create organisations or invite."""
+    return render(
+        request,
+        "orgs/verify_first.html",
+        {"action": action, "next": request.get_full_path()},
+        status=403 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def email_verification_resend(request: HttpRequest) -> HttpResponse:
+    """Send the verification link again, no more often than allauth's confirm_email limit."""
+    assert isinstance(request.user, User)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("home")
+    address = EmailAddress.objects.filter(user=request.user, email__iexact=request.user.email)
+    email_address = address.first() or EmailAddress.objects.create(
+        user=request.user, email=request.user.email, primary=True
+    )
+    if email_address.verified:
+        messages.success(request, "Your email address is already verified.")
+    elif not ratelimit.consume(request, action="confirm_email", key=email_address.email.lower()):
+        messages.error(
+            request,
+            "We sent a link a moment ago. Give it a few minutes, and check your spam folder.",
+        )
+    else:
+        email_address.send_confirmation(request)
+        messages.success(request, f"We have sent a new link to {email_address.email}.")
+    return redirect(next_url)
 
 
 @require_http_methods(["GET", "POST"])
@@ -138,12 +156,11 @@ def invitation_detail(request: HttpRequest, token: str) -> HttpResponse:
             form = InvitedSignupForm(request.POST or None, invited_email=invitation.email)
             if request.method == "POST" and form.is_valid():
                 try:
-                    with transaction.atomic():
-                        user = User.objects.create_user(
-                            email=invitation.email,
-                            password=form.cleaned_data["password1"],
-                            name=form.cleaned_data["name"],
-                        )
+                    user = user_create_from_invitation(
+                        invitation,
+                        password=form.cleaned_data["password1"],
+                        name=form.cleaned_data["name"],
+                    )
                 except IntegrityError:  # the same form sent twice at once
                     return redirect_to_login(request.path)
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -169,7 +186,8 @@ def _accept(request: HttpRequest, invitation: Invitation, user: User) -> HttpRes
 def org_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
     min_role = Role.ADMIN if request.method == "POST" else Role.VIEWER
     org, membership = get_org_for_user(request, org_slug, min_role=min_role)
-    form = OrganisationForm(request.POST or None, instance=org)
+    assert isinstance(request.user, User)
+    form = OrganisationForm(request.POST or None, instance=org, editor=request.user)
     if request.method == "POST":
         if form.is_valid():
             org = form.save()
@@ -232,6 +250,9 @@ def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
 @require_POST
 def member_invite(request: HttpRequest, org_slug: str) -> HttpResponse:
     org, membership = get_org_for_user(request, org_slug, min_role=Role.ADMIN)
+    assert isinstance(request.user, User)
+    if not request.user.has_verified_email():
+        return _verify_first(request, "send invitations")
     form = InvitationForm(request.POST, inviter=membership)
     if form.is_valid():
         assert isinstance(request.user, User)
