@@ -36,6 +36,7 @@ urlpatterns = [
     path("invitations/<str:token>/", org_views.invitation_detail, name="invitation_accept"),
     path("accounts/emails/", org_views.email_preferences, name="email_preferences"),
     path("accounts/verify/", org_views.email_verification_resend, name="verification_resend"),
+    path("accounts/sessions/end/", org_views.session_end, name="session_end"),
     path("accounts/", include("allauth.urls")),
     *old_account_paths,
     # Signed and login-free: the link at the bottom of every reminder and digest.

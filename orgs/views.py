@@ -3,6 +3,8 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.core import ratelimit
+from allauth.usersessions.adapter import get_adapter as get_usersessions_adapter
+from allauth.usersessions.models import UserSession
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -10,7 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -415,6 +417,24 @@ def team_member_remove(
         team.save(update_fields=["lead"])
     messages.success(request, f"{target.user} is no longer in {team.name}.")
     return redirect(team)
+
+
+# --- Where a person is signed in ----------------------------------------------------------
+
+
+@login_required
+@require_POST
+def session_end(request: HttpRequest) -> HttpResponse:
+    """Sign one of the person's other browsers out (allauth.usersessions lists them)."""
+    number = request.POST.get("session", "")
+    if not number.isdigit():
+        raise Http404
+    session = get_object_or_404(UserSession, user=request.user, pk=int(number))
+    if session.is_current():
+        return redirect("account_logout")
+    get_usersessions_adapter().end_sessions([session])
+    messages.success(request, "That browser is signed out.")
+    return redirect("usersessions_list")
 
 
 # --- Email preferences, and the signed link that stops them without a login ---

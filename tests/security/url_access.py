@@ -159,6 +159,8 @@ ACCESS: dict[str, Rule] = {
     "mfa_remove_webauthn": login_only(),
     "mfa_edit_webauthn": login_only(),
     "usersessions_list": login_only(),
+    # Signs out one of the person's own browsers: the walked post names none (404).
+    "session_end": login_only(get=False, **_logged_in(NOT_FOUND, ("post",))),
     # Single sign-on. No provider is configured in the tests: the walked provider id
     # is unknown, and its pages are not found.
     "openid_connect_login": public(post=True, **_everyone(NOT_FOUND)),
