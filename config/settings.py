@@ -6,6 +6,7 @@ email printed to the console, so `make run` needs no other server.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import django_stubs_ext
@@ -181,10 +182,14 @@ SOCIALACCOUNT_EMAIL_REQUIRED = True
 SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, object]] = {}
+# Where the single sign-on buttons' forms lead (the Content-Security-Policy's form-action
+# covers the redirect a form's answer makes).
+SSO_ORIGINS: list[str] = []
 # Google's and Microsoft's apps are installed only when configured: their pages would
 # fail without a client id.
 if env_str("GOOGLE_CLIENT_ID"):
     INSTALLED_APPS.append("allauth.socialaccount.providers.google")
+    SSO_ORIGINS.append("https://accounts.google.com")
     SOCIALACCOUNT_PROVIDERS["google"] = {
         "APPS": [{"client_id": env_str("GOOGLE_CLIENT_ID"), "secret": env_str("GOOGLE_SECRET")}],
         "SCOPE": ["openid", "email", "profile"],
@@ -192,6 +197,7 @@ if env_str("GOOGLE_CLIENT_ID"):
     }
 if env_str("MICROSOFT_CLIENT_ID"):
     INSTALLED_APPS.append("allauth.socialaccount.providers.microsoft")
+    SSO_ORIGINS.append("https://login.microsoftonline.com")
     SOCIALACCOUNT_PROVIDERS["microsoft"] = {
         "APPS": [
             {
@@ -203,6 +209,8 @@ if env_str("MICROSOFT_CLIENT_ID"):
         ]
     }
 if env_str("OIDC_CLIENT_ID") and env_str("OIDC_SERVER_URL"):
+    _oidc = urlsplit(env_str("OIDC_SERVER_URL"))
+    SSO_ORIGINS.append(f"{_oidc.scheme}://{_oidc.netloc}")
     SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
         "APPS": [
             {
@@ -364,7 +372,7 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
-    "form-action": [CSP.SELF],
+    "form-action": [CSP.SELF, *SSO_ORIGINS],
     "frame-ancestors": [CSP.NONE],
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
