@@ -165,6 +165,7 @@ ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/15m/key",
     "signup": "5/m/ip,20/h/ip",
+    "signup_by_email": "3/h/key",  # orgs.forms.SignupForm
     "reset_password": "10/m/ip,3/15m/key",
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key,10/h/ip",

@@ -3,9 +3,11 @@ from typing import Any
 
 from allauth.account import forms as allauth_forms
 from allauth.account.models import EmailAddress
+from allauth.core import ratelimit
 from django import forms
 from django.contrib.auth.forms import BaseUserCreationForm
 from django.forms.utils import flatatt
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -39,6 +41,13 @@ class SignupForm(allauth_forms.SignupForm):
             self.fields[name].widget.attrs.pop("placeholder", None)
         self.fields["password2"].label = "Password confirmation"
         self.order_fields(["name", "email", "password1", "password2"])
+
+    def try_save(self, request: HttpRequest) -> tuple[Any, HttpResponse | None]:
+        # Per address, whether or not it has an account (the answer must not say which):
+        # sign-ups for one address cannot flood its inbox.
+        if not ratelimit.consume(request, action="signup_by_email", key=self.cleaned_data["email"]):
+            return None, ratelimit.respond_429(request)
+        return super().try_save(request)
 
 
 class LoginForm(allauth_forms.LoginForm):

@@ -105,3 +105,24 @@ def test_too_many_logins_from_one_place_get_a_429_page(client, viewer, settings)
     assert response.status_code == 429
     assert "Too many attempts" in response.text
     assert 'class="topbar"' in response.text  # the product's own page
+
+
+def test_sign_ups_for_one_address_are_limited_whether_or_not_it_has_an_account(client, db):
+    form = {"name": "A", "email": "ada@x.example", "password1": PASSWORD, "password2": PASSWORD}
+    for _ in range(3):
+        assert client.post(reverse("account_signup"), form).status_code == 302
+
+    response = client.post(reverse("account_signup"), form | {"email": "ADA@x.example"})
+
+    assert response.status_code == 429
+    assert "Too many attempts" in response.text
+
+
+def test_password_resets_for_one_address_are_limited(client, viewer):
+    for _ in range(3):
+        client.post(reverse("account_reset_password"), {"email": "viewer@x.example"})
+
+    response = client.post(reverse("account_reset_password"), {"email": "Viewer@x.example"})
+
+    assert response.status_code == 429
+    assert "Too many attempts" in response.text

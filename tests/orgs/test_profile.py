@@ -1,6 +1,7 @@
 from django.urls import reverse
 
 from tests.factories import UserFactory
+from tests.mail_links import CONFIRM, link_path
 
 URL = reverse("account_profile")
 
@@ -18,7 +19,6 @@ def test_the_email_address_is_not_changed_here(cast, login):
 
 
 def test_a_new_email_address_takes_over_once_verified(cast, login):
-    import re
 
     from django.core import mail
 
@@ -27,9 +27,7 @@ def test_a_new_email_address_takes_over_once_verified(cast, login):
     cast.member.refresh_from_db()
     assert cast.member.email == "member@acme.example"  # not before the link is opened
 
-    link = re.search(
-        r"http://127\.0\.0\.1:8000(/accounts/confirm-email/\S+/)", mail.outbox[-1].body
-    )[1]
+    link = link_path(mail.outbox[-1], CONFIRM)
     client.post(link)
 
     cast.member.refresh_from_db()

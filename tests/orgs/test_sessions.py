@@ -1,7 +1,5 @@
 """Logging out, changing or resetting a password ends a person's other sessions."""
 
-import re
-
 import pytest
 from django.core import mail
 from django.core.cache import cache
@@ -12,6 +10,7 @@ from django.urls import reverse
 
 from orgs.models import User
 from tests.factories import PASSWORD
+from tests.mail_links import RESET, link_path
 
 DASHBOARD = reverse("reporting:dashboard", args=["acme"])
 NEW_PASSWORD = "a brand new passphrase"
@@ -79,9 +78,7 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(laptop, ph
 def test_resetting_the_password_ends_every_session(cast, laptop, phone):
     stranger = Client()
     stranger.post(reverse("account_reset_password"), {"email": cast.member.email})
-    link = re.search(
-        r"http://127\.0\.0\.1:8000(/accounts/password/reset/key/\S+)", mail.outbox[0].body
-    )[1]
+    link = link_path(mail.outbox[0], RESET)
     form_url = stranger.get(link, follow=True).redirect_chain[-1][0]
 
     stranger.post(form_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
