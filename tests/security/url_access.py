@@ -187,7 +187,8 @@ ACCESS: dict[str, Rule] = {
     "/admin/login/": public(post=True, anonymous_get=LOGIN, anonymous_post=LOGIN),
     # Django's admin decides for itself (is_staff); nobody in the cast is staff.
     "admin:*": Rule("staff"),
-    "admin:login": public(post=True),
+    # Its address is answered by the site's login first (config/urls.py, "/admin/login/").
+    "admin:login": public(post=True, anonymous_get=LOGIN, anonymous_post=LOGIN),
     "admin:logout": public(post=True, **{f"{actor}_get": ADMIN_LOGIN for actor in ACTORS}),
     # --- orgs ---
     "orgs:settings": org(V, A),
