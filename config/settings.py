@@ -5,8 +5,8 @@ email printed to the console, so `make run` needs no other server.
 """
 
 import os
-from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import django_stubs_ext
@@ -44,19 +44,32 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105
 
+# Absolute links in emails (invitations, resets, verifications) are built from this,
+# never from the request's Host header.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL_IS_HTTP = SITE_URL.startswith("http://")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "orgs.apps.TwoFactorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # allauth's passkey list says when each was last used
     "django_htmx",
-    "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    # Any OpenID Connect provider (authentik, Keycloak, Okta...): one app, its addresses
+    # carry the provider's id, and an id nobody configured is a 404.
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
+    "allauth.usersessions",
     "core",
     "orgs",
     "missions",
@@ -78,14 +91,14 @@ MIDDLEWARE = [
     # What a signed-in person is sent is kept by no cache (Cache-Control: private, no-store).
     "core.private_responses.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "orgs.access.OrgAccessMiddleware",
     # Who the changes this request makes are recorded against (audit.tracking).
     "audit.actors.ActorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "orgs.access.HtmxLoginRedirectMiddleware",
-    # Last: it watches failed logins and answers a lockout.
-    "axes.middleware.AxesMiddleware",
 ]
 
 # Request bodies (core.request_size): 1 MB is many times the longest form; the CSV
@@ -129,21 +142,109 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgs.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
-# Login throttling: five wrong passwords for one address from one place, then a
-# 15-minute cool-off (never a permanent lockout). A success clears the count.
-AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-# The login form's field is "username" even though people log in with their email.
-AXES_USERNAME_FORM_FIELD = "username"
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+
+# Accounts (django-allauth): people sign in with their email address. Sign-up ends on
+# "check your email" whether or not the address was taken, so it reveals nothing; an
+# unverified account may still log in later, but creating an organisation or inviting
+# anyone waits for the verification (orgs.adapters.SignupVerificationStage).
+ACCOUNT_ADAPTER = "orgs.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"login": "orgs.forms.LoginForm", "signup": "orgs.forms.SignupForm"}
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_UNIQUE_EMAIL = True
+# One address per person, changed by verifying the new one first.
+ACCOUNT_CHANGE_EMAIL = True
+# Verifying is a button on the page the link opens: mail scanners follow links.
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Waymark: "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if SITE_URL_IS_HTTP else "https"
+# Signed in until they log out (no "remember me" box), as before allauth.
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Rate limits, per address ("key") and per IP; going over answers 429 (templates/429.html),
+# and wrong passwords pause an address's logins for 15 minutes whatever its case or spaces.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/15m/key",
+    "signup": "5/m/ip,20/h/ip",
+    "signup_by_email": "3/h/key",  # orgs.forms.SignupForm
+    "reset_password": "10/m/ip,3/15m/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key,10/h/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+}
+
+# Single sign-on, each provider there only when its variables are set (no buttons
+# otherwise). A provider's verified address signs in the account that uses it.
+SOCIALACCOUNT_ADAPTER = "orgs.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_EMAIL_REQUIRED = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, object]] = {}
+# Where the single sign-on buttons' forms lead (the Content-Security-Policy's form-action
+# covers the redirect a form's answer makes).
+SSO_ORIGINS: list[str] = []
+# Google's and Microsoft's apps are installed only when configured: their pages would
+# fail without a client id.
+if env_str("GOOGLE_CLIENT_ID"):
+    INSTALLED_APPS.append("allauth.socialaccount.providers.google")
+    SSO_ORIGINS.append("https://accounts.google.com")
+    SOCIALACCOUNT_PROVIDERS["google"] = {
+        "APPS": [{"client_id": env_str("GOOGLE_CLIENT_ID"), "secret": env_str("GOOGLE_SECRET")}],
+        "SCOPE": ["openid", "email", "profile"],
+        "AUTH_PARAMS": {"prompt": "select_account"},
+    }
+if env_str("MICROSOFT_CLIENT_ID"):
+    INSTALLED_APPS.append("allauth.socialaccount.providers.microsoft")
+    SSO_ORIGINS.append("https://login.microsoftonline.com")
+    SOCIALACCOUNT_PROVIDERS["microsoft"] = {
+        "APPS": [
+            {
+                "client_id": env_str("MICROSOFT_CLIENT_ID"),
+                "secret": env_str("MICROSOFT_SECRET"),
+                # A tenant id limits sign-in to one Entra ID directory.
+                "settings": {"tenant": env_str("MICROSOFT_TENANT", "organizations")},
+            }
+        ]
+    }
+if env_str("OIDC_CLIENT_ID") and env_str("OIDC_SERVER_URL"):
+    _oidc = urlsplit(env_str("OIDC_SERVER_URL"))
+    SSO_ORIGINS.append(f"{_oidc.scheme}://{_oidc.netloc}")
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "APPS": [
+            {
+                "provider_id": env_str("OIDC_PROVIDER_ID", "sso"),
+                "name": env_str("OIDC_NAME", "Single sign-on"),
+                "client_id": env_str("OIDC_CLIENT_ID"),
+                "secret": env_str("OIDC_SECRET"),
+                "settings": {"server_url": env_str("OIDC_SERVER_URL")},
+            }
+        ]
+    }
+
+# Two-factor: an authenticator app with recovery codes, and passkeys. Organisations may
+# require it (orgs.policy.needs_two_factor); the Django admin always does.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Waymark"
+# WebAuthn needs HTTPS, except on localhost while developing.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = SITE_URL_IS_HTTP
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -276,8 +377,6 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Waymark <waymark@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Absolute links in emails (invitations, resets) are built from this.
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
@@ -289,7 +388,7 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
-    "form-action": [CSP.SELF],
+    "form-action": [CSP.SELF, *SSO_ORIGINS],
     "frame-ancestors": [CSP.NONE],
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -318,8 +417,6 @@ LOGGING = {
     "filters": {"one_line_refusals": {"()": "core.refusal_logs.OneLineRefusals"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
-        # Axes logs every login attempt at INFO; failures and lockouts are WARNING.
-        "axes": {"level": "WARNING"},
         # A 403 or 404 is one line; a 500 keeps its traceback.
         "django.request": {"filters": ["one_line_refusals"]},
     },

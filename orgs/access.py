@@ -10,13 +10,22 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
 from django.shortcuts import resolve_url
+from django.urls import reverse
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
+from orgs import policy
 from orgs.models import Membership, Organisation, OrganisationSlug
 from orgs.roles import Role
 
@@ -90,7 +99,16 @@ class OrgAccessMiddleware:
                 return HttpResponsePermanentRedirect(
                     request.get_full_path().replace(f"/{org_slug}/", f"/{moved}/", 1)
                 )
-            org, _ = get_org_for_user(request, org_slug)
+            org, membership = get_org_for_user(request, org_slug)
+            if policy.needs_two_factor(membership, org.two_factor_required) and not (
+                request.user.has_two_factor()
+            ):
+                messages.warning(
+                    request,
+                    f"{org.name} asks everyone in your role to use two-factor authentication. "
+                    "Set up an authenticator app or a passkey to continue.",
+                )
+                return HttpResponseRedirect(reverse("mfa_index"))
             # "Today", "late" and "due" mean the organisation's day, not the server's.
             timezone.activate(org.zone())
         return None

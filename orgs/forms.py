@@ -1,9 +1,13 @@
+import re
 from typing import Any
 
+from allauth.account import forms as allauth_forms
+from allauth.account.models import EmailAddress
+from allauth.core import ratelimit
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
-from django.core.validators import MaxLengthValidator
+from django.contrib.auth.forms import BaseUserCreationForm
 from django.forms.utils import flatatt
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -16,66 +20,106 @@ from orgs.models import (
     Team,
     User,
     Weekday,
+    email_domain,
+    sso_required_by,
 )
 from orgs.roles import Role
 
+DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
-class SignupForm(BaseUserCreationForm):
-    organisation_name = forms.CharField(
-        max_length=120,
-        label="Organisation name",
-        help_text="You can rename it, and create or join others, later.",
-    )
+
+class SignupForm(allauth_forms.SignupForm):
+    """allauth's sign-up with the person's name first, then the fields in the order shown."""
+
+    name = forms.CharField(max_length=150, label="Your name", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.fields["email"].label = "Email address"
+        self.fields["email"].widget.attrs.pop("placeholder", None)
+        for name in ("password1", "password2"):
+            self.fields[name].widget.attrs.pop("placeholder", None)
+        self.fields["password2"].label = "Password confirmation"
+        self.order_fields(["name", "email", "password1", "password2"])
+
+    def try_save(self, request: HttpRequest) -> tuple[Any, HttpResponse | None]:
+        # Per address, whether or not it has an account (the answer must not say which):
+        # sign-ups for one address cannot flood its inbox.
+        if not ratelimit.consume(request, action="signup_by_email", key=self.cleaned_data["email"]):
+            return None, ratelimit.respond_429(request)
+        return super().try_save(request)
+
+
+class LoginForm(allauth_forms.LoginForm):
+    """allauth's login, refusing a password for an address its organisation signs in by SSO.
+
+    The rule is the domain's, checked before the password, so the answer says nothing
+    about whether an account exists or whether the password was right.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = "Email address"
+        self.fields["login"].widget.attrs.pop("placeholder", None)
+        self.fields["password"].widget.attrs.pop("placeholder", None)
+        self.fields["password"].help_text = ""
+
+    def clean(self) -> dict[str, Any]:
+        login = (self.cleaned_data.get("login") or "").strip()
+        if login and "password" in self.fields:
+            organisation = sso_required_by(login)
+            if organisation is not None:
+                raise forms.ValidationError(
+                    f"{organisation.name} signs in with single sign-on. Use the "
+                    "single sign-on button below instead of a password.",
+                    code="sso_required",
+                )
+        return super().clean()
+
+
+class InvitedSignupForm(BaseUserCreationForm):
+    """Sign-up from an invitation: the organisation already exists, the email is fixed.
+
+    The invitation's link reached the address, so the address counts as verified.
+    """
 
     class Meta:
         model = User
         fields = ("name", "email")
         labels = {"name": "Your name"}
 
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this email already exists. Log in, or reset your password."
-            )
-        return email
-
-
-class LoginForm(AuthenticationForm):
-    """Django's login form, refusing an over-long email before anyone tries it.
-
-    AuthenticationForm sets the field's max_length after the validators are made, so
-    without this a 10,000-character "email" reaches authenticate(), and the lockout
-    records (axes, 255 characters) fail to save it: a 500 on PostgreSQL.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        username = self.fields["username"]
-        assert isinstance(username, forms.CharField) and username.max_length is not None
-        username.validators.append(MaxLengthValidator(username.max_length))
-
-
-class InvitedSignupForm(SignupForm):
-    """Sign-up from an invitation: the organisation already exists, the email is fixed."""
-
     def __init__(self, *args: Any, invited_email: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        del self.fields["organisation_name"]
         self.invited_email = invited_email
         self.fields["email"].disabled = True
         self.fields["email"].initial = invited_email
 
     def clean_email(self) -> str:
-        self.cleaned_data["email"] = self.invited_email
-        return super().clean_email()
+        email = self.invited_email.strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("An account with this email already exists. Log in.")
+        return email
 
 
 class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ("name", "slug", "time_zone", "week_starts_on", "public_page")
+        fields = (
+            "name",
+            "slug",
+            "time_zone",
+            "week_starts_on",
+            "public_page",
+            "sso_domains",
+            "sso_required",
+            "two_factor_required",
+        )
         labels = {"week_starts_on": "Weeks start on"}
+
+    def __init__(self, *args: Any, editor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.editor = editor
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"].lower()
@@ -87,6 +131,37 @@ class OrganisationForm(forms.ModelForm):
                 "That address is taken, or was used by another organisation. Try another."
             )
         return slug
+
+    def clean_sso_domains(self) -> str:
+        """Each domain once, in lower case; a new one only if it is the editor's own.
+
+        Otherwise any organisation could claim gmail.com and stop everyone there
+        signing in with a password.
+        """
+        domains = list(
+            dict.fromkeys(self.cleaned_data["sso_domains"].lower().replace(",", " ").split())
+        )
+        already = set(self.instance.sso_domain_list()) if self.instance.pk else set()
+        own = {
+            email_domain(email)
+            for email in EmailAddress.objects.filter(user=self.editor, verified=True).values_list(
+                "email", flat=True
+            )
+        }
+        for domain in domains:
+            if not DOMAIN.fullmatch(domain):
+                raise forms.ValidationError(f"“{domain}” is not a domain, such as acme.example.")
+            if domain not in already and domain not in own:
+                raise forms.ValidationError(
+                    f"You can add {domain} only from a verified address at {domain}."
+                )
+        return " ".join(domains)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("sso_required") and not data.get("sso_domains"):
+            self.add_error("sso_domains", "Name the domains that must use single sign-on.")
+        return data
 
 
 class NewOrganisationForm(forms.Form):
@@ -198,33 +273,13 @@ class TeamMemberForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
-    """Name and email. Changing the email, which is also the login, needs the password."""
-
-    password = forms.CharField(
-        label="Current password",
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="Needed only to change your email address.",
-    )
+    """The name people see. The email address, which is also the login, changes on the
+    email page, where the new address is verified before it takes over."""
 
     class Meta:
         model = User
-        fields = ("name", "email")
+        fields = ("name",)
         labels = {"name": "Your name"}
-
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError("Another account already uses this email address.")
-        return email
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        changing = data.get("email") and data["email"] != self.initial.get("email")
-        if changing and not self.instance.check_password(data.get("password") or ""):
-            self.add_error("password", "Enter your current password to change your email address.")
-        return data
 
 
 HOUR_CHOICES = [(hour, f"{hour:02d}:00") for hour in range(24)]

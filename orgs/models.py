@@ -172,6 +172,21 @@ class User(AbstractBaseUser, PermissionsMixin):
             return organisation.week_starts_on
         return self.digest_weekday
 
+    def has_verified_email(self) -> bool:
+        """Whether they have shown they read their address (the verification link, an
+        invitation, a password reset or a provider that vouches for it)."""
+        from allauth.account.models import EmailAddress
+
+        return EmailAddress.objects.filter(user=self, verified=True).exists()
+
+    def has_two_factor(self) -> bool:
+        """An authenticator app or a passkey (recovery codes alone are not a second factor)."""
+        from allauth.mfa.models import Authenticator
+
+        return Authenticator.objects.filter(
+            user=self, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+        ).exists()
+
     @property
     def display_name(self) -> str:
         return self.name or self.email.split("@")[0]
@@ -181,6 +196,16 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.display_name
+
+
+class TwoFactorRule(models.TextChoices):
+    NOBODY = "", "Not required"
+    MANAGERS = "managers", "Required for owners and admins"
+    EVERYONE = "everyone", "Required for everyone"
+
+
+def email_domain(email: str) -> str:
+    return email.strip().lower().rpartition("@")[2]
 
 
 class Organisation(models.Model):
@@ -201,6 +226,29 @@ class Organisation(models.Model):
         default=False,
         help_text="Show the shareable missions' progress at a public address, like a status page.",
     )
+    # Single sign-on: addresses at these domains (lower case, one space between) sign
+    # in through the identity provider when it is required, never with a password.
+    sso_domains = models.CharField(
+        "single sign-on domains",
+        max_length=500,
+        blank=True,
+        help_text="Email domains your people sign in from, such as acme.example, separated "
+        "by spaces. You can only add the domain of your own verified address.",
+    )
+    sso_required = models.BooleanField(
+        "require single sign-on",
+        default=False,
+        help_text="Addresses at these domains must sign in with single sign-on, not a password.",
+    )
+    two_factor_required = models.CharField(
+        "two-factor authentication",
+        max_length=10,
+        choices=TwoFactorRule.choices,
+        default=TwoFactorRule.NOBODY,
+        blank=True,
+        help_text="People it applies to set up an authenticator app or a passkey before "
+        "they can use this organisation.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -209,6 +257,10 @@ class Organisation(models.Model):
             models.CheckConstraint(
                 condition=Q(week_starts_on__gte=0, week_starts_on__lte=6),
                 name="organisation_week_starts_on_is_a_weekday",
+            ),
+            models.CheckConstraint(
+                condition=Q(two_factor_required__in=TwoFactorRule.values),
+                name="organisation_two_factor_rule_is_known",
             ),
         ]
 
@@ -228,6 +280,9 @@ class Organisation(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("reporting:dashboard", args=[self.slug])
+
+    def sso_domain_list(self) -> list[str]:
+        return self.sso_domains.split()
 
     def owner_count(self) -> int:
         return self.memberships.filter(role=Role.OWNER).count()
@@ -271,6 +326,15 @@ class OrganisationSlug(models.Model):
         if apart_from is not None and apart_from.pk is not None:
             held = held.exclude(organisation=apart_from)
         return held.exists()
+
+
+def sso_required_by(email: str) -> Organisation | None:
+    """The organisation that requires single sign-on for this address, if one does."""
+    domain = email_domain(email)
+    if not domain:
+        return None
+    candidates = Organisation.objects.filter(sso_required=True, sso_domains__icontains=domain)
+    return next((o for o in candidates if domain in o.sso_domain_list()), None)
 
 
 class Membership(models.Model):

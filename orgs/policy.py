@@ -65,6 +65,14 @@ def can_change_owners(membership: Member) -> bool:
     return membership.role == Role.OWNER
 
 
+def needs_two_factor(membership: Member, rule: str) -> bool:
+    """Whether the organisation's two-factor rule ("", "managers", "everyone") covers
+    this member, who then sets it up before using the organisation."""
+    if rule == "everyone":
+        return True
+    return rule == "managers" and can_manage(membership)
+
+
 def roles_granted_by(membership: Member) -> list[Role]:
     """The roles this person may give in an invitation or a role change."""
     return [role for role in Role if role != Role.OWNER or can_change_owners(membership)]

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
@@ -40,9 +41,10 @@ def organisation_create(owner: User, name: str, slug: str = "", **fields: object
 
 
 @transaction.atomic
-def account_signup(email: str, password: str, name: str, organisation_name: str) -> User:
-    user = User.objects.create_user(email=email, password=password, name=name)
-    organisation_create(user, organisation_name)
+def user_create_from_invitation(invitation: Invitation, password: str, name: str) -> User:
+    """A new account for the invited address, verified: the invitation's link reached it."""
+    user = User.objects.create_user(email=invitation.email, password=password, name=name)
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
     return user
 
 

@@ -6,6 +6,8 @@ that Django offers, must end the other sessions too.
 
 from typing import Any
 
+from allauth.account.models import EmailAddress
+from allauth.account.signals import password_reset
 from django.contrib.auth import HASH_SESSION_KEY
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import Signal, receiver
@@ -38,3 +40,12 @@ def hash_the_current_generation(
     if request is not None and generation is not None and generation != user.session_generation:
         user.session_generation = generation
         request.session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+
+
+@receiver(password_reset)
+def reset_link_verifies_the_address(sender: Any, user: User, **kwargs: Any) -> None:
+    # The reset link was opened from the inbox it went to. This is also how imported
+    # people, whose passwords are unusable, set one and become verified.
+    updated = EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)
+    if not updated:
+        EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)

@@ -1,6 +1,10 @@
 import logging
 from typing import Any
 
+from allauth.account.models import EmailAddress
+from allauth.core import ratelimit
+from allauth.usersessions.adapter import get_adapter as get_usersessions_adapter
+from allauth.usersessions.models import UserSession
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -8,9 +12,11 @@ from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,7 +35,6 @@ from orgs.forms import (
     OrganisationForm,
     ProfileForm,
     RoleForm,
-    SignupForm,
     TeamForm,
     TeamMemberForm,
 )
@@ -39,7 +44,6 @@ from orgs.roles import Role
 from orgs.services import (
     RuleBroken,
     account_delete,
-    account_signup,
     invitation_accept,
     invitation_send,
     invitation_void_reason,
@@ -47,6 +51,7 @@ from orgs.services import (
     membership_remove,
     organisation_create,
     organisations_only_they_own,
+    user_create_from_invitation,
 )
 from orgs.unsubscribe import subscription_for
 
@@ -73,28 +78,6 @@ def healthz(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
-
-
-@require_http_methods(["GET", "POST"])
-def signup(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("home")
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = account_signup(
-                email=form.cleaned_data["email"],
-                password=form.cleaned_data["password1"],
-                name=form.cleaned_data["name"],
-                organisation_name=form.cleaned_data["organisation_name"],
-            )
-        except IntegrityError:  # the same form sent twice at once
-            form.add_error("email", "An account with this email already exists. Log in.")
-        else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "Welcome to Waymark. Your organisation is ready.")
-            return redirect("home")
-    return render(request, "registration/signup.html", {"form": form})
 
 
 @login_required
@@ -145,13 +128,50 @@ def delete_account(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def org_create(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    if not request.user.has_verified_email():
+        return _verify_first(request, "create an organisation")
     form = NewOrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        assert isinstance(request.user, User)
         organisation = organisation_create(request.user, form.cleaned_data["name"])
         messages.success(request, f"{organisation.name} is ready. You are its owner.")
         return redirect(organisation)
     return render(request, "orgs/org_create.html", {"form": form})
+
+
+def _verify_first(request: HttpRequest, action: str) -> HttpResponse:
+    """Unverified accounts may look around, but not create organisations or invite."""
+    return render(
+        request,
+        "orgs/verify_first.html",
+        {"action": action, "next": request.get_full_path()},
+        status=403 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def email_verification_resend(request: HttpRequest) -> HttpResponse:
+    """Send the verification link again, no more often than allauth's confirm_email limit."""
+    assert isinstance(request.user, User)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("home")
+    address = EmailAddress.objects.filter(user=request.user, email__iexact=request.user.email)
+    email_address = address.first() or EmailAddress.objects.create(
+        user=request.user, email=request.user.email, primary=True
+    )
+    if email_address.verified:
+        messages.success(request, "Your email address is already verified.")
+    elif not ratelimit.consume(request, action="confirm_email", key=email_address.email.lower()):
+        messages.error(
+            request,
+            "We sent a link a moment ago. Give it a few minutes, and check your spam folder.",
+        )
+    else:
+        email_address.send_confirmation(request)
+        messages.success(request, f"We have sent a new link to {email_address.email}.")
+    return redirect(next_url)
 
 
 @require_http_methods(["GET", "POST"])
@@ -180,12 +200,11 @@ def invitation_detail(request: HttpRequest, token: str) -> HttpResponse:
             form = InvitedSignupForm(request.POST or None, invited_email=invitation.email)
             if request.method == "POST" and form.is_valid():
                 try:
-                    with transaction.atomic():
-                        user = User.objects.create_user(
-                            email=invitation.email,
-                            password=form.cleaned_data["password1"],
-                            name=form.cleaned_data["name"],
-                        )
+                    user = user_create_from_invitation(
+                        invitation,
+                        password=form.cleaned_data["password1"],
+                        name=form.cleaned_data["name"],
+                    )
                 except IntegrityError:  # the same form sent twice at once
                     return redirect_to_login(request.path)
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -211,7 +230,8 @@ def _accept(request: HttpRequest, invitation: Invitation, user: User) -> HttpRes
 def org_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
     min_role = Role.ADMIN if request.method == "POST" else Role.VIEWER
     org, membership = get_org_for_user(request, org_slug, min_role=min_role)
-    form = OrganisationForm(request.POST or None, instance=org)
+    assert isinstance(request.user, User)
+    form = OrganisationForm(request.POST or None, instance=org, editor=request.user)
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -291,6 +311,9 @@ def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
 @require_POST
 def member_invite(request: HttpRequest, org_slug: str) -> HttpResponse:
     org, membership = get_org_for_user(request, org_slug, min_role=Role.ADMIN)
+    assert isinstance(request.user, User)
+    if not request.user.has_verified_email():
+        return _verify_first(request, "send invitations")
     form = InvitationForm(request.POST, inviter=membership)
     if form.is_valid():
         assert isinstance(request.user, User)
@@ -453,6 +476,24 @@ def team_member_remove(
         team.save(update_fields=["lead"])
     messages.success(request, f"{target.user} is no longer in {team.name}.")
     return redirect(team)
+
+
+# --- Where a person is signed in ----------------------------------------------------------
+
+
+@login_required
+@require_POST
+def session_end(request: HttpRequest) -> HttpResponse:
+    """Sign one of the person's other browsers out (allauth.usersessions lists them)."""
+    number = request.POST.get("session", "")
+    if not number.isdigit():
+        raise Http404
+    session = get_object_or_404(UserSession, user=request.user, pk=int(number))
+    if session.is_current():
+        return redirect("account_logout")
+    get_usersessions_adapter().end_sessions([session])
+    messages.success(request, "That browser is signed out.")
+    return redirect("usersessions_list")
 
 
 # --- Email preferences, and the signed link that stops them without a login ---

@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import factory
+from allauth.account.models import EmailAddress
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -19,8 +20,22 @@ class UserFactory(factory.django.DjangoModelFactory):
     name = factory.Faker("name")
 
     @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        return model_class.objects.create_user(*args, password=PASSWORD, **kwargs)
+    def _create(cls, model_class, *args, verified=True, **kwargs):
+        """An established account: its address verified, unless verified=False."""
+        user = model_class.objects.create_user(*args, password=PASSWORD, **kwargs)
+        EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=verified)
+        return user
+
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def with_two_factor(user, secret: str = TOTP_SECRET):
+    """Give `user` an authenticator app, as if they had scanned its code (allauth.mfa)."""
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": secret})
+    return user
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):

@@ -1,4 +1,5 @@
-"""Onboarding in a real browser: sign up, invite a colleague, they join and switch organisations."""
+"""Onboarding in a real browser: sign up, verify the address, create an organisation,
+invite a colleague, they join and switch organisations."""
 
 import re
 from collections.abc import Callable
@@ -8,8 +9,9 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
-from orgs.models import Membership, Organisation
+from orgs.models import Membership, Organisation, User
 from orgs.roles import Role
+from tests.mail_links import CONFIRM, link_path
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +24,6 @@ Shot = Callable[[Page, str], None]
 def sign_up_form_fill(page: Page, *, confirmation: str = PASSWORD) -> None:
     page.get_by_label("Your name").fill("Orla Owner")
     page.get_by_label("Email address").fill("orla@harbour.example")
-    page.get_by_label("Organisation name").fill("Harbour Bakery")
     page.get_by_label(NEW_PASSWORD).fill(PASSWORD)
     page.get_by_label("Password confirmation").fill(confirmation)
 
@@ -30,9 +31,7 @@ def sign_up_form_fill(page: Page, *, confirmation: str = PASSWORD) -> None:
 def invitation_path_from_outbox() -> str:
     """The path of the accept link in the last email; SITE_URL is not the live server."""
     assert mail.outbox, "no email was sent"
-    match = re.search(r"https?://\S+(/invitations/[^/\s]+/)", mail.outbox[-1].body)
-    assert match, f"no invitation link in:\n{mail.outbox[-1].body}"
-    return match.group(1)
+    return link_path(mail.outbox[-1], "/invitations/")
 
 
 def org_slug(page: Page) -> str:
@@ -51,26 +50,34 @@ def test_signup_with_mismatched_passwords_shows_the_error_beside_the_field(
     sign_up_form_fill(page, confirmation="Something-else-entirely-9")
     page.get_by_role("button", name="Create account").click()
 
-    expect(page).to_have_url(re.compile(r"/signup/$"))
+    expect(page).to_have_url(re.compile(r"/accounts/signup/$"))
     confirmation = page.get_by_label("Password confirmation")
     expect(confirmation).to_have_attribute("aria-invalid", "true")
     # The error is tied to the field, so a screen reader announces it there.
-    expect(confirmation).to_have_accessible_description(re.compile("password fields didn.t match"))
+    expect(confirmation).to_have_accessible_description(re.compile("same password each time"))
     # What was typed (apart from the passwords) is kept.
-    expect(page.get_by_label("Organisation name")).to_have_value("Harbour Bakery")
+    expect(page.get_by_label("Your name")).to_have_value("Orla Owner")
     shot(page, "signup-error")
-    assert not Organisation.objects.exists()
+    assert not User.objects.exists()
 
 
 def test_owner_signs_up_invites_a_colleague_who_joins_and_switches_organisations(
     page: Page, new_page: Callable[[], Page], shot: Shot, live_server, console_errors
 ) -> None:
-    # 1. The owner signs up and lands in their new organisation.
+    # 1. The owner signs up, opens the link emailed to them, and creates the organisation.
     page.goto("/")
     page.get_by_role("link", name="Sign up").click()
     shot(page, "signup")
     sign_up_form_fill(page)
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    shot(page, "check-your-email")
+    page.goto(live_server.url + link_path(mail.outbox[-1], CONFIRM))
+    shot(page, "confirm-address")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Create an organisation")
+    page.get_by_label("Organisation name").fill("Harbour Bakery")
+    page.get_by_role("button", name="Create organisation").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Harbour Bakery")
     harbour = Organisation.objects.get(name="Harbour Bakery")
     assert org_slug(page) == harbour.slug

@@ -105,7 +105,7 @@ def test_a_published_reports_chart_keeps_its_day_in_the_readers_browser(cast, lo
 def test_an_oversized_post_is_refused_with_413_before_it_is_read(client):
     body = b"x" * (MB + 1)
     response = client.generic(
-        "POST", reverse("login"), body, content_type="application/x-www-form-urlencoded"
+        "POST", reverse("account_login"), body, content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 413
     assert "larger than Waymark accepts (1,048,576 bytes at most)" in response.text
@@ -138,7 +138,7 @@ def test_a_300_mb_upload_to_the_login_page_is_refused_over_http_without_waiting_
     """As the penetration test sent it: the server answers as soon as it has the headers."""
     address = urlsplit(live_server.url)
     connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
-    connection.putrequest("POST", reverse("login"))
+    connection.putrequest("POST", reverse("account_login"))
     connection.putheader("Content-Type", "multipart/form-data; boundary=x")
     connection.putheader("Content-Length", str(300 * MB))
     connection.endheaders(b"--x\r\n" + b"x" * 65536)  # and not one byte more

@@ -12,7 +12,7 @@ from tests.emails.conftest import MONDAY, at
 def test_anonymous_visitors_are_sent_to_log_in(client):
     response = client.get(reverse("email_preferences"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_the_account_menu_links_to_the_preferences(cast, login):

@@ -93,7 +93,7 @@ def test_an_outsider_gets_404(cast, login):
 
 
 def test_a_visitor_is_asked_to_log_in(client, db):
-    assert client.get(URL)["Location"].startswith(reverse("login"))
+    assert client.get(URL)["Location"].startswith(reverse("account_login"))
 
 
 def test_the_settings_page_offers_the_export_to_admins_only(cast, login):

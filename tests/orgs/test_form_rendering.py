@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 
 from metrics.forms import CheckInForm
 from missions.forms import GoalForm, MissionForm
-from tests.factories import MetricFactory, MissionFactory
+from tests.factories import MetricFactory, MissionFactory, with_two_factor
 from tests.html import parse
 
 
@@ -58,6 +58,7 @@ def test_the_check_in_form_says_what_is_wrong(cast):
 @pytest.mark.parametrize("path", ["/admin/orgs/user/add/", "/admin/orgs/organisation/add/"])
 def test_the_admin_renders_its_own_widgets(client, django_user_model, path):
     admin = django_user_model.objects.create_superuser(email="root@example.com", password="x")
+    with_two_factor(admin)  # the admin requires it
     client.force_login(admin)
     response = client.get(path)
     assert response.status_code == 200

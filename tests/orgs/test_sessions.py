@@ -1,7 +1,5 @@
 """Logging out, changing or resetting a password ends a person's other sessions."""
 
-import re
-
 import pytest
 from django.core import mail
 from django.core.cache import cache
@@ -12,6 +10,7 @@ from django.urls import reverse
 
 from orgs.models import User
 from tests.factories import PASSWORD
+from tests.mail_links import RESET, link_path
 
 DASHBOARD = reverse("reporting:dashboard", args=["acme"])
 NEW_PASSWORD = "a brand new passphrase"
@@ -20,7 +19,7 @@ NEW_PASSWORD = "a brand new passphrase"
 def logged_in(email: str) -> Client:
     """A browser of its own, logged in through the login form."""
     browser = Client()
-    response = browser.post(reverse("login"), {"username": email, "password": PASSWORD})
+    response = browser.post(reverse("account_login"), {"login": email, "password": PASSWORD})
     assert response.status_code == 302
     assert browser.get(DASHBOARD).status_code == 200
     return browser
@@ -28,7 +27,7 @@ def logged_in(email: str) -> Client:
 
 def is_sent_to_log_in(browser: Client) -> bool:
     response = browser.get(DASHBOARD)
-    return response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    return response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
 
 
 @pytest.fixture
@@ -42,14 +41,14 @@ def phone(cast) -> Client:
 
 
 def test_logging_out_on_one_device_logs_out_the_others(laptop, phone):
-    laptop.post(reverse("logout"))
+    laptop.post(reverse("account_logout"))
 
     assert is_sent_to_log_in(laptop)
     assert is_sent_to_log_in(phone)
 
 
 def test_after_logging_out_everywhere_a_person_logs_in_again(cast, laptop, phone):
-    laptop.post(reverse("logout"))
+    laptop.post(reverse("account_logout"))
 
     again = logged_in(cast.member.email)
 
@@ -60,15 +59,15 @@ def test_after_logging_out_everywhere_a_person_logs_in_again(cast, laptop, phone
 def test_logging_out_leaves_other_peoples_sessions_alone(cast, laptop):
     colleague = logged_in(cast.admin.email)
 
-    laptop.post(reverse("logout"))
+    laptop.post(reverse("account_logout"))
 
     assert colleague.get(DASHBOARD).status_code == 200
 
 
 def test_changing_the_password_keeps_this_session_and_ends_the_others(laptop, phone):
     response = laptop.post(
-        reverse("password_change"),
-        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        reverse("account_change_password"),
+        {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
     )
 
     assert response.status_code == 302
@@ -78,11 +77,11 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(laptop, ph
 
 def test_resetting_the_password_ends_every_session(cast, laptop, phone):
     stranger = Client()
-    stranger.post(reverse("password_reset"), {"email": cast.member.email})
-    link = re.search(r"http://testserver(/accounts/reset/\S+)", mail.outbox[0].body).group(1)
+    stranger.post(reverse("account_reset_password"), {"email": cast.member.email})
+    link = link_path(mail.outbox[0], RESET)
     form_url = stranger.get(link, follow=True).redirect_chain[-1][0]
 
-    stranger.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    stranger.post(form_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
 
     assert is_sent_to_log_in(laptop)
     assert is_sent_to_log_in(phone)
@@ -101,7 +100,7 @@ def test_sessions_from_before_generations_existed_carry_on(cast):
 
 def test_logging_in_with_a_person_loaded_before_a_logout_elsewhere_still_works(cast, laptop):
     stale = User.objects.get(pk=cast.member.pk)
-    laptop.post(reverse("logout"))
+    laptop.post(reverse("account_logout"))
     browser = Client()
 
     browser.force_login(stale)

@@ -253,9 +253,14 @@ def build_victim(cast: Cast) -> Victim:
                 organisation=org, target=ShareTarget.MISSION, mission=mission
             ).uid
         ),
-        # Password resets: a link that is not valid, which the page says.
-        "uidb64": "MQ",
+        # Password resets and email confirmations: links that are not valid, which the
+        # pages say; a single sign-on provider and a passkey that do not exist.
+        "uidb36": "1",
+        "uidb64": "MQ",  # an old Django reset link, from before django-allauth
         "token": "not-a-valid-token",
+        "key": "not-a-valid-key",
+        "provider_id": "no-such-provider",
+        "pk": "999999",
         # The Django admin's patterns.
         "object_id": str(org.pk),
         "content_type_id": str(ContentType.objects.get_for_model(Organisation).pk),

@@ -8,12 +8,12 @@ from django.db import connection
 
 # Rows that legitimately change on a read, and why:
 # - sessions: logging in, and remembering the organisation last visited (orgs.access);
-# - axes: django-axes records login attempts, which is what it is for;
+# - usersessions: allauth records where each person is signed in, which is what it is for;
 # - a share link's view counter and last view: counting views is the share page's job;
 # - a person's session generation: logging out moves it on, which is how it ends their
 #   other sessions (the matrix's logout POSTs really log out).
 IGNORED_MODELS = {"sessions.Session"}
-IGNORED_APPS = {"axes"}
+IGNORED_APPS = {"usersessions"}
 IGNORED_FIELDS = {
     "missions.ShareLink": {"view_count", "last_viewed_at"},
     "orgs.User": {"session_generation"},

@@ -20,7 +20,7 @@ def strict_owner(walked, django_db_blocker) -> Client:
     client = Client(enforce_csrf_checks=True)
     with django_db_blocker.unblock():
         client.force_login(cast.owner)
-        client.get("/accounts/login/")  # sets the CSRF cookie
+        client.get("/accounts/profile/")  # a page with a form: sets the CSRF cookie
     assert "csrftoken" in client.cookies
     return client
 

@@ -69,7 +69,7 @@ TODAY = "2026-04-02 10:00Z"
 # Posting to these ends a session, removes what other forms work on or moves the
 # organisation's address: each of their posts is rolled back once it has been checked.
 ONE_WAY = re.compile(
-    r"remove|revoke|archive|logout|publish|supersede|password_change|settings|delete"
+    r"remove|revoke|archive|logout|publish|supersede|password|settings|account_email|usersessions|delete"
 )
 # Every form gets these, and a turn of the rest: every payload reaches many forms, and
 # the suite stays quick.
@@ -140,6 +140,13 @@ def sessions_in_the_database_alone(settings):
     # cache, and its next save would find no row (Django's "session was deleted" 400). In
     # production a session's row is committed before the response that caches it.
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+
+@pytest.fixture(autouse=True)
+def no_rate_limits(settings):
+    # Every form is posted many times from one address: the account pages' rate limits
+    # (tested in tests/orgs/test_login_throttling.py) would answer most of them with 429.
+    settings.ACCOUNT_RATE_LIMITS = False
 
 
 @pytest.fixture
@@ -282,6 +289,10 @@ def page_urls(world) -> list[str]:
         "public_slug": org.slug,
         "uidb64": "MQ",
         "token": "set-password",
+        "uidb36": "1",
+        "key": "not-a-valid-key",
+        "provider_id": "no-such-provider",
+        "pk": 999999,
     }
     shares = list(ShareLink.objects.filter(pk__in=world["shares"]))
     several = {

@@ -34,6 +34,7 @@ from tests.security.url_access import (
     NOT_ALLOWED,
     NOT_FOUND,
     OK,
+    UNAUTHORIZED,
     all_patterns,
     covered,
 )
@@ -56,7 +57,14 @@ def test_every_declared_rule_names_a_pattern_that_exists():
 
 def test_the_walk_finds_pages_of_every_kind():
     keys = {p.key for p in PATTERNS}
-    assert {"reporting:dashboard", "orgs:member_role", "share_page", "login", "admin:index"} <= keys
+    kinds = {
+        "reporting:dashboard",
+        "orgs:member_role",
+        "share_page",
+        "account_login",
+        "admin:index",
+    }
+    assert kinds <= keys
     assert sum(p.org_scoped for p in PATTERNS) >= 60
 
 
@@ -121,7 +129,7 @@ def verdict(expected: str, response, method: str) -> str:
         if is_redirect_to(response, reverse("admin:index")):
             return ""
         return f"answered {status} {response.get('Location', '')}"
-    wanted = {NOT_FOUND: 404, FORBIDDEN: 403, NOT_ALLOWED: 405}[expected]
+    wanted = {NOT_FOUND: 404, FORBIDDEN: 403, NOT_ALLOWED: 405, UNAUTHORIZED: 401}[expected]
     return "" if status == wanted else f"answered {status}, not {wanted}"
 
 

@@ -19,6 +19,7 @@ METHODS = ("get", "post", "htmx")  # htmx: a POST with the HX-Request header
 OK = "ok"  # served: not refused for access (no 401/403/404/405), and never a 5xx
 LOGIN = "login"  # sent to log in (htmx: told to go there with HX-Redirect)
 NOT_FOUND = "404"  # as if it did not exist
+UNAUTHORIZED = "401"  # a sign-in that failed, said so
 FORBIDDEN = "403"  # a member, but below the role the action needs
 NOT_ALLOWED = "405"  # the page does not take this method
 ADMIN_LOGIN = "admin-login"  # the Django admin's own login: nobody in the cast is staff
@@ -78,9 +79,17 @@ def public(get: bool = True, post: bool = False, **exceptions: str) -> Rule:
     return Rule("public", "yes" if get else None, "yes" if post else None, _exceptions(exceptions))
 
 
-def login_only(get: bool = True, post: bool = True) -> Rule:
+def login_only(get: bool = True, post: bool = True, **exceptions: str) -> Rule:
     """Anyone logged in; about their own account, so no organisation decides."""
-    return Rule("login", "yes" if get else None, "yes" if post else None)
+    return Rule("login", "yes" if get else None, "yes" if post else None, _exceptions(exceptions))
+
+
+def _everyone(outcome: str, verbs: tuple[str, ...] = ("get", "post")) -> dict[str, str]:
+    return {f"{actor}_{verb}": outcome for actor in ACTORS for verb in verbs}
+
+
+def _logged_in(outcome: str, verbs: tuple[str, ...] = ("get", "post")) -> dict[str, str]:
+    return {f"{actor}_{verb}": outcome for actor in ACTORS[1:] for verb in verbs}
 
 
 def _exceptions(given: dict[str, str]) -> dict[tuple[str, str], str]:
@@ -94,7 +103,6 @@ ACCESS: dict[str, Rule] = {
     # --- Outside any organisation ---
     "home": public(),  # the landing page, or a redirect to the person's organisation
     "healthz": public(),
-    "signup": public(post=True),  # logged-in people are sent home
     "account_profile": login_only(),
     # One's own account: deleting it (with the password), and downloading one's own data.
     "account_delete": login_only(),
@@ -112,18 +120,80 @@ ACCESS: dict[str, Rule] = {
     # A chart of the published report a link shares; walked with a report link.
     "share_chart": public(),
     "public_page": public(),
-    "login": public(post=True),
-    # Logging out ends at the login page, for everyone (htmx: with HX-Redirect).
-    "logout": public(get=False, **{f"{actor}_post": LOGIN for actor in ACTORS}),
-    "password_change": login_only(),
-    "password_change_done": login_only(post=False),
-    "password_reset": public(post=True),
-    "password_reset_done": public(),
-    "password_reset_confirm": public(post=True),  # the test's token is not a valid one
-    "password_reset_complete": public(),
+    # --- Accounts (django-allauth) ---
+    "account_login": public(post=True),  # logged-in people are sent home
+    # Logging out ends at the login page, for everyone (htmx: with HX-Redirect); a GET
+    # asks first, and someone not logged in is sent to log in.
+    "account_logout": public(
+        post=True, anonymous_get=LOGIN, **{f"{actor}_post": LOGIN for actor in ACTORS}
+    ),
+    "account_inactive": public(),
+    "account_signup": public(post=True),
+    "account_email_verification_sent": public(),
+    # The walked key is not a valid one: the page says so; confirming it is not found.
+    "account_confirm_email": public(post=True, **_everyone(NOT_FOUND, verbs=("post",))),
+    "account_reset_password": public(post=True),
+    "account_reset_password_done": public(),
+    "account_reset_password_from_key": public(post=True),  # nor is this one
+    "account_reset_password_from_key_done": public(),
+    # Login by code is off: its page sends people home, or to log in.
+    "account_confirm_login_code": login_only(),
+    "account_request_reauthentication_code": login_only(),
+    "account_confirm_reauthentication_code": login_only(),
+    "account_reauthenticate": login_only(),
+    "account_email": login_only(),
+    "account_change_password": login_only(),
+    "account_set_password": login_only(),
+    "verification_resend": login_only(get=False),
+    # The second step of a login in progress, and a passkey's login: without one in
+    # progress, back to log in (or home, when logged in already).
+    "mfa_authenticate": login_only(),
+    "mfa_login_webauthn": login_only(),
+    "mfa_index": login_only(post=False),
+    "mfa_reauthenticate": login_only(),
+    "mfa_activate_totp": login_only(),
+    # Nobody in the cast has an authenticator app: nothing to turn off or read codes of.
+    "mfa_deactivate_totp": login_only(**_logged_in(NOT_FOUND)),
+    "mfa_view_recovery_codes": login_only(post=False, **_logged_in(NOT_FOUND, ("get",))),
+    "mfa_generate_recovery_codes": login_only(),
+    "mfa_download_recovery_codes": login_only(**_logged_in(NOT_FOUND)),
+    "mfa_list_webauthn": login_only(post=False),
+    "mfa_add_webauthn": login_only(),
+    "mfa_reauthenticate_webauthn": login_only(),
+    # Walked with a passkey that is nobody's: not found, for everyone.
+    "mfa_remove_webauthn": login_only(),
+    "mfa_edit_webauthn": login_only(),
+    "usersessions_list": login_only(),
+    # Signs out one of the person's own browsers: the walked post names none (404).
+    "session_end": login_only(get=False, **_logged_in(NOT_FOUND, ("post",))),
+    # Single sign-on. No provider is configured in the tests: the walked provider id
+    # is unknown, and its pages are not found.
+    "openid_connect_login": public(post=True, **_everyone(NOT_FOUND)),
+    "openid_connect_callback": public(post=True, **_everyone(NOT_FOUND)),
+    "socialaccount_login_cancelled": public(),
+    # What went wrong with a provider's sign-in, said with allauth's 401.
+    "socialaccount_login_error": public(**_everyone(UNAUTHORIZED, verbs=("get",))),
+    # With no sign-up through a provider in progress, everyone is sent to log in.
+    "socialaccount_signup": public(post=True, **_everyone(LOGIN)),
+    "socialaccount_connections": login_only(),
+    "/accounts/social/login/cancelled/": public(post=True),
+    "/accounts/social/login/error/": public(post=True),
+    "/accounts/social/signup/": public(post=True),
+    "/accounts/social/connections/": public(post=True),
+    # Addresses from before django-allauth, redirected for bookmarks and old emails.
+    "/signup/": public(post=True),
+    "/accounts/password_change/": public(post=True),
+    "/accounts/password_change/done/": public(post=True),
+    "/accounts/password_reset/": public(post=True),
+    "/accounts/password_reset/done/": public(post=True),
+    "/accounts/reset/<str:uidb64>/<str:token>/": public(post=True),
+    "/accounts/reset/done/": public(post=True),
+    # The admin's login is the site's; staff without two-factor are sent to set it up.
+    "/admin/login/": public(post=True, anonymous_get=LOGIN, anonymous_post=LOGIN),
     # Django's admin decides for itself (is_staff); nobody in the cast is staff.
     "admin:*": Rule("staff"),
-    "admin:login": public(post=True),
+    # Its address is answered by the site's login first (config/urls.py, "/admin/login/").
+    "admin:login": public(post=True, anonymous_get=LOGIN, anonymous_post=LOGIN),
     "admin:logout": public(post=True, **{f"{actor}_get": ADMIN_LOGIN for actor in ACTORS}),
     # --- orgs ---
     "orgs:settings": org(V, A),

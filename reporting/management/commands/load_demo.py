@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -44,6 +45,10 @@ class Command(BaseCommand):
             user = User.objects.filter(email=email).first()
             if user is None:
                 user = User.objects.create_user(email=email, password=DEMO_PASSWORD, name=name)
+                # The demo's addresses are not real inboxes: count them as verified.
+                EmailAddress.objects.create(
+                    user=user, email=user.email, primary=True, verified=True
+                )
             users[email] = user
             Membership.objects.get_or_create(organisation=org, user=user, defaults={"role": role})
         for name, description, lead_email in DEMO_TEAMS:
