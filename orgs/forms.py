@@ -7,14 +7,15 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from core.text import CleanTextField
 from orgs import policy
 from orgs.models import TIME_ZONE_CHOICES, Membership, Organisation, Team, User, Weekday
 from orgs.roles import Role
 
 
 class SignupForm(BaseUserCreationForm):
-    organisation_name = forms.CharField(
-        max_length=120,
+    organisation_name = CleanTextField(
+        max_length=Organisation._meta.get_field("name").max_length,
         label="Organisation name",
         help_text="You can rename it, and create or join others, later.",
     )
@@ -66,8 +67,18 @@ class InvitedSignupForm(SignupForm):
 class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ("name", "slug", "time_zone", "week_starts_on", "public_page")
+        fields = ("name", "slug", "time_zone", "week_starts_on", "number_format", "public_page")
         labels = {"week_starts_on": "Weeks start on"}
+        widgets = {"number_format": forms.RadioSelect}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Left out of a post, the number format stays as it is.
+        self.fields["number_format"].required = False
+
+    def clean_number_format(self) -> str:
+        chosen: str = self.cleaned_data.get("number_format") or ""
+        return chosen or self.instance.number_format
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"].lower()
@@ -80,7 +91,9 @@ class OrganisationForm(forms.ModelForm):
 
 
 class NewOrganisationForm(forms.Form):
-    name = forms.CharField(max_length=120, label="Organisation name")
+    name = CleanTextField(
+        max_length=Organisation._meta.get_field("name").max_length, label="Organisation name"
+    )
 
 
 class InvitationForm(forms.Form):

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from core import numbers, text
 from orgs import policy
 from orgs.roles import Role
 
@@ -73,7 +74,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person. They log in with their email address."""
 
     email = models.EmailField("email address", unique=True)
-    name = models.CharField(max_length=150, blank=True)
+    name = text.CharField(max_length=150, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -183,7 +184,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class Organisation(models.Model):
-    name = models.CharField(max_length=120)
+    name = text.CharField(max_length=120)
     slug = models.SlugField(
         max_length=60,
         unique=True,
@@ -200,6 +201,13 @@ class Organisation(models.Model):
         default=False,
         help_text="Show the shareable missions' progress at a public address, like a status page.",
     )
+    number_format = models.CharField(
+        "numbers",
+        max_length=5,
+        choices=numbers.NumberFormat.choices,
+        default=numbers.NumberFormat.POINT,
+        help_text="How people here write decimals when they type a number.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -208,6 +216,10 @@ class Organisation(models.Model):
             models.CheckConstraint(
                 condition=Q(week_starts_on__gte=0, week_starts_on__lte=6),
                 name="organisation_week_starts_on_is_a_weekday",
+            ),
+            models.CheckConstraint(
+                condition=Q(number_format__in=numbers.NumberFormat.values),
+                name="organisation_number_format_is_known",
             ),
         ]
 
@@ -270,9 +282,9 @@ class Membership(models.Model):
 
 class Team(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
-    name = models.CharField(max_length=120)
+    name = text.CharField(max_length=120)
     slug = models.SlugField(max_length=60)
-    description = models.TextField(blank=True)
+    description = text.TextField(max_length=1000, blank=True)
     lead = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -419,9 +431,9 @@ class Stakeholder(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="stakeholders"
     )
-    name = models.CharField(max_length=160)
+    name = text.CharField(max_length=160)
     kind = models.CharField(max_length=20, choices=StakeholderKind.choices)
-    contact_name = models.CharField(max_length=160, blank=True)
+    contact_name = text.CharField(max_length=160, blank=True)
     email = models.EmailField(blank=True)
     consent_to_email = models.BooleanField(
         "consents to email",
@@ -435,7 +447,7 @@ class Stakeholder(models.Model):
         default=DigestFrequency.MONTHLY,
         help_text="How often a consenting stakeholder hears how their shareable missions go.",
     )
-    notes = models.TextField(blank=True)
+    notes = text.TextField(max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

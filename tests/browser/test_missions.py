@@ -173,7 +173,7 @@ def test_goals_are_added_and_reordered_in_place_and_a_milestone_is_marked_done(
     goals.get_by_role("button", name="Add goal").click()
 
     weight = goals.get_by_label("Weight")
-    expect(weight).to_have_accessible_description(re.compile("Give a weight from 1 to 100."))
+    expect(weight).to_have_accessible_description(re.compile("Enter a weight from 1 to 100."))
     expect(weight).to_have_attribute("aria-invalid", "true")
     expect(goals.get_by_label(exactly("Title"))).to_have_value("Weigh everything twice")
     expect(goals.get_by_role("heading", level=3)).to_have_count(4)

@@ -273,7 +273,10 @@ def test_check_in_without_javascript_goes_back_to_the_page_with_a_message(cast, 
 
 
 BAD_VALUES = [
-    ({"value": "lots", "confidence": "on_track", "for_date": "2026-12-04"}, "Enter a number."),
+    (
+        {"value": "lots", "confidence": "on_track", "for_date": "2026-12-04"},
+        "Enter a number, like 1.5.",
+    ),
     (
         {"value": "42", "confidence": "on_track", "for_date": "2026-12-05"},
         "A check-in can’t be for a date in the future.",
@@ -649,5 +652,5 @@ def test_a_refused_form_is_never_cached(cast, login, mission):
     refused = client.post(
         row_url(metric), {"value": "lots", "confidence": "on_track", "for_date": "2026-12-04"}
     )
-    assert "Enter a number." in text(refused)
-    assert "Enter a number." not in text(client.get(page_url()))
+    assert "Enter a number, like 1.5." in text(refused)
+    assert "Enter a number, like 1.5." not in text(client.get(page_url()))
