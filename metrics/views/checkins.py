@@ -23,7 +23,9 @@ from orgs.models import User
 def _next_url(request: HttpRequest, metric: Metric) -> str:
     """Back where the person came from (an email link, My check-ins), or the metric page."""
     wanted = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(wanted, {request.get_host()}, request.is_secure()):
+    # A path on this site: anything else would be taken for a view's name by redirect().
+    on_site = url_has_allowed_host_and_scheme(wanted, {request.get_host()}, request.is_secure())
+    if on_site and wanted.startswith("/"):
         return wanted
     return metric_url(metric)
 

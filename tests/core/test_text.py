@@ -124,11 +124,11 @@ def test_every_text_column_people_write_has_a_limit():
         if model._meta.app_label not in PROJECT_APPS:
             continue
         for field in model._meta.get_fields():
-            if isinstance(field, models.TextField) and field.editable:
-                if not isinstance(field, text.TextField) or not any(
-                    isinstance(v, LengthLimit) for v in field.validators
-                ):
-                    unlimited.append(f"{model._meta.label}.{field.name}")
+            limited = isinstance(field, text.TextField) and any(
+                isinstance(v, LengthLimit) for v in field.validators
+            )
+            if isinstance(field, models.TextField) and field.editable and not limited:
+                unlimited.append(f"{model._meta.label}.{field.name}")
     assert not unlimited
 
 
