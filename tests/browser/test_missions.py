@@ -247,7 +247,7 @@ def test_admin_aligns_a_lead_team_and_a_budget_then_sees_them_across_the_organis
     teams.get_by_role("button", name="Align team").click()
     capacity = teams.get_by_label("Share of capacity (%)")
     expect(capacity).to_have_accessible_description(
-        re.compile("can't be more than 100 % of the team's time")
+        re.compile("Enter a share of capacity from 0 to 100 % of the team's time")
     )
     expect(teams.get_by_role("listitem").filter(has_text="Facilities")).to_have_count(0)
     shot(page, "alignment-capacity-error")

@@ -513,10 +513,10 @@ def test_each_field_of_a_rows_form_has_its_label_and_says_what_is_wrong(cast, mi
             assert not page.all("ul", id=f"{field.auto_id}_error")
             assert not any("aria-invalid" in node.attrs for node in inputs)
         if name != "confidence":
-            # A text field is described by its error, when it has one.
-            assert inputs[0].get("aria-describedby") == (
-                f"{field.auto_id}_error" if field.errors else None
-            )
+            # A text field is described by its limit, when it has one, and by its error.
+            described = [f"{field.auto_id}_helptext"] if field.help_text else []
+            described += [f"{field.auto_id}_error"] if field.errors else []
+            assert inputs[0].get("aria-describedby") == (" ".join(described) or None)
     # The cursor goes to the first wrong field, and nowhere else.
     focused = [
         node["name"]
