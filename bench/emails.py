@@ -168,8 +168,9 @@ def main() -> list[Row]:
     from django.test.utils import CaptureQueriesContext
 
     from config.celery import app
+    from core.deliveries import DeliveryState
     from metrics.models import CheckIn, Metric
-    from orgs.models import DeliveryState, EmailDelivery, Membership, Organisation, Stakeholder
+    from orgs.models import EmailDelivery, Membership, Organisation, Stakeholder
     from reporting.reminders import reminder_batches
     from reporting.tasks import sweep_digests, sweep_reminders
 

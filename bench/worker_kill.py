@@ -15,7 +15,7 @@ Prints one line per trial and the totals; exits 1 if any email was missing or se
 
 A duplicate can only come from one instant: the sink has accepted the message but the
 worker dies before its "sent" is committed (a millisecond or two; see
-orgs.emails._send_then_record_sent). Such a copy carries the same Message-ID as the first.
+core.deliveries._send_then_record_sent). Such a copy carries the same Message-ID as the first.
 """
 
 import argparse

@@ -187,10 +187,12 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.1,
     "interval_max": 0.1,
 }
-# How long a claimed email belongs to the worker sending it (see orgs.emails.claim_lease).
+# The model whose rows are the claims that send each email once (a core.deliveries.Delivery).
+EMAIL_DELIVERY_MODEL = "orgs.EmailDelivery"
+# How long a claimed email belongs to the worker sending it (see core.deliveries.claim_lease).
 EMAIL_CLAIM_LEASE_SECONDS = int(env_str("EMAIL_CLAIM_LEASE_SECONDS", "600"))
 # How many of a batch's emails are claimed, and recorded sent, together (see
-# orgs.emails.claimed_sends): as many as a worker killed mid-batch may send twice.
+# core.deliveries.claimed_sends): as many as a worker killed mid-batch may send twice.
 EMAIL_SEND_CHUNK = int(env_str("EMAIL_SEND_CHUNK", "10"))
 
 # Beat only starts sweeps: what is due lives on database rows, each send is claimed there

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from orgs import views as org_views
 from orgs.forms import LoginForm
+from reporting.views import account as account_views
 from reporting.views import public as public_views
 
 urlpatterns = [
@@ -11,6 +12,8 @@ urlpatterns = [
     path("healthz", org_views.healthz, name="healthz"),
     path("signup/", org_views.signup, name="signup"),
     path("accounts/profile/", org_views.account_profile, name="account_profile"),
+    path("accounts/delete/", org_views.delete_account, name="account_delete"),
+    path("accounts/data/", account_views.account_data, name="account_data"),
     path("orgs/new/", org_views.org_create, name="org_create"),
     path("invitations/<str:token>/", org_views.invitation_detail, name="invitation_accept"),
     path("accounts/emails/", org_views.email_preferences, name="email_preferences"),
@@ -20,6 +23,12 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     # Signed and login-free: the link at the bottom of every reminder and digest.
     path("unsubscribe/<str:token>/", org_views.unsubscribe, name="unsubscribe"),
+    # Signed and login-free: a stakeholder confirms they want digests (double opt-in).
+    path(
+        "stakeholders/confirm/<str:token>/",
+        org_views.stakeholder_confirm,
+        name="stakeholder_confirm",
+    ),
     path("o/<slug:org_slug>/", include("orgs.urls")),
     # metrics before missions: /missions/templates/ is not a mission called "templates".
     path("o/<slug:org_slug>/", include("metrics.urls")),

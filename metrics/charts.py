@@ -22,7 +22,6 @@ ROW_HEIGHT = 18.0
 MAX_Y_TICKS = 6
 # The narrowest gap between x labels ("Sep" over "2026") before they would collide.
 MIN_X_TICK_GAP = 44.0
-MONTH_STEPS = (1, 2, 3, 6, 12, 24, 60, 120)
 NICE_MANTISSAS = (1.0, 2.0, 2.5, 5.0)
 # A forecast may stretch the y-axis by this share of the data's range, and no more:
 # a runaway trend is cut at the edge of the plot rather than flattening everything else.
@@ -236,14 +235,27 @@ def _decimals(step: float) -> int:
 
 # Date axis
 
+# Steps between date labels: months for a span of a few years, then years, for any span
+# a stored date can make (year 1 to year 9999).
+MONTH_STEPS = (1, 2, 3, 6)
+YEAR_STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+# However wide the chart, a date axis reads at a glance with this many labels at most.
+MAX_X_TICKS = 8
+
 
 def _month_start(on: date) -> date:
     return on.replace(day=1)
 
 
 def _add_months(on: date, months: int) -> date:
+    """The first day of the month `months` after `on`'s, held to the dates Python has."""
     index = on.year * 12 + on.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
+    year, month = divmod(index, 12)
+    if year > date.max.year:
+        return date.max
+    if year < date.min.year:
+        return date.min
+    return date(year, month + 1, 1)
 
 
 def _months_between(start: date, end: date) -> int:
@@ -254,24 +266,17 @@ def date_ticks(start: date, end: date, plot_width: float) -> tuple[int, list[dat
     """(months per tick, first days of the ticked months) between start and end.
 
     Ticks fall on months aligned to the step (quarters on Jan, Apr, Jul, Oct; years on
-    January), with as many as fit without the labels touching.
+    January of years the step divides), as many as fit without the labels touching and
+    never more than MAX_X_TICKS, whatever the span: a day or ten thousand years.
     """
-    most = max(2, int(plot_width // MIN_X_TICK_GAP) + 1)
+    most = min(MAX_X_TICKS, max(2, int(plot_width // MIN_X_TICK_GAP) + 1))
     months = _months_between(start, end)
-    for step in MONTH_STEPS:
-        if months // step + 1 <= most:
-            break
-    ticks = []
-    current = start if start.day == 1 else _add_months(start, 1)
-    while current <= end:
-        aligned = (
-            current.month == 1 and current.year % (step // 12) == 0
-            if step >= 12
-            else (current.month - 1) % step == 0
-        )
-        if aligned:
-            ticks.append(current)
-        current = _add_months(current, 1)
+    steps = (*MONTH_STEPS, *(12 * years for years in YEAR_STEPS))
+    step = next((s for s in steps if months // s + 1 <= most), steps[-1])
+    first = start.year * 12 + start.month - 1 + (start.day != 1)  # months since year 0
+    first += -first % step  # the first aligned month: years on January of a multiple
+    last = end.year * 12 + end.month - 1
+    ticks = [date(index // 12, index % 12 + 1, 1) for index in range(first, last + 1, step)]
     return step, ticks
 
 
@@ -291,10 +296,13 @@ def metric_chart(
     unit: str = "",
     value_label: Callable[[float], str] = plain_number,
     yes_no: bool = False,
+    start_label: str = "Baseline",
 ) -> Chart:
     """Everything a template needs to draw a metric's history, target path and forecast.
 
-    `points` are the current check-ins as (date, value). `value_label` formats a value
+    `points` are the current check-ins as (date, value). `baseline` is where the target
+    path starts: the baseline, or what `start_label` names instead (a first check-in).
+    `value_label` formats a value
     for people ("64 tonnes", "£3,400"); `unit` is the short caption over the value axis.
     A yes/no metric is drawn as steps on a No–Yes axis, with no target path or forecast:
     a straight line between no and yes means nothing.
@@ -381,7 +389,7 @@ def metric_chart(
         baseline_dot = Dot(
             x_of(baseline[0]),
             y_of(baseline[1]),
-            f"Baseline: {label(baseline[1])} in {month_year(baseline[0])}",
+            f"{start_label}: {label(baseline[1])} in {month_year(baseline[0])}",
         )
     if target:
         target_dot = Dot(

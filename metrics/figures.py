@@ -2,23 +2,32 @@
 
 `figures_refresh` recomputes the figures of some missions, with their goals' and
 metrics', by the rules of metrics.rollups, and writes those that differ:
-metrics.signals calls it in the transaction of every change that moves them. And
-`figures_recompute` runs it over every mission, for the recompute_figures command and
-the nightly sweep, which report what had drifted.
+metrics.signals calls it in the transaction of every change that moves them. Each
+metric's trend (its readings of the year up to the latest) is kept with its latest
+reading by metrics.services, from `metric_trends`. And `figures_recompute` runs both over
+every mission, for the recompute_figures command and the nightly sweep, which report what
+had drifted.
 """
 
 import math
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import connection, models, transaction
 
-from metrics.models import Metric, MetricKind
-from metrics.rollups import Figures, metric_figures, metric_progress, mission_figures, rolled_up
+from metrics.models import CheckIn, Metric, MetricKind
+from metrics.rollups import (
+    TREND_DAYS,
+    Figures,
+    metric_figures,
+    metric_progress,
+    mission_figures,
+    rolled_up,
+)
 from missions.models import (
     Alignment,
     AlignmentRole,
@@ -60,6 +69,8 @@ class MetricRow(NamedTuple):
     direction: str
     baseline_value: Decimal | None
     baseline_on: date | None
+    first_value: Decimal | None
+    first_on: date | None
     target_value: Decimal | None
     target_on: date | None
     latest_value: Decimal | None
@@ -144,7 +155,52 @@ def figures_recompute(
     ids = list(missions.values_list("pk", flat=True))
     drift = []
     for start in range(0, len(ids), BATCH):
-        drift += figures_refresh(ids[start : start + BATCH], write=write).drift
+        batch = ids[start : start + BATCH]
+        drift += figures_refresh(batch, write=write).drift
+        drift += _trends_refresh(batch, write=write)
+    return drift
+
+
+def metric_trends(latest_on: dict[int, date | None]) -> dict[int, list[float]]:
+    """The trend of each metric, given the date of its latest reading: its current
+    readings of the TREND_DAYS up to then, oldest first, as floats (all a trend line
+    draws). One query however many metrics."""
+    since = {pk: on - timedelta(days=TREND_DAYS) for pk, on in latest_on.items() if on is not None}
+    trends: dict[int, list[float]] = {pk: [] for pk in latest_on}
+    if not since:
+        return trends
+    readings = (
+        CheckIn.objects.filter(
+            metric_id__in=since, is_current=True, for_date__gte=min(since.values())
+        )
+        .order_by("metric_id", "for_date", "created_at")
+        .values_list("metric_id", "for_date", "value")
+    )
+    for pk, on, value in readings:
+        if on >= since[pk]:
+            trends[pk].append(float(value))
+    return trends
+
+
+def _trends_refresh(mission_ids: Collection[int], *, write: bool) -> list[Drift]:
+    stored = {
+        pk: (trend, latest_on)
+        for pk, trend, latest_on in Metric.objects.filter(mission_id__in=mission_ids)
+        .order_by("pk")
+        .values_list("pk", "trend", "latest_on")
+    }
+    computed = metric_trends({pk: latest_on for pk, (_, latest_on) in stored.items()})
+    drift = [
+        Drift("metric", pk, "trend", stored[pk][0], trend)
+        for pk, trend in computed.items()
+        if not _same(stored[pk][0], trend)
+    ]
+    if write and drift:
+        Metric.objects.bulk_update(
+            [Metric(pk=found.pk, trend=found.computed) for found in drift],
+            ["trend"],
+            batch_size=BATCH,
+        )
     return drift
 
 

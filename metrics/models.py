@@ -1,13 +1,14 @@
 """Metrics, how a goal or mission is measured, and the check-ins recorded against them."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from audit.tracking import AuditedModel, AuditedQuerySet
 from core import dates, numbers, text
@@ -87,6 +88,9 @@ class Metric(Versioned, AuditedModel):
     target_value = numbers.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
     target_on = models.DateField(null=True, blank=True)
     cadence = models.CharField(max_length=12, choices=Cadence.choices, default=Cadence.MONTHLY)
+    # When the first check-in is due, if the person chose a day; otherwise it is due a
+    # cadence after the metric was added (see next_due_date).
+    first_due_on = models.DateField("first check-in due", null=True, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -109,6 +113,13 @@ class Metric(Versioned, AuditedModel):
     latest_value = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
     latest_on = models.DateField(null=True, blank=True)
     latest_confidence = models.CharField(max_length=10, choices=Confidence.choices, blank=True)
+    # The current readings of the year up to the latest, oldest first, as floats: what a
+    # trend line draws, kept with the latest (metrics.figures.metric_trends).
+    trend = models.JSONField(default=list, blank=True, editable=False)
+    # The earliest current check-in, kept beside the latest: a metric without a baseline
+    # measures its progress from it (metrics.rollups.starting_point).
+    first_value = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
+    first_on = models.DateField(null=True, blank=True)
     # When the next check-in is due: reminders claim their send against this.
     next_due_on = models.DateField(null=True, blank=True, db_index=True)
     # The progress of the latest reading, None when there is none or the metric is not
@@ -150,6 +161,11 @@ class Metric(Versioned, AuditedModel):
     def is_measurable(self) -> bool:
         return rollups.measurable(self)
 
+    @property
+    def starting_point(self) -> rollups.Start | None:
+        """Its baseline, or without one its first check-in: where progress is measured from."""
+        return rollups.starting_point(self)
+
     def check_reading(self, value: Decimal) -> None:
         """A value this metric's format allows: yes/no is 1 or 0, a percentage 0 to 100."""
         if self.format == MetricFormat.YES_NO and value not in (0, 1):
@@ -158,7 +174,7 @@ class Metric(Versioned, AuditedModel):
             raise ValidationError("A percentage is between 0 and 100.")
 
     def check_reading_date(self, for_date: date, today: date) -> None:
-        """Not in the future, and not before the baseline."""
+        """Not in the future, not before the baseline, and not before dates.EARLIEST."""
         if for_date > today:
             raise ValidationError("A check-in can’t be for a date in the future.")
         if self.baseline_on and for_date < self.baseline_on:
@@ -166,11 +182,19 @@ class Metric(Versioned, AuditedModel):
                 f"That is before the baseline date ({dates.day_month_year(self.baseline_on)}). "
                 "Change the baseline if the history starts earlier."
             )
+        dates.past(today).check(for_date)
 
     def next_due_date(self) -> date:
-        """A cadence after the latest check-in, or after the baseline (or creation)."""
-        start = self.latest_on or self.baseline_on or self.created_at.date()
-        return start + timedelta(days=CADENCE_DAYS[Cadence(self.cadence)])
+        """A cadence after the latest check-in. Before the first: the day chosen for it,
+        or a cadence after the metric was added, so that a new metric is never overdue
+        the moment it exists (whenever its baseline was measured)."""
+        cadence = CADENCE_DAYS[Cadence(self.cadence)]
+        if self.latest_on is not None:
+            return dates.days_after(self.latest_on, cadence)
+        if self.first_due_on is not None:
+            return self.first_due_on
+        added = dates.local_day(self.created_at) if self.created_at else timezone.localdate()
+        return dates.days_after(added, cadence)
 
     def format_value(self, value: Decimal | float | None) -> str:
         """A value as people read it: 1,250 · 42 % · £3,400 · Yes."""

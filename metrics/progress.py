@@ -49,8 +49,16 @@ def progress(direction: str, baseline: Number, target: Number, current: Number) 
     and "stay_below" are limits: on the right side of the target is 100; on the wrong
     side, progress is how far it has come from the baseline (0 when the baseline was
     already on the right side and it has since slipped across).
+
+    A metric that starts at or past its target (a first check-in taken as the starting
+    point can) has nowhere left to move: "increase" then holds it at or above the
+    target, as "stay_above" does, and "decrease" at or below it.
     """
     baseline, target, current = float(baseline), float(target), float(current)
+    if direction == "increase" and baseline >= target:
+        direction = "stay_above"
+    elif direction == "decrease" and baseline <= target:
+        direction = "stay_below"
     if direction == "stay_above":
         if current >= target:
             return 100.0

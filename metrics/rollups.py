@@ -7,12 +7,14 @@ mission their `progress`, `expected_path` and `reported_confidence`. `figures_of
 today)` judges any of them from those columns alone, without loading what they roll up.
 
 The rules, in one place:
+- a metric is measured from its starting point: its baseline, or, until it has one, its
+  first check-in (`starting_point`);
 - a goal's progress is the weighted mean of its measured metrics' progress (a metric
-  with a reading, a baseline and a target); a mission's, of its measured goals', its
-  metrics outside any goal counting together as one more goal of weight 1;
+  with a reading, a starting point and a target); a mission's, of its measured goals',
+  its metrics outside any goal counting together as one more goal of weight 1;
 - its expected progress on a day is the same weighted mean of its metrics' expected
-  progress, so `expected_path` lists each metric's straight path from baseline to target
-  with its share of the whole: [[baseline_on ISO, target_on ISO, share], ...];
+  progress, so `expected_path` lists each metric's straight path from its starting point
+  to its target with its share of the whole: [[start ISO, target_on ISO, share], ...];
 - its status is `progress.status` of the two, where a part whose owner reports trouble
   (its latest confidence: at risk or off track) pulls an on-track whole down to at
   risk, never further: how far the whole is behind its path decides off track.
@@ -20,12 +22,9 @@ The rules, in one place:
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
-
-from django.db.models import FloatField
-from django.db.models.functions import Cast
 
 from metrics import progress as calc
 from metrics.progress import SEVERITY, Status
@@ -60,12 +59,17 @@ class Figures:
 
 
 class Targeted(Protocol):
-    """A metric's baseline and target: a Metric's columns, or a row read without it."""
+    """A metric's baseline, first check-in and target: a Metric's columns, or a row read
+    without it."""
 
     @property
     def baseline_value(self) -> Decimal | None: ...
     @property
     def baseline_on(self) -> date | None: ...
+    @property
+    def first_value(self) -> Decimal | None: ...
+    @property
+    def first_on(self) -> date | None: ...
     @property
     def target_value(self) -> Decimal | None: ...
     @property
@@ -90,11 +94,28 @@ class MetricFigures(Targeted, Protocol):
     def latest_confidence(self) -> str: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Start:
+    """Where a metric's progress is measured from."""
+
+    on: date
+    value: Decimal
+    is_baseline: bool  # False: its first check-in, as it has no baseline
+
+
+def starting_point(metric: Targeted) -> Start | None:
+    """Its baseline; without one, its first check-in; before that, nothing."""
+    if metric.baseline_value is not None and metric.baseline_on is not None:
+        return Start(metric.baseline_on, metric.baseline_value, is_baseline=True)
+    if metric.first_value is not None and metric.first_on is not None:
+        return Start(metric.first_on, metric.first_value, is_baseline=False)
+    return None
+
+
 def measurable(metric: Targeted) -> bool:
-    """A baseline and a target, both dated: enough to say how it is going."""
+    """A starting point and a target, both dated: enough to say how it is going."""
     return (
-        metric.baseline_value is not None
-        and metric.baseline_on is not None
+        starting_point(metric) is not None
         and metric.target_value is not None
         and metric.target_on is not None
     )
@@ -102,20 +123,20 @@ def measurable(metric: Targeted) -> bool:
 
 def metric_progress(metric: Reading) -> float | None:
     """The progress of its latest reading: what a metric stores as `progress`."""
-    if not measurable(metric) or metric.latest_value is None:
+    start = starting_point(metric)
+    if start is None or metric.target_on is None or metric.latest_value is None:
         return None
-    assert metric.baseline_value is not None and metric.target_value is not None
-    return calc.progress(
-        metric.direction, metric.baseline_value, metric.target_value, metric.latest_value
-    )
+    if metric.target_value is None:
+        return None
+    return calc.progress(metric.direction, start.value, metric.target_value, metric.latest_value)
 
 
 def metric_figures(metric: MetricFigures) -> Figures:
     """A metric as one part of the goal or mission it counts towards."""
-    if not measurable(metric):
+    start = starting_point(metric)
+    if start is None or metric.target_value is None or metric.target_on is None:
         return Figures()
-    assert metric.baseline_on is not None and metric.target_on is not None
-    path = [[metric.baseline_on.isoformat(), metric.target_on.isoformat(), 1.0]]
+    path = [[start.on.isoformat(), metric.target_on.isoformat(), 1.0]]
     return Figures(metric.progress, path, metric.latest_confidence)
 
 
@@ -197,10 +218,10 @@ def figures_of(row: "MetricFigures | Goal | Mission | Figures", on: date) -> Rol
             expected_on(row.expected_path, on),
             whole_confidence(row.reported_confidence),
         )
-    if not measurable(row):
+    start = starting_point(row)
+    if start is None or row.target_value is None or row.target_on is None:
         return NO_DATA
-    assert row.baseline_on is not None and row.target_on is not None
-    expected = calc.expected_progress(row.baseline_on, row.target_on, on)
+    expected = calc.expected_progress(start.on, row.target_on, on)
     return _judged(row.progress, expected, row.latest_confidence or None)
 
 
@@ -261,24 +282,5 @@ def lead_metric[M: Headline](metrics: Iterable[M]) -> M | None:
     return next((m for m in metrics if m.kind == "outcome" and m.latest_on), None)
 
 
-# Trend lines show the last year of readings.
+# Trend lines show the year of readings up to the latest.
 TREND_DAYS = 365
-
-
-def recent_values(metric_ids: Iterable[int], today: date) -> dict[int, list[float]]:
-    """The last year of current readings of each metric, oldest first, in one query."""
-    from metrics.models import CheckIn
-
-    history: dict[int, list[float]] = {pk: [] for pk in metric_ids}
-    # Read as floats, which is all a trend line draws, rather than as exact decimals.
-    for metric_id, value in (
-        CheckIn.objects.filter(
-            metric_id__in=history,
-            is_current=True,
-            for_date__gte=today - timedelta(days=TREND_DAYS),
-        )
-        .order_by("for_date")
-        .values_list("metric_id", Cast("value", FloatField()))
-    ):
-        history[metric_id].append(value)
-    return history

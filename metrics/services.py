@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from metrics.catalogue import MissionTemplate
-from metrics.figures import figures_refresh
+from metrics.figures import figures_refresh, metric_trends
 from metrics.models import CheckIn, Metric
 from missions.models import Goal, Milestone, Mission, MissionStatus
 from orgs.models import Organisation, User
@@ -19,18 +19,31 @@ class CheckInConflict(Exception):
     """Someone else changed this check-in first. Nothing was saved; the message says so."""
 
 
+# What metric_refresh_latest keeps on the row.
+FROM_CHECKINS = (
+    *("latest_value", "latest_on", "latest_confidence", "trend"),
+    *("first_value", "first_on"),
+)
+
+
 def metric_refresh_latest(metric: Metric) -> None:
-    """Keep the metric's copy of its latest current check-in, and its next due date.
+    """Keep the metric's copy of its latest current check-in with its trend, and of its
+    first (its starting point while it has no baseline), and its next due date.
 
     Its progress, and its goal's and mission's figures, follow in the same transaction
     (metrics.signals)."""
-    latest = metric.checkins.filter(is_current=True).order_by("-for_date", "-created_at").first()
+    current = metric.checkins.filter(is_current=True)
+    latest = current.order_by("-for_date", "-created_at").first()
+    first = current.order_by("for_date", "created_at").first()
     metric.latest_value = latest.value if latest else None
     metric.latest_on = latest.for_date if latest else None
     metric.latest_confidence = latest.confidence if latest else ""
+    metric.first_value = first.value if first else None
+    metric.first_on = first.for_date if first else None
+    metric.trend = metric_trends({metric.pk: metric.latest_on})[metric.pk]
     metric.next_due_on = metric.next_due_date()
     with transaction.atomic(savepoint=False):
-        metric.save(update_fields=["latest_value", "latest_on", "latest_confidence", "next_due_on"])
+        metric.save(update_fields=[*FROM_CHECKINS, "next_due_on"])
 
 
 def checkin_record(

@@ -27,6 +27,7 @@ INPUTS: dict[type[Model], frozenset[str]] = {
     Metric: frozenset(
         {"mission", "goal", "kind", "weight", "direction", "baseline_value", "baseline_on"}
         | {"target_value", "target_on", "latest_value", "latest_confidence"}
+        | {"first_value", "first_on"}
     ),
     Goal: frozenset({"mission", "weight"}),
     Alignment: frozenset({"mission", "role"}),

@@ -1,17 +1,13 @@
 import re
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.forms.boundfield import BoundField
-from django.http import Http404, QueryDict
-from django.utils import formats, timezone
+from django.utils import timezone
 
 from core import dates
+from core.forms import VersionedForm
 from core.numbers import NumberField
 from core.text import CleanTextField
-from core.versioned import Versioned
 from missions.models import (
     Alignment,
     Goal,
@@ -56,129 +52,6 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-def when_changed(moment: datetime) -> str:
-    """When a change was made, as a sentence ends: "at 14:02", or "on 3 Jun at 14:02"
-    when it was not today, in the active time zone."""
-    local = timezone.localtime(moment)
-    if local.date() == timezone.localdate():
-        return f"at {local:%H:%M}"
-    return f"on {dates.day_month(local)} at {local:%H:%M}"
-
-
-class StoredBesideField(BoundField):
-    """A field that can show, beside what was typed, the value stored now."""
-
-    @property
-    def stored_now(self) -> str:
-        return getattr(self.form, "stored_now", {}).get(self.name, "")
-
-    @property
-    def aria_describedby(self) -> str | None:
-        described = super().aria_describedby
-        if described is not None and self.stored_now and self.auto_id:
-            described = f"{described} {self.auto_id}_stored".strip()
-        return described
-
-
-# A version past PostgreSQL's integer range can only be made up; refuse it as a form error.
-MAX_VERSION = 2**31 - 1
-
-
-class VersionedForm(forms.ModelForm):
-    """The edit form of a `Versioned` row: it carries the version it was loaded at, and
-    `save_edit` refuses a save when someone else saved first.
-
-    A refused form keeps everything typed, shows the stored value beside each field that
-    differs, and carries the current version, so saving it again is a deliberate choice.
-    """
-
-    version = forms.IntegerField(
-        widget=forms.HiddenInput, min_value=1, max_value=MAX_VERSION, required=True
-    )
-    bound_field_class = StoredBesideField
-    instance: Versioned
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.stored_now: dict[str, str] = {}
-        self.conflict = False
-        if self.instance.pk is None:
-            del self.fields["version"]  # adding: there is nothing to be out of date with
-        else:
-            self.fields["version"].initial = self.instance.version
-
-    def save_edit(self, by: User) -> bool:
-        """Save, unless someone else saved since this form was loaded (or the form does
-        not say when it was loaded): then nothing is written and the form says why.
-
-        A form refused for its input is also told, at once, of someone else's save, so
-        the person fixes their input knowing what is stored now."""
-        if self.is_valid():
-            edited = [name for name in self._meta.fields or () if name in self.cleaned_data]
-            if self.instance.save_edit(edited, version=self.cleaned_data["version"], by=by):
-                return True
-        current = (
-            type(self.instance)
-            ._default_manager.select_related("edited_by")
-            .filter(pk=self.instance.pk)
-            .first()
-        )
-        if current is None:  # deleted meanwhile: there is nothing left to save over
-            raise Http404
-        noun = self.instance._meta.verbose_name
-        if self.has_error("version"):
-            self._show_stored(
-                current,
-                f"This page did not say which version of the {noun} you started from, "
-                "so nothing was saved.",
-            )
-        elif current.version != self.cleaned_data["version"]:
-            self.conflict = True
-            who = current.edited_by.display_name if current.edited_by else "Someone"
-            when = f" {when_changed(current.edited_at)}" if current.edited_at else ""
-            self._show_stored(current, f"{who} changed this {noun}{when} while you were editing.")
-        return False
-
-    def _show_stored(self, current: Versioned, reason: str) -> None:
-        """Keep what was typed, show the stored value beside each field that differs, and
-        carry the current version, so that saving again is the person's choice."""
-        self.stored_now = {
-            name: self._shown(current, name)
-            for name in self._meta.fields or ()
-            if name in self.fields
-            and (name not in self.cleaned_data or self.cleaned_data[name] != getattr(current, name))
-        }
-        if self.stored_now:
-            advice = (
-                "Your changes are below; the current values are shown beside them — "
-                "review and save again."
-            )
-        else:
-            advice = "What you typed matches what is stored now; save again to keep it."
-        data = QueryDict(mutable=True)
-        data.update(self.data)
-        data[self.add_prefix("version")] = str(current.version)
-        self.data = data
-        self.errors.pop("version", None)
-        self.add_error(None, f"{reason} {advice}")
-
-    def _shown(self, current: Versioned, name: str) -> str:
-        """A stored value as a person reads it."""
-        value = getattr(current, name)
-        field = self.fields[name]
-        if value is None or value == "":
-            if isinstance(field, forms.ModelChoiceField) and field.empty_label:
-                return str(field.empty_label)
-            return "(empty)"
-        if getattr(current._meta.get_field(name), "choices", None):
-            return str(getattr(current, f"get_{name}_display")())
-        if isinstance(value, date):
-            return formats.date_format(value, "j M Y")
-        if isinstance(value, Decimal):
-            return format(value.normalize(), "f")
-        return str(value)
-
-
 class MissionForm(OwnerChoiceMixin, VersionedForm):
     class Meta:
         model = Mission
@@ -207,6 +80,7 @@ class MissionForm(OwnerChoiceMixin, VersionedForm):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
         self.limit_owner(organisation)
+        dates.keep_within(self, {"starts_on": dates.PLAN, "ends_on": dates.PLAN})
 
     def clean_title(self) -> str:
         title = self.cleaned_data["title"].strip()
@@ -238,6 +112,7 @@ class GoalForm(OwnerChoiceMixin, VersionedForm):
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limit_owner(organisation)
+        dates.keep_within(self, {"due_on": dates.PLAN})
 
 
 class MilestoneForm(forms.ModelForm):
@@ -246,6 +121,10 @@ class MilestoneForm(forms.ModelForm):
         fields = ("title", "due_on")
         labels = {"due_on": "Due on"}
         widgets = {"due_on": DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        dates.keep_within(self, {"due_on": dates.PLAN})
 
 
 # --- Stakeholders -----------------------------------------------------------------------
@@ -326,6 +205,13 @@ class StakeholderLinkForm(forms.ModelForm):
 
     def __init__(self, *args: Any, mission: Mission, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        dates.keep_within(
+            self,
+            {
+                "commitment_due_on": dates.PLAN,
+                "commitment_met_on": dates.past(timezone.localdate()),
+            },
+        )
         field = self.fields.get("stakeholder")
         if isinstance(field, forms.ModelChoiceField):
             field.queryset = (
@@ -367,12 +253,6 @@ class StakeholderLinkEditForm(StakeholderLinkForm):
         labels = StakeholderLinkForm.Meta.labels | {"commitment_met_on": "Commitment met on"}
         widgets = StakeholderLinkForm.Meta.widgets | {"commitment_met_on": DateInput()}
 
-    def clean_commitment_met_on(self) -> date | None:
-        met_on: date | None = self.cleaned_data["commitment_met_on"]
-        if met_on and met_on > timezone.localdate():
-            raise forms.ValidationError("A commitment cannot be met in the future.")
-        return met_on
-
 
 # --- Ideas ------------------------------------------------------------------------------
 
@@ -400,6 +280,7 @@ class IdeaAcceptForm(forms.Form):
             error_messages={"required": "Choose whether it becomes a goal or a milestone."},
         )
         self.order_fields(["as", "due_on"])
+        dates.keep_within(self, {"due_on": dates.PLAN})
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

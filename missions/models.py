@@ -1,6 +1,5 @@
 """Missions and what hangs off them: goals, milestones, alignment, stakeholders, ideas."""
 
-import secrets
 import uuid
 from datetime import date
 from typing import Any
@@ -16,6 +15,7 @@ from django.utils import timezone
 from audit.tracking import AuditedModel, AuditedQuerySet
 from core import numbers, text
 from core.slugs import unique_slug
+from core.tokens import new_token, token_digest, unknown_token_digest
 from core.versioned import Versioned
 from missions.health import HealthFacts, HealthIssue, mission_health
 from orgs import policy
@@ -547,7 +547,8 @@ class ShareTarget(models.TextChoices):
 
 
 def new_share_token() -> str:
-    return secrets.token_urlsafe(32)
+    # Named by the migration that made the plain token column (0002).
+    return new_token()
 
 
 class ShareLinkQuerySet(models.QuerySet["ShareLink"]):
@@ -564,8 +565,9 @@ class ShareLink(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="share_links"
     )
-    # Compared as stored; never derived from an id.
-    token = models.CharField(max_length=64, unique=True, default=new_share_token)
+    # The digest of the secret in the link (core.tokens), never derived from an id. The
+    # link itself is shown once, when it is made.
+    token_hash = models.CharField(max_length=64, unique=True, default=unknown_token_digest)
     target = models.CharField(max_length=12, choices=ShareTarget.choices)
     mission = models.ForeignKey(
         Mission, on_delete=models.CASCADE, null=True, blank=True, related_name="share_links"
@@ -587,6 +589,9 @@ class ShareLink(models.Model):
 
     objects = ShareLinkQuerySet.as_manager()
 
+    # The plain token: only on the instance that made it, never stored.
+    token: str | None = None
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [
@@ -603,8 +608,20 @@ class ShareLink(models.Model):
     def __str__(self) -> str:
         return self.label or f"Share link ({self.get_target_display()})"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding and self.token is None:
+            self.issue_token()
+        super().save(*args, **kwargs)
+
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and (
             self.expires_at is None or self.expires_at > timezone.now()
         )
+
+    def issue_token(self) -> str:
+        """A new secret for the link (the old address stops working); stored only as a
+        digest, so the caller shows it now or it is lost."""
+        self.token = new_token()
+        self.token_hash = token_digest(self.token)
+        return self.token

@@ -12,13 +12,13 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import resolve_url
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
 from core import numbers
-from orgs.models import Membership, Organisation
+from orgs.models import Membership, Organisation, OrganisationSlug
 from orgs.roles import Role
 
 ORG_SESSION_KEY = "current_org"
@@ -84,14 +84,31 @@ class OrgAccessMiddleware:
 
     def process_view(
         self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: dict[str, Any]
-    ) -> None:
+    ) -> HttpResponse | None:
         org_slug = kwargs.get("org_slug")
         if org_slug is not None and request.user.is_authenticated:
+            moved = _moved_to(request, org_slug)
+            if moved:
+                return HttpResponsePermanentRedirect(
+                    request.get_full_path().replace(f"/{org_slug}/", f"/{moved}/", 1)
+                )
             org, _ = get_org_for_user(request, org_slug)
             # "Today", "late" and "due" mean the organisation's day, not the server's.
             timezone.activate(org.zone())
             # "1,5" means what the organisation's people mean by it (core.numbers).
             numbers.activate(org.number_format)
+        return None
+
+
+def _moved_to(request: HttpRequest, org_slug: str) -> str:
+    """The address now of the person's organisation that had `org_slug` before, for a page
+    they read; "" otherwise. Only its own people are told where it went: to anyone else
+    the old address is as missing as any other."""
+    if request.method not in ("GET", "HEAD") or _membership(request, org_slug) is not None:
+        return ""
+    slugs = {m.organisation_id: m.organisation.slug for m in user_memberships(request)}
+    held = OrganisationSlug.objects.filter(slug=org_slug, organisation_id__in=slugs).first()
+    return slugs[held.organisation_id] if held else ""
 
 
 class HtmxLoginRedirectMiddleware:

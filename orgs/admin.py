@@ -52,7 +52,7 @@ class TeamAdmin(admin.ModelAdmin):
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
     list_display = ("email", "organisation", "role", "created_at", "accepted_at", "revoked_at")
-    exclude = ("token",)
+    exclude = ("token_hash",)
 
 
 @admin.register(EmailDelivery)

@@ -9,7 +9,15 @@ from django.utils.safestring import SafeString, mark_safe
 
 from core.text import CleanTextField
 from orgs import policy
-from orgs.models import TIME_ZONE_CHOICES, Membership, Organisation, Team, User, Weekday
+from orgs.models import (
+    TIME_ZONE_CHOICES,
+    Membership,
+    Organisation,
+    OrganisationSlug,
+    Team,
+    User,
+    Weekday,
+)
 from orgs.roles import Role
 
 
@@ -83,9 +91,11 @@ class OrganisationForm(forms.ModelForm):
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"].lower()
         taken = Organisation.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists()
-        if taken:
+        if taken or OrganisationSlug.reserved(slug, apart_from=self.instance):
+            # An address another organisation gave up stays its own: its old links and
+            # public page must never show someone else.
             raise forms.ValidationError(
-                "That address is taken by another organisation. Try another."
+                "That address is taken, or was used by another organisation. Try another."
             )
         return slug
 
@@ -252,3 +262,35 @@ class EmailPreferencesForm(forms.ModelForm):
         assert isinstance(weekday, forms.TypedChoiceField) and isinstance(zone, forms.ChoiceField)
         weekday.choices = [("", "The first day of each organisation’s week"), *Weekday.choices]
         zone.choices = [("", "Each organisation’s time zone"), *TIME_ZONE_CHOICES]
+
+
+class AccountDeleteForm(forms.Form):
+    """Deleting one's own account asks for the password (a session left open is not enough)
+    and for the email address typed out (a click in passing is not enough)."""
+
+    email = CleanTextField(
+        label="Your email address",
+        max_length=254,
+        help_text="Type it to confirm that this is the account to delete.",
+    )
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_email(self) -> str:
+        email: str = self.cleaned_data["email"].strip()
+        if email.lower() != self.user.email.lower():
+            raise forms.ValidationError(f"Type {self.user.email} to confirm.")
+        return email
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password

@@ -1,7 +1,6 @@
 """People, organisations, their roles, teams and invitations."""
 
 import logging
-import secrets
 import uuid
 import zoneinfo
 from datetime import timedelta
@@ -9,13 +8,15 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from core import numbers, text
+from core.deliveries import Delivery, DeliveryState
+from core.tokens import new_token, token_digest, unknown_token_digest
 from orgs import policy
 from orgs.roles import Role
 
@@ -226,6 +227,17 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            # Its address joins those it has had; one another organisation has had is
+            # refused by the database, whatever form or command got this far.
+            held, _ = OrganisationSlug.objects.get_or_create(
+                slug=self.slug, defaults={"organisation": self}
+            )
+            if held.organisation_id != self.pk:
+                raise SlugReserved(f"The address {self.slug} belongs to another organisation.")
+
     def get_absolute_url(self) -> str:
         return reverse("reporting:dashboard", args=[self.slug])
 
@@ -240,6 +252,37 @@ class Organisation(models.Model):
             )
             return zoneinfo.ZoneInfo("UTC")
         return zone
+
+
+class SlugReserved(IntegrityError):
+    """The slug is, or was, another organisation's."""
+
+
+class OrganisationSlug(models.Model):
+    """Every address an organisation has had, its current one included.
+
+    A slug is unique here, so one an organisation gives up stays its own: the old
+    addresses (/p/<slug>/, /o/<slug>/...) lead to it, and never to an organisation that
+    took the name after it.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="slugs")
+    slug = models.SlugField(max_length=60, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return f"{self.slug} ({self.organisation})"
+
+    @classmethod
+    def reserved(cls, slug: str, *, apart_from: Organisation | None = None) -> bool:
+        """Whether `slug` is, or was, the address of an organisation other than `apart_from`."""
+        held = cls.objects.filter(slug=slug)
+        if apart_from is not None and apart_from.pk is not None:
+            held = held.exclude(organisation=apart_from)
+        return held.exists()
 
 
 class Membership(models.Model):
@@ -332,7 +375,8 @@ class TeamMember(models.Model):
 
 
 def new_invitation_token() -> str:
-    return secrets.token_urlsafe(32)
+    # Named by the migration that made the plain token column (0001_initial).
+    return new_token()
 
 
 def invitation_expiry() -> Any:
@@ -353,8 +397,9 @@ class Invitation(models.Model):
     )
     email = models.EmailField()
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
-    # The secret in the emailed link; compared as stored, never derived from an id.
-    token = models.CharField(max_length=64, unique=True, default=new_invitation_token)
+    # The digest of the secret in the emailed link (core.tokens): the token itself is
+    # made when the email is sent and exists only there.
+    token_hash = models.CharField(max_length=64, unique=True, default=unknown_token_digest)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -373,6 +418,9 @@ class Invitation(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     objects = InvitationQuerySet.as_manager()
+
+    # The plain token: only on the instance that issued it (issue_token), never stored.
+    token: str | None = None
 
     class Meta:
         ordering = ["-created_at"]
@@ -396,6 +444,11 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"Invitation for {self.email} to {self.organisation}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding and self.token is None:
+            self.issue_token()
+        super().save(*args, **kwargs)
+
     @property
     def is_expired(self) -> bool:
         return self.expires_at <= timezone.now()
@@ -404,7 +457,38 @@ class Invitation(models.Model):
     def is_usable(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and not self.is_expired
 
+    def inviter_membership(self, *, lock: bool = False) -> "Membership | None":
+        """The membership of whoever sent it, as it is now; None once they have left."""
+        if self.invited_by_id is None:
+            return None
+        found = Membership.objects.filter(
+            organisation_id=self.organisation_id, user_id=self.invited_by_id
+        )
+        return (found.select_for_update() if lock else found).first()
+
+    @property
+    def is_backed(self) -> bool:
+        """Whether whoever sent it may still invite at its role (policy.can_invite)."""
+        return policy.can_invite(self.inviter_membership(), self.role)
+
+    @classmethod
+    def by_token(cls, token: str) -> "Invitation | None":
+        return (
+            cls.objects.select_related("organisation", "invited_by")
+            .filter(token_hash=token_digest(token))
+            .first()
+        )
+
+    def issue_token(self) -> str:
+        """A new secret for its link (the old one stops working); stored only as a digest,
+        so the caller sends it on or it is lost."""
+        self.token = new_token()
+        self.token_hash = token_digest(self.token)
+        return self.token
+
     def get_accept_url(self) -> str:
+        """The link to accept it; only on the instance that was just issued its token."""
+        assert self.token is not None, "the token is known only when it is issued"
         return reverse("invitation_accept", args=[self.token])
 
 
@@ -438,7 +522,8 @@ class Stakeholder(models.Model):
     consent_to_email = models.BooleanField(
         "consents to email",
         default=False,
-        help_text="Only stakeholders who have agreed are sent digests.",
+        help_text="Only stakeholders who have agreed are sent digests. Ticking this emails "
+        "them to confirm; digests go once they have.",
     )
     digest_frequency = models.CharField(
         "digest",
@@ -448,6 +533,18 @@ class Stakeholder(models.Model):
         help_text="How often a consenting stakeholder hears how their shareable missions go.",
     )
     notes = text.TextField(max_length=2000, blank=True)
+    # Double opt-in: ticking consent asks the stakeholder, by email, to confirm; digests go
+    # only once they have (orgs.services.stakeholder_save). A new address asks again.
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    email_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -469,6 +566,11 @@ class Stakeholder(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def awaits_confirmation(self) -> bool:
+        """Consent is recorded, but the stakeholder has not confirmed it by email yet."""
+        return self.consent_to_email and self.email_confirmed_at is None
+
 
 class EmailKind(models.TextChoices):
     REMINDER = "reminder", "Check-in reminder"
@@ -477,45 +579,16 @@ class EmailKind(models.TextChoices):
     STAKEHOLDER_DIGEST = "stakeholder_digest", "Stakeholder digest"
 
 
-class DeliveryState(models.TextChoices):
-    SENDING = "sending", "Claimed, being sent"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed, to be tried again"
-    BOUNCED = "bounced", "Refused by the mail server"
-    SKIPPED = "skipped", "Nothing worth sending"
+class EmailDelivery(Delivery):
+    """One email (or one part of one) to one recipient for one period, from an
+    organisation: the claim that makes it go once (core.deliveries)."""
 
-
-class EmailDelivery(models.Model):
-    """One email (or one part of one) to one recipient for one period: the claim that
-    makes it go once.
-
-    A sender inserts the row before it sends; the unique constraint lets only one
-    worker, task run or beat win. A failed send gives its claim back (state "failed")
-    for a retry to take, for a day, with a conditional UPDATE. A row left "sending" by a
-    worker that died mid-send is taken again the same way once its lease
-    (EMAIL_CLAIM_LEASE_SECONDS after claimed_at) has run out. A single email is recorded
-    "sent" the moment the mail server accepts it, so only a death in that instant sends it
-    twice; a batch of digests claims and records a chunk at a time (EMAIL_SEND_CHUNK), so a
-    death mid-chunk may send that chunk's emails twice (orgs.emails.claimed_sends).
-    """
+    OWNER = "organisation"
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="email_deliveries"
     )
     kind = models.CharField(max_length=20, choices=EmailKind.choices)
-    # The address, lower-cased.
-    recipient = models.CharField(max_length=254)
-    # What it is about and for when, e.g. "<metric uid>:2026-03-06:overdue-3" or
-    # "week:2026-03-02"; unique for each email of a kind a recipient should get.
-    period_key = models.CharField(max_length=120)
-    state = models.CharField(
-        max_length=8, choices=DeliveryState.choices, default=DeliveryState.SENDING
-    )
-    attempts = models.PositiveSmallIntegerField(default=1)
-    created_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-claimed_at"]

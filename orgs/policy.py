@@ -70,6 +70,16 @@ def roles_granted_by(membership: Member) -> list[Role]:
     return [role for role in Role if role != Role.OWNER or can_change_owners(membership)]
 
 
+def can_invite(membership: Member | None, role: str) -> bool:
+    """Whether this person may invite someone as `role`: admins and owners, each up to the
+    roles they may grant. Asked again when an invitation is accepted, with the inviter's
+    membership as it is then (None once they have left): an invitation dies with its
+    sender's right to send it."""
+    return (
+        membership is not None and can_manage(membership) and role in roles_granted_by(membership)
+    )
+
+
 # --- Missions -----------------------------------------------------------------------------
 
 

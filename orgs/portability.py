@@ -58,7 +58,7 @@ from django.utils import timezone
 
 from core import dates
 from core.csv_safety import csv_safe, plain_number
-from orgs.models import Organisation, User
+from orgs.models import Organisation, OrganisationSlug, User
 
 FORMAT = "waymark-organisation"
 VERSION = 1
@@ -87,11 +87,12 @@ USER_FIELDS_LEFT_OUT = (
     "user_permissions",
     "session_generation",
 )
-# Whoever holds a token opens a share page or joins the organisation; a file that is
-# mailed around or left in a downloads folder must not. Imported rows get new ones.
+# Whoever holds a token opens a share page or joins the organisation. Only their digests
+# are stored, but a link must not start working on another site either: imported rows
+# get digests of tokens nobody was given.
 SECRET_FIELDS: dict[str, tuple[str, ...]] = {
-    "missions.sharelink": ("token",),
-    "orgs.invitation": ("token",),
+    "missions.sharelink": ("token_hash",),
+    "orgs.invitation": ("token_hash",),
 }
 
 
@@ -622,6 +623,12 @@ def organisation_import(file: IO[bytes]) -> Imported:
             f"An organisation at /o/{slug}/ already exists in this database. An import makes "
             "the organisation anew: delete that one first, or import into another database."
         )
+    if OrganisationSlug.reserved(slug):
+        raise ImportRefused(
+            f"The address /o/{slug}/ belonged to another organisation in this database, and "
+            "stays its own. Change the slug in the file's organisation.json, or import into "
+            "another database."
+        )
     loader = _Loader()
     try:
         with transaction.atomic():
@@ -630,6 +637,10 @@ def organisation_import(file: IO[bytes]) -> Imported:
                 loader.load(model, grouped.get(model, []))
             organisation = Organisation.objects.get(
                 pk=loader.ids[Organisation][grouped[Organisation][0]["pk"]]
+            )
+            # Files from before addresses were kept hold none: its current one, at least.
+            OrganisationSlug.objects.get_or_create(
+                slug=organisation.slug, organisation=organisation
             )
             organisation_imported.send(Organisation, organisation=organisation)
     except DatabaseError as error:

@@ -19,6 +19,11 @@ def send_invitation_email(invitation_id: int) -> None:
     emails.invitation_email_send(invitation_id)
 
 
+@shared_task(**SMTP_RETRY)
+def send_stakeholder_confirmation(stakeholder_id: int) -> None:
+    emails.stakeholder_confirmation_send(stakeholder_id)
+
+
 @shared_task
 def sweep_invitations() -> None:
     """Send what an outage left unsent: an invitation saved while Redis was down."""

@@ -14,9 +14,14 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.requests import HtmxRequest
 from core.slugs import unique_slug
+from orgs import policy
 from orgs.access import ORG_SESSION_KEY, get_org_for_user
+from orgs.consent import consent_confirm, stakeholder_for
+from orgs.emails import email_name
 from orgs.forms import (
+    AccountDeleteForm,
     EmailPreferencesForm,
     InvitationForm,
     InvitedSignupForm,
@@ -33,12 +38,15 @@ from orgs.portability import ExportBroken, organisation_export
 from orgs.roles import Role
 from orgs.services import (
     RuleBroken,
+    account_delete,
     account_signup,
     invitation_accept,
     invitation_send,
+    invitation_void_reason,
     membership_change_role,
     membership_remove,
     organisation_create,
+    organisations_only_they_own,
 )
 from orgs.unsubscribe import subscription_for
 
@@ -108,6 +116,34 @@ def account_profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def delete_account(request: HttpRequest) -> HttpResponse:
+    """Delete one's own account, having been told what happens to what they own."""
+    assert isinstance(request.user, User)
+    user = request.user
+    form = AccountDeleteForm(request.POST or None, user=user)
+    blocking = organisations_only_they_own(user)
+    if request.method == "POST" and form.is_valid() and not blocking:
+        try:
+            account_delete(user)
+        except RuleBroken as error:  # made the only owner of something a moment ago
+            form.add_error(None, str(error))
+        else:
+            logger.info("Account %s deleted by its owner", user.pk)
+            request.session.flush()
+            messages.success(request, "Your account has been deleted. Goodbye.")
+            return redirect("home")
+    memberships = Membership.objects.filter(user=user).select_related("organisation")
+    refused = request.method == "POST" and (bool(form.errors) or bool(blocking))
+    return render(
+        request,
+        "registration/account_delete.html",
+        {"form": form, "blocking": blocking, "memberships": memberships, "refused": refused},
+        status=400 if refused else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def org_create(request: HttpRequest) -> HttpResponse:
     form = NewOrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -120,12 +156,18 @@ def org_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def invitation_detail(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = (
-        Invitation.objects.select_related("organisation", "invited_by").filter(token=token).first()
-    )
+    invitation = Invitation.by_token(token)
     if invitation is None or not invitation.is_usable:
         # Expired, used, revoked or unknown links all say the same: nothing leaks.
         return render(request, "orgs/invitation_unusable.html", status=404)
+    if not invitation.is_backed:
+        # Only the invitee holds the link: they are told why, and whom to ask.
+        return render(
+            request,
+            "orgs/invitation_unusable.html",
+            {"reason": invitation_void_reason(invitation)},
+            status=410,
+        )
 
     form = None
     if request.user.is_authenticated:
@@ -172,9 +214,15 @@ def org_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
     form = OrganisationForm(request.POST or None, instance=org)
     if request.method == "POST":
         if form.is_valid():
-            org = form.save()
-            messages.success(request, "Settings saved.")
-            return redirect("orgs:settings", org.slug)
+            try:
+                org = form.save()
+            except IntegrityError:  # the address was taken a moment ago
+                form.add_error(
+                    "slug", "That address is taken, or was used by another organisation."
+                )
+            else:
+                messages.success(request, "Settings saved.")
+                return redirect("orgs:settings", org.slug)
         # The form has mutated its instance; reload so the page shows what is stored.
         org.refresh_from_db()
     return render(
@@ -206,14 +254,25 @@ def org_export(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 
 def _members_context(org: Organisation, membership: Membership) -> dict[str, object]:
+    members = list(org.memberships.select_related("user").order_by("user__email"))
+    # Invitees' addresses are for the people who manage membership.
+    invitations = (
+        list(org.invitations.pending().select_related("invited_by"))
+        if membership.can_manage
+        else []
+    )
+    by_user: dict[int | None, Membership] = {m.user_id: m for m in members}
     return {
         "org": org,
         "membership": membership,
-        "members": org.memberships.select_related("user").order_by("user__email"),
-        # Invitees' addresses are for the people who manage membership.
-        "invitations": org.invitations.pending().select_related("invited_by")
-        if membership.can_manage
-        else [],
+        "members": members,
+        "invitations": invitations,
+        # Void once its sender may no longer invite at its role: accepting it is refused.
+        "void_invitations": {
+            invitation.pk
+            for invitation in invitations
+            if not policy.can_invite(by_user.get(invitation.invited_by_id), invitation.role)
+        },
         "roles": Role.choices,
         "owner_count": org.owner_count(),
     }
@@ -262,7 +321,7 @@ def invitation_revoke(request: HttpRequest, org_slug: str, invitation_uid: str) 
 
 @login_required
 @require_POST
-def member_role(request: HttpRequest, org_slug: str, membership_uid: str) -> HttpResponseBase:
+def member_role(request: HtmxRequest, org_slug: str, membership_uid: str) -> HttpResponseBase:
     org, membership = get_org_for_user(request, org_slug, min_role=Role.ADMIN)
     target = get_object_or_404(org.memberships.select_related("user"), uid=membership_uid)
     form = RoleForm(request.POST)
@@ -275,7 +334,7 @@ def member_role(request: HttpRequest, org_slug: str, membership_uid: str) -> Htt
         except RuleBroken as broken:
             error = str(broken)
     target.refresh_from_db()
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         context = _members_context(org, membership) | {"m": target, "row_error": error}
         return render(
             request, "orgs/members.html#member_row", context, status=422 if error else 200
@@ -453,3 +512,24 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         context["done"] = "resubscribed" if switch_on else "unsubscribed"
     context["is_on"] = subscription.is_on
     return render(request, "orgs/unsubscribe.html", context)
+
+
+# --- A stakeholder's confirmation that they want digests (double opt-in) ---
+
+
+@require_http_methods(["GET", "POST"])
+def stakeholder_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks (link scanners follow links; they must not confirm anything); POST, from
+    the page's button, confirms."""
+    try:
+        stakeholder = stakeholder_for(token)
+    except signing.BadSignature:
+        return render(request, "orgs/stakeholder_confirm.html", {"invalid": True}, status=400)
+    context: dict[str, Any] = {"stakeholder": stakeholder}
+    if stakeholder is not None:
+        context["organisation_name"] = email_name(stakeholder.organisation)
+        if request.method == "POST":
+            consent_confirm(stakeholder)
+            logger.info("Stakeholder %s confirmed digests", stakeholder.uid)
+        context["confirmed"] = stakeholder.email_confirmed_at is not None
+    return render(request, "orgs/stakeholder_confirm.html", context)

@@ -150,6 +150,8 @@ def build_demo_missions(org: Organisation, owner: User, people: list[User]) -> N
                 "contact_name": contact,
                 "email": email,
                 "consent_to_email": bool(email),
+                # The demo's stakeholders are made up: as if they had confirmed by email.
+                "email_confirmed_at": timezone.now() if email else None,
             },
         )
     teams = {team.slug: team for team in Team.objects.filter(organisation=org)}

@@ -21,6 +21,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core import dates
+from core.deliveries import (
+    Claim,
+    Outgoing,
+    claimed_sends,
+    deliveries_settled,
+    deliveries_skip,
+    sending_day,
+)
 from metrics.models import CheckIn, Metric
 from metrics.progress import Status
 from metrics.rollups import (
@@ -43,15 +51,7 @@ from missions.models import (
     StakeholderLink,
     Visibility,
 )
-from orgs.emails import (
-    Claim,
-    Outgoing,
-    claimed_sends,
-    deliveries_settled,
-    deliveries_skip,
-    organisation_email,
-    sending_day,
-)
+from orgs.emails import organisation_email
 from orgs.models import DigestFrequency, EmailKind, Membership, Organisation, Stakeholder
 from orgs.unsubscribe import Topic, unsubscribe_url
 from reporting.sharing import PUBLIC_METRIC_KINDS
@@ -243,7 +243,7 @@ class MissionNews:
     def late(self) -> list[Metric]:
         if not self.include_late:
             return []
-        # A metric nobody has checked in on yet is due a cadence after its baseline.
+        # A metric whose due date is not stored yet is due as Metric.next_due_date says.
         return [
             row.metric
             for row in self.progress.metrics
@@ -510,7 +510,7 @@ def member_digests_send(membership_ids: Sequence[int], now: datetime | None = No
     to the mail server. Returns how many were sent. Safe to run twice.
 
     A mission's news is read and rendered once for everyone whose digest it is in, and the
-    emails are claimed and recorded sent in chunks (orgs.emails.claimed_sends), so a batch
+    emails are claimed and recorded sent in chunks (core.deliveries.claimed_sends), so a batch
     costs a fixed number of queries and renders, plus two queries a chunk.
     """
     now = now or timezone.now()
@@ -679,7 +679,8 @@ def stakeholder_digest_email(digest: StakeholderDigest) -> EmailMultiAlternative
 
 def _subscribed_stakeholders() -> QuerySet[Stakeholder]:
     return (
-        Stakeholder.objects.filter(consent_to_email=True)
+        # Consent recorded by the organisation and confirmed by the stakeholder by email.
+        Stakeholder.objects.filter(consent_to_email=True, email_confirmed_at__isnull=False)
         .exclude(email="")
         .exclude(digest_frequency=DigestFrequency.NONE)
         .select_related("organisation")

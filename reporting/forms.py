@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from core import dates
 from core.dates import MONTH_NAMES
 from core.text import CleanTextField
 from missions.forms import DateInput
@@ -92,8 +93,8 @@ class ReportForm(forms.Form):
     missions = MissionChoices(
         queryset=Mission.objects.none(),
         to_field_name="slug",
-        required=False,
         widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one mission for the report to cover."},
         help_text=(
             "Everyone in the organisation can read a published report, "
             "and so can anyone it is shared with."
@@ -131,6 +132,7 @@ class ReportForm(forms.Form):
         self.fields["missions"].queryset = missions  # type: ignore[attr-defined]
         self.fields["month"].choices = _months(today)  # type: ignore[attr-defined]
         self.fields["quarter"].choices = _quarters(today)  # type: ignore[attr-defined]
+        dates.keep_within(self, {"period_start": dates.PLAN, "period_end": dates.PLAN})
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -182,7 +184,7 @@ class ShareLinkForm(forms.Form):
     expires_on = forms.DateField(
         label="Works until",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text="Optional. The link stops working after this day. Leave empty to keep it "
         "until you revoke it.",
     )
@@ -190,18 +192,7 @@ class ShareLinkForm(forms.Form):
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organisation = organisation
-
-    def clean_expires_on(self) -> date | None:
-        expires_on: date | None = self.cleaned_data["expires_on"]
-        if expires_on is not None and expires_on < timezone.localdate():
-            raise forms.ValidationError("Choose today or a later day.")
-        # The link's end is the next midnight, which must be a date Python can hold.
-        if expires_on is not None and expires_on.year > timezone.localdate().year + 100:
-            raise forms.ValidationError(
-                "Choose a day in the next hundred years, or leave it empty to keep the link "
-                "until you revoke it."
-            )
-        return expires_on
+        dates.keep_within(self, {"expires_on": dates.ahead(timezone.localdate())})
 
     def expires_at(self) -> datetime | None:
         """The end of the chosen day, in the organisation's time zone."""

@@ -27,19 +27,13 @@ from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from core.deliveries import Claim, claimed_send, deliveries_claim, deliveries_settled, sending_day
 from metrics.models import CADENCE_DAYS, Cadence, Metric
 from metrics.progress import Status
 from metrics.rollups import figures_of
 from missions.models import MissionStatus
 from orgs import policy
-from orgs.emails import (
-    Claim,
-    claimed_send,
-    deliveries_claim,
-    deliveries_settled,
-    organisation_email,
-    sending_day,
-)
+from orgs.emails import organisation_email
 from orgs.models import EmailKind, Membership, Organisation, User
 from orgs.unsubscribe import Topic, unsubscribe_url
 
@@ -205,7 +199,7 @@ def _fill_missing_due_dates() -> None:
     them. Conditional, so a check-in recorded meanwhile wins."""
     by_date: dict[date, list[int]] = defaultdict(list)
     missing = Metric.objects.filter(next_due_on__isnull=True).only(
-        "pk", "latest_on", "baseline_on", "created_at", "cadence"
+        "pk", "latest_on", "first_due_on", "created_at", "cadence"
     )
     for metric in missing.iterator():
         by_date[metric.next_due_date()].append(metric.pk)

@@ -48,8 +48,8 @@ from metrics import chart_images, charts
 from metrics.forecast import Forecast, forecast
 from metrics.models import CheckIn, Confidence, Metric, MetricFormat, MetricKind
 from metrics.progress import Status
-from metrics.rollups import MetricProgress, Rollup, mission_progress
-from metrics.templatetags.metric_charts import CHART_SIZES, axis_unit
+from metrics.rollups import MetricProgress, Rollup, mission_progress, starting_point
+from metrics.templatetags.metric_charts import CHART_SIZES, START_LABELS, axis_unit
 from missions.markdown import render_markdown
 from missions.models import Goal, Mission, MissionQuerySet, Report, StakeholderLink, Visibility
 from orgs import policy
@@ -171,6 +171,7 @@ def _metric_row(measured: MetricProgress) -> dict[str, Any]:
 def _chart(metric: Metric, checkins: Sequence[CheckIn], key: str) -> dict[str, Any]:
     """What the metric's chart is drawn from: its readings, baseline, target and trend."""
     points = [(c.for_date, float(c.value)) for c in checkins]
+    start = starting_point(metric)
     trend = None
     if metric.target_value is not None and metric.target_on is not None:
         trend = forecast(points, float(metric.target_value), metric.target_on, metric.direction)
@@ -180,11 +181,9 @@ def _chart(metric: Metric, checkins: Sequence[CheckIn], key: str) -> dict[str, A
         "format": metric.format,
         "unit": metric.unit,
         "points": [[on.isoformat(), _number(value, 4)] for on, value in points],
-        "baseline": (
-            [metric.baseline_on.isoformat(), _number(float(metric.baseline_value), 4)]
-            if metric.baseline_on is not None and metric.baseline_value is not None
-            else None
-        ),
+        # Where the target path starts: the baseline, or the first check-in without one.
+        "baseline": [start.on.isoformat(), _number(float(start.value), 4)] if start else None,
+        "start_label": START_LABELS[start.is_baseline] if start else "",
         "target": (
             [metric.target_on.isoformat(), _number(float(metric.target_value), 4)]
             if metric.target_on is not None and metric.target_value is not None
@@ -427,6 +426,8 @@ def _snapshot_chart(chart: Mapping[str, Any]) -> dict[str, Any]:
         "unit": axis_unit(metric),
         "value_label": metric.format_value,
         "yes_no": chart["format"] == MetricFormat.YES_NO,
+        # Snapshots from before a chart named its start started from the baseline.
+        "start_label": chart.get("start_label") or START_LABELS[True],
     }
 
 

@@ -24,7 +24,6 @@ from metrics.rollups import (
     figures_of,
     lead_metric,
     mission_progress,
-    recent_values,
 )
 from metrics.templatetags.metric_charts import metric_chart
 from missions.models import Goal, Milestone, Mission, MissionQuerySet, Visibility
@@ -80,6 +79,11 @@ def _metric(
         if metric.baseline_value is not None
         else None,
         "baseline_on": metric.baseline_on,
+        # Without a baseline, progress is measured from the first check-in.
+        "first": metric.format_value(metric.first_value)
+        if metric.baseline_value is None and metric.first_value is not None
+        else None,
+        "first_on": metric.first_on,
         "target": metric.format_value(metric.target_value)
         if metric.target_value is not None
         else None,
@@ -186,7 +190,7 @@ def mission_page(mission: Mission, today: date) -> dict[str, Any]:
 def organisation_page(organisation: Organisation, today: date) -> dict[str, Any]:
     """The organisation's shareable missions at a glance, like a status page.
 
-    Six queries, however many missions, goals, metrics and check-ins there are.
+    Five queries, however many missions, goals, metrics and check-ins there are.
     """
     metrics = Metric.objects.order_by("position", "id")
     missions = list(
@@ -209,7 +213,6 @@ def organisation_page(organisation: Organisation, today: date) -> dict[str, Any]
         mission.pk: lead_metric(row.metric for row in progress.metrics)
         for mission, progress in judged
     }
-    history = recent_values((lead.pk for lead in leads.values() if lead), today)
 
     cards = []
     for mission, progress in judged:
@@ -227,7 +230,7 @@ def organisation_page(organisation: Organisation, today: date) -> dict[str, Any]
                     if lead
                     else None
                 ),
-                "trend": charts.sparkline(history[lead.pk]) if lead else None,
+                "trend": charts.sparkline(lead.trend) if lead else None,
                 **_milestone_summary(milestones),
                 "latest_on": _latest_on(progress),
             }

@@ -13,8 +13,8 @@ from itertools import batched
 
 from celery import shared_task
 
+from core.deliveries import moment
 from core.enqueue import enqueue
-from orgs.emails import moment
 from orgs.tasks import SMTP_RETRY
 from reporting import digests, reminders
 

@@ -6,10 +6,12 @@ from typing import Any
 
 from django.urls import reverse
 
+from core.forms import VersionedForm
 from core.versioned import Versioned
 from metrics.forms import MetricForm
-from missions.forms import GoalForm, MissionForm, VersionedForm
+from missions.forms import GoalForm, MissionForm
 from tests.factories import GoalFactory, MetricFactory, MissionFactory
+from tests.security.forms import post_forms
 
 
 @dataclass
@@ -20,6 +22,7 @@ class Editable:
     row: Versioned
     url: str
     text_field: str  # a field that takes any text, for typing into
+    other_field: str  # another such field, for a second person's edit
 
     def form(self) -> VersionedForm:
         forms: dict[str, Any] = {"mission": MissionForm, "goal": GoalForm, "metric": MetricForm}
@@ -48,15 +51,27 @@ def make_editable(cast: Any, kind: str) -> Editable:
     )
     if kind == "mission":
         return Editable(
-            kind, mission, reverse("missions:edit", args=["acme", mission.slug]), "title"
+            kind, mission, reverse("missions:edit", args=["acme", mission.slug]), "title", "problem"
         )
     goal = GoalFactory(mission=mission, title="Halve food waste", owner=cast.member)
     if kind == "goal":
         url = reverse("reporting:goal_edit", args=["acme", mission.slug, goal.uid])
-        return Editable(kind, goal, url, "title")
+        return Editable(kind, goal, url, "title", "description")
     metric = MetricFactory(goal=goal, name="Food wasted", owner=cast.member)
     url = reverse("metrics:edit", args=["acme", mission.slug, metric.uid])
-    return Editable(kind, metric, url, "name")
+    return Editable(kind, metric, url, "name", "source_note")
+
+
+def as_shown(page: str, having: str = "version") -> dict[str, str]:
+    """What the form on `page` with a field named `having` posts when saved as it is
+    shown, as a browser would."""
+    (form,) = [form for form in post_forms("/", page) if having in form.fields]
+    values = {}
+    for name, field in form.fields.items():
+        # A browser drops the newline that opens a textarea's text.
+        text = field.value.removeprefix("\n") if field.kind == "textarea" else field.value
+        values[name] = text
+    return values
 
 
 def hidden_version(page: str) -> str:

@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 from django.utils.text import slugify
 
 from orgs.models import Invitation, Membership, Organisation, Team, TeamMember, User
@@ -63,6 +64,17 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     email = factory.Sequence(lambda n: f"invitee{n}@example.com")
     role = Role.MEMBER
+    # Sent by someone who may: the organisation's first owner, or a new one.
+    invited_by = factory.LazyAttribute(lambda o: _an_owner(o.organisation))
+
+
+def _an_owner(organisation: Organisation) -> User:
+    owner = (
+        Membership.objects.filter(organisation=organisation, role=Role.OWNER).order_by("pk").first()
+    )
+    if owner is not None:
+        return owner.user
+    return MembershipFactory(organisation=organisation, role=Role.OWNER).user
 
 
 class MissionFactory(factory.django.DjangoModelFactory):
@@ -138,6 +150,11 @@ class StakeholderFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     name = factory.Sequence(lambda n: f"Stakeholder {n}")
     kind = "customer"
+    consent_to_email = False
+    # One who consents has confirmed it by email, unless a test says otherwise.
+    email_confirmed_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.consent_to_email else None
+    )
 
 
 class StakeholderLinkFactory(factory.django.DjangoModelFactory):

@@ -26,8 +26,12 @@ from metrics import charts
 from metrics.forecast import Forecast
 from metrics.models import Metric, MetricFormat
 from metrics.progress import Status
+from metrics.rollups import starting_point
 
 register = template.Library()
+
+# How a chart's marker names where the target path starts (rollups.starting_point).
+START_LABELS = {True: "Baseline", False: "First check-in"}
 
 # One drawing per container width (see .chart-frame in waymark.css): scaling a single
 # wide drawing down to a phone would shrink its labels to 6px.
@@ -63,11 +67,7 @@ def metric_chart(
 ) -> dict[str, Any]:
     """The metric's current readings, its target path and its forecast, as an SVG chart."""
     points = sorted(((r.for_date, float(r.value)) for r in readings), key=lambda p: p[0])
-    baseline = (
-        (metric.baseline_on, float(metric.baseline_value))
-        if metric.baseline_on is not None and metric.baseline_value is not None
-        else None
-    )
+    start = starting_point(metric)
     target = (
         (metric.target_on, float(metric.target_value))
         if metric.target_on is not None and metric.target_value is not None
@@ -79,7 +79,8 @@ def metric_chart(
             size,
             charts.metric_chart(
                 points,
-                baseline=baseline,
+                baseline=(start.on, float(start.value)) if start else None,
+                start_label=START_LABELS[start.is_baseline] if start else "",
                 target=target,
                 forecast=forecast,
                 today=on,

@@ -11,21 +11,19 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from core.responses import conflict_status
+from core.responses import form_status
 from metrics.access import get_metric_for_user
 from metrics.forms import CheckInForm
 from metrics.models import CheckIn, Metric
-from metrics.services import CheckInConflict, checkin_correct, checkin_record
-from missions.forms import when_changed
 from orgs.models import User
 
 
 def _next_url(request: HttpRequest, metric: Metric) -> str:
     """Back where the person came from (an email link, My check-ins), or the metric page."""
     wanted = request.POST.get("next") or request.GET.get("next") or ""
-    # A path on this site: anything else would be taken for a view's name by redirect().
-    on_site = url_has_allowed_host_and_scheme(wanted, {request.get_host()}, request.is_secure())
-    if on_site and wanted.startswith("/"):
+    # A path on this site: anything else (a bare word) would be taken for a URL name.
+    local = wanted.startswith("/")
+    if local and url_has_allowed_host_and_scheme(wanted, {request.get_host()}, request.is_secure()):
         return wanted
     return metric_url(metric)
 
@@ -59,14 +57,7 @@ def checkin_create(
     form = CheckInForm(request.POST or None, metric=metric, today=today, initial=initial)
     if request.method == "POST" and form.is_valid():
         assert isinstance(request.user, User)
-        checkin_record(
-            metric,
-            value=form.cleaned_data["value"],
-            for_date=form.cleaned_data["for_date"],
-            confidence=form.cleaned_data["confidence"],
-            note=form.cleaned_data["note"],
-            author=request.user,
-        )
+        form.record(by=request.user)
         messages.success(
             request, f"Checked in {metric.format_value(form.cleaned_data['value'])} for {metric}."
         )
@@ -97,61 +88,39 @@ def checkin_correct_view(
     )
     checkin = get_object_or_404(metric.checkins.select_related("author"), uid=checkin_uid)
     today = timezone.localdate()
-    conflict = ""
     if not checkin.is_current and request.method == "GET":
         latest = metric.checkins.filter(is_current=True, for_date=checkin.for_date).first()
         if latest is None:
             raise Http404
         messages.info(request, "That value has since been corrected; this is the latest.")
         return redirect("metrics:correct", org.slug, mission.slug, metric.uid, latest.uid)
+    # The correction starts from the reading it replaces; a post is read against it.
     form = CheckInForm(
         request.POST or None,
         metric=metric,
         today=today,
         instance=None,
-        initial={
-            "value": checkin.value,
-            "confidence": checkin.confidence,
-            "note": checkin.note,
-            "for_date": checkin.for_date,
-        },
+        initial=CheckInForm.starting_from(checkin),
     )
     # The date of a reading is what identifies it; a correction changes what was read.
     form.fields["for_date"].disabled = True
-    if request.method == "POST" and form.is_valid():
+    action = ""
+    if request.method == "POST":
         assert isinstance(request.user, User)
-        try:
-            checkin_correct(
-                checkin,
-                value=form.cleaned_data["value"],
-                confidence=form.cleaned_data["confidence"],
-                note=form.cleaned_data["note"],
-                author=request.user,
-            )
-        except CheckInConflict as error:
-            conflict = str(error)
-        else:
-            messages.success(
-                request, "Check-in corrected. The earlier value is kept in the history."
-            )
+        if form.save_correction(checkin, by=request.user):
+            said = "Check-in corrected. The earlier value is kept in the history."
+            messages.success(request, f"{said} {form.merged}".strip())
             return redirect(_next_url(request, metric))
+        if form.corrects != checkin:
+            # Saving again replaces the correction stored now.
+            replaces = form.corrects.uid
+            action = reverse("metrics:correct", args=[org.slug, mission.slug, metric.uid, replaces])
     # What is stored now for that date: beside what they typed, after a conflict.
     stored = (
         metric.checkins.filter(is_current=True, for_date=checkin.for_date)
         .select_related("author")
         .first()
     )
-    action = ""
-    if conflict and stored is not None:
-        # The correction that won is the one theirs now replaces: their input stays in
-        # the form, which posts against it, so saving again is a deliberate choice.
-        who = stored.author.display_name if stored.author else "Someone"
-        conflict = (
-            f"{who} corrected this check-in {when_changed(stored.created_at)} while you "
-            "were editing. Your value is below; the stored value is shown above it — "
-            "review and save again."
-        )
-        action = reverse("metrics:correct", args=[org.slug, mission.slug, metric.uid, stored.uid])
     return render(
         request,
         "metrics/checkin_form.html",
@@ -162,10 +131,10 @@ def checkin_correct_view(
             "metric": metric,
             "form": form,
             "correcting": checkin,
-            "conflict": conflict,
+            "conflict": form.conflict,
             "previous": stored,
             "action": action,
             "next": _next_url(request, metric),
         },
-        status=conflict_status(request) if conflict else 400 if form.errors else 200,
+        status=form_status(request, form),
     )

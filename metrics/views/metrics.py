@@ -77,7 +77,7 @@ def metric_edit(
             if saved:
                 metric_refresh_latest(metric)  # the cadence or baseline may have moved it
         if saved:
-            messages.success(request, "Metric saved.")
+            messages.success(request, f"Metric saved. {form.merged}".strip())
             return redirect("metrics:detail", org.slug, mission.slug, metric.uid)
         metric.refresh_from_db()
     return render(
@@ -145,7 +145,7 @@ def _history_row(
         confidence_label=checkin.get_confidence_display(),
         note=linebreaksbr(checkin.note, autoescape=True),
         how="Corrected" if corrects else "Checked in",
-        author=checkin.author.display_name if checkin.author else "someone since removed",
+        author=checkin.author.display_name if checkin.author else "a former member",
         at=dates.moment(checkin.created_at),
         was=format_html(
             '<br><span class="muted">was {}</span>', metric.format_value(corrects.value)

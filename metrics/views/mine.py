@@ -1,18 +1,15 @@
 """My check-ins: every metric a person owns, most overdue first, each with an inline form."""
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -21,12 +18,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from core.pagecache import CSRF_STAND_IN, cached_page, with_csrf_token
+from core.requests import HtmxRequest
 from core.responses import refused_status
 from metrics.forms import RowCheckInForm
 from metrics.models import CheckIn, Metric
 from metrics.progress import Status
 from metrics.rollups import figures_of
-from metrics.services import CheckInConflict, checkin_record
+from metrics.services import CheckInConflict
 from missions.models import Mission
 from orgs import policy
 from orgs.access import get_org_for_user
@@ -66,7 +64,8 @@ def owned_metrics(membership: Membership) -> QuerySet[Metric]:
 ROW_FIELDS = (
     *("uid", "name", "unit", "format", "direction", "cadence", "created_at", "owner"),
     *("baseline_value", "baseline_on", "target_value", "target_on", "position"),
-    *("latest_value", "latest_on", "latest_confidence", "next_due_on", "progress"),
+    *("latest_value", "latest_on", "latest_confidence", "trend", "next_due_on", "progress"),
+    *("first_value", "first_on", "first_due_on"),
     *("mission__title", "mission__slug", "mission__owner", "goal__title"),
 )
 
@@ -79,28 +78,9 @@ def row_metrics(membership: Membership) -> QuerySet[Metric]:
     return owned_metrics(membership).select_related("mission", "goal").only(*ROW_FIELDS).order_by()
 
 
-def recent_values(metric_ids: Iterable[int]) -> dict[int, list[Decimal]]:
-    """Each metric's last few current readings, oldest first, for its sparkline.
-
-    One query however many rows, and plain values: no check-in objects are built.
-    """
-    newest_first = Window(RowNumber(), partition_by=F("metric_id"), order_by=F("for_date").desc())
-    readings = (
-        CheckIn.objects.filter(metric_id__in=metric_ids, is_current=True)
-        .annotate(newness=newest_first)
-        .filter(newness__lte=SPARKLINE_POINTS)
-        .order_by()  # a few dozen tuples: cheaper sorted below than in the query
-        .values_list("metric_id", "for_date", "value")
-    )
-    values: dict[int, list[Decimal]] = defaultdict(list)
-    for metric_id, _, value in sorted(readings):
-        values[metric_id].append(value)
-    return values
-
-
 def due_on(metric: Metric) -> date:
-    # A metric nobody has checked in on yet has no stored due date: it is due a cadence
-    # after its baseline (or its creation), as the reminders will count it.
+    # A metric whose due date is not stored yet is due as Metric.next_due_date says, as
+    # the reminders will count it.
     return metric.next_due_on or metric.next_due_date()
 
 
@@ -128,7 +108,7 @@ class CheckInRow:
     progress: float | None
     expected: float | None
     # Oldest first, for the sparkline.
-    recent_values: list[Decimal]
+    recent_values: list[float]
     form: RowCheckInForm | None
     # What was checked in, when the row was (re)drawn just after, or today's reading.
     done_value: str = ""
@@ -151,10 +131,12 @@ def _row(
     metric: Metric,
     membership: Membership,
     today: date,
-    recent: list[Decimal],
     form: RowCheckInForm | None = None,
     recorded: CheckIn | None = None,
+    today_reading: CheckIn | None = None,
 ) -> CheckInRow:
+    """A metric's row. Checked in (`recorded` just now, or `today_reading`), its form
+    corrects that reading and starts from it."""
     due = due_on(metric)
     can_check_in = policy.can_check_in(membership, metric, metric.mission)
     rollup = figures_of(metric, today)
@@ -168,9 +150,12 @@ def _row(
         status=rollup.status,
         progress=rollup.progress,
         expected=rollup.expected,
-        recent_values=recent,
-        form=(form or RowCheckInForm(metric=metric, today=today)) if can_check_in else None,
+        recent_values=metric.trend[-SPARKLINE_POINTS:],
+        form=None,
     )
+    if can_check_in:
+        correcting = recorded or today_reading
+        row.form = form or RowCheckInForm(metric=metric, today=today, correcting=correcting)
     if recorded is not None:
         row.done_value, row.done_on = metric.format_value(recorded.value), recorded.for_date
     elif metric.latest_on == today:
@@ -218,15 +203,25 @@ def _body_context(
 ) -> dict[str, Any]:
     refused_uid = refused.metric.uid if refused else None
     metrics = list(row_metrics(membership))
-    recent = recent_values(metric.pk for metric in metrics) if metrics else {}
+    checked_in = [metric.pk for metric in metrics if metric.latest_on == today]
+    today_readings = (
+        {
+            checkin.metric_id: checkin
+            for checkin in CheckIn.objects.filter(
+                metric_id__in=checked_in, is_current=True, for_date=today
+            )
+        }
+        if checked_in
+        else {}
+    )
     rows = sorted(
         (
             _row(
                 metric,
                 membership,
                 today,
-                recent.get(metric.pk, []),
                 form=refused if metric.uid == refused_uid else None,
+                today_reading=today_readings.get(metric.pk),
             )
             for metric in metrics
         ),
@@ -259,7 +254,7 @@ def my_checkins(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def my_checkin(request: HttpRequest, org_slug: str, metric_uid: Any) -> HttpResponse:
+def my_checkin(request: HtmxRequest, org_slug: str, metric_uid: Any) -> HttpResponse:
     """Record one row's check-in; for htmx, answer with the row redrawn."""
     org, membership = get_org_for_user(request, org_slug)
     # Only the rows of this page: someone else's metric is not "missing" here, it is not
@@ -274,35 +269,30 @@ def my_checkin(request: HttpRequest, org_slug: str, metric_uid: Any) -> HttpResp
     recorded = None
     if form.is_valid():
         assert isinstance(request.user, User)
-        try:
-            recorded = checkin_record(
-                metric,
-                value=form.cleaned_data["value"],
-                for_date=form.cleaned_data["for_date"],
-                confidence=form.cleaned_data["confidence"],
-                note=form.cleaned_data["note"],
-                author=request.user,
-            )
-        except CheckInConflict as conflict:
-            form.add_error(None, str(conflict))
-    htmx = bool(request.htmx)  # type: ignore[attr-defined]
+        replacing = form.replacing()
+        if replacing is not None:  # "Change it": merged with any correction made since
+            recorded = form.save_correction(replacing, by=request.user)
+        else:
+            try:
+                recorded = form.record(by=request.user)
+            except CheckInConflict as conflict:
+                form.add_error(None, str(conflict))
+    htmx = bool(request.htmx)
     if recorded is None:
         if not htmx:
             return _page(request, org, membership, refused=form)
-        recent = recent_values([metric.pk])[metric.pk]
-        row = _row(metric, membership, today, recent, form=form)
+        row = _row(metric, membership, today, form=form)
         context = {"org": org, "today": today, "row": row}
         return render(
             request, "metrics/my_checkins.html#checkin_row", context, status=refused_status(request)
         )
     if not htmx:
-        messages.success(
-            request, f"Checked in {metric.format_value(recorded.value)} for {metric.name}."
-        )
+        checked_in = f"Checked in {metric.format_value(recorded.value)} for {metric.name}."
+        messages.success(request, f"{checked_in} {form.merged}".strip())
         return redirect(reverse("metrics:my_checkins", args=[org.slug]) + f"#checkin-{metric.uid}")
     # Read again: the sparkline and the status include the new reading.
     metric = row_metrics(membership).get(pk=metric.pk)
-    row = _row(metric, membership, today, recent_values([metric.pk])[metric.pk], recorded=recorded)
+    row = _row(metric, membership, today, recorded=recorded)
     # The counts at the top of the page change too: sent along for htmx to swap out of band.
     summary = _summary([due_state(due_on(m), today) for m in owned_metrics(membership)])
     context = {"org": org, "today": today, "row": row, "summary": summary, "oob": True}

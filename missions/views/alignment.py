@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.pagecache import cached_page
+from core.requests import HtmxRequest
 from core.responses import refused_status
 from missions.access import get_mission_for_user
 from missions.alignment import (
@@ -80,7 +81,7 @@ def _tab_context(
 
 
 def _tab_response(
-    request: HttpRequest,
+    request: HtmxRequest,
     org: Organisation,
     membership: Membership,
     mission: Mission,
@@ -89,7 +90,7 @@ def _tab_response(
 ) -> HttpResponse:
     """The whole tab, or under htmx only the section ("teams" or "resources") that changed."""
     template = TAB_TEMPLATE
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         template = f"{TAB_TEMPLATE}#{section}"
     forms = [context.get("alignment_form"), context.get("resource_form")]
     refused = any(form is not None and form.errors for form in forms)
@@ -113,7 +114,7 @@ def _saved(form: AlignmentForm, alignment: Alignment) -> bool:
 
 
 def _changed(
-    request: HttpRequest,
+    request: HtmxRequest,
     org: Organisation,
     membership: Membership,
     mission: Mission,
@@ -121,14 +122,14 @@ def _changed(
     notice: str,
 ) -> HttpResponse:
     """After a change: the section again under htmx, else back to it with the notice."""
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return _tab_response(request, org, membership, mission, section, notice=notice)
     messages.success(request, notice)
     return redirect(_tab_url(mission, section))
 
 
 def _edit_page(
-    request: HttpRequest,
+    request: HtmxRequest,
     org: Organisation,
     membership: Membership,
     mission: Mission,
@@ -156,7 +157,7 @@ def _edit_page(
 
 @login_required
 @require_GET
-def mission_alignment(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
+def mission_alignment(request: HtmxRequest, org_slug: str, mission_slug: str) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug)
     return render(request, TAB_TEMPLATE, _tab_context(org, membership, mission))
 
@@ -166,7 +167,7 @@ def mission_alignment(request: HttpRequest, org_slug: str, mission_slug: str) ->
 
 @login_required
 @require_POST
-def alignment_add(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
+def alignment_add(request: HtmxRequest, org_slug: str, mission_slug: str) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
     form = AlignmentForm(request.POST, mission=mission, prefix="alignment")
     if form.is_valid():
@@ -188,7 +189,7 @@ def _alignment(mission: Mission, alignment_uid: UUID) -> Alignment:
 @login_required
 @require_http_methods(["GET", "POST"])
 def alignment_edit(
-    request: HttpRequest, org_slug: str, mission_slug: str, alignment_uid: UUID
+    request: HtmxRequest, org_slug: str, mission_slug: str, alignment_uid: UUID
 ) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
     alignment = _alignment(mission, alignment_uid)
@@ -212,7 +213,7 @@ def alignment_edit(
 @login_required
 @require_POST
 def alignment_remove(
-    request: HttpRequest, org_slug: str, mission_slug: str, alignment_uid: UUID
+    request: HtmxRequest, org_slug: str, mission_slug: str, alignment_uid: UUID
 ) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
     alignment = _alignment(mission, alignment_uid)
@@ -230,7 +231,7 @@ def _describe(resource: Resource) -> str:
 
 @login_required
 @require_POST
-def resource_add(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
+def resource_add(request: HtmxRequest, org_slug: str, mission_slug: str) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
     form = ResourceForm(request.POST, prefix="resource")
     if form.is_valid():
@@ -249,7 +250,7 @@ def _resource(mission: Mission, resource_uid: UUID) -> Resource:
 @login_required
 @require_http_methods(["GET", "POST"])
 def resource_edit(
-    request: HttpRequest, org_slug: str, mission_slug: str, resource_uid: UUID
+    request: HtmxRequest, org_slug: str, mission_slug: str, resource_uid: UUID
 ) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
     resource = _resource(mission, resource_uid)
@@ -274,7 +275,7 @@ def resource_edit(
 @login_required
 @require_POST
 def resource_remove(
-    request: HttpRequest, org_slug: str, mission_slug: str, resource_uid: UUID
+    request: HtmxRequest, org_slug: str, mission_slug: str, resource_uid: UUID
 ) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
     resource = _resource(mission, resource_uid)
@@ -288,7 +289,7 @@ def resource_remove(
 
 @login_required
 @require_GET
-def alignment_overview(request: HttpRequest, org_slug: str) -> HttpResponse:
+def alignment_overview(request: HtmxRequest, org_slug: str) -> HttpResponse:
     """Teams by live missions: three queries for the data, whatever the organisation's size,
     and the page's body kept in the page cache for everyone with the same view of them."""
     org, membership = get_org_for_user(request, org_slug)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.requests import HtmxRequest
 from missions import ideas
 from missions.access import get_mission_for_user
 from missions.forms import IdeaAcceptForm, IdeaDeclineForm, IdeaForm
@@ -83,7 +84,7 @@ def _idea(mission: Mission, idea_uid: Any) -> Idea:
 @login_required
 @require_POST
 def idea_support(
-    request: HttpRequest, org_slug: str, mission_slug: str, idea_uid: Any
+    request: HtmxRequest, org_slug: str, mission_slug: str, idea_uid: Any
 ) -> HttpResponse:
     """Support an open idea, or withdraw support, as the posted `support` says (1 or 0).
 
@@ -104,7 +105,7 @@ def idea_support(
         IdeaSupport.objects.bulk_create(
             [IdeaSupport(idea=idea, user=request.user)], ignore_conflicts=True
         )
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         context = _context(
             org, membership, mission, idea=_ideas(mission, request.user).get(pk=idea.pk)
         )

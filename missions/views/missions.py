@@ -102,7 +102,7 @@ def mission_edit(request: HttpRequest, org_slug: str, mission_slug: str) -> Http
     if request.method == "POST":
         assert isinstance(request.user, User)
         if form.save_edit(by=request.user):
-            messages.success(request, "Mission saved.")
+            messages.success(request, f"Mission saved. {form.merged}".strip())
             return redirect(mission)
         mission.refresh_from_db()
     return render(

@@ -16,14 +16,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.requests import HtmxRequest
 from core.responses import refused_status
 from missions.access import get_mission_for_user
 from missions.forms import StakeholderForm, StakeholderLinkEditForm, StakeholderLinkForm
 from missions.models import Mission, StakeholderLink
 from orgs import policy
 from orgs.access import get_org_for_user
-from orgs.models import Membership, Organisation, Stakeholder, StakeholderKind
+from orgs.models import Membership, Organisation, Stakeholder, StakeholderKind, User
 from orgs.roles import Role
+from orgs.services import RuleBroken, stakeholder_save
 
 # --- The register ---------------------------------------------------------------------
 
@@ -61,6 +63,26 @@ def _register_context(
     }
 
 
+def _person(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _say_how_consent_goes(request: HttpRequest, stakeholder: Stakeholder, asked: str) -> None:
+    if asked == "asked":
+        messages.info(
+            request,
+            f"We have emailed {stakeholder.email} to confirm they want progress digests. They "
+            "get none until they do.",
+        )
+    elif asked == "held":
+        messages.warning(
+            request,
+            f"{stakeholder.email} has been asked to confirm several times today, so we have not "
+            "asked again. Save the stakeholder tomorrow to ask once more.",
+        )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def stakeholder_list(request: HttpRequest, org_slug: str) -> HttpResponse:
@@ -73,11 +95,14 @@ def stakeholder_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         stakeholder.organisation = org
         try:
             with transaction.atomic():
-                stakeholder.save()
+                asked = stakeholder_save(stakeholder, by=_person(request))
         except IntegrityError:  # the same name added by someone else a moment ago
             form.add_error("name", "The register already has a stakeholder with this name.")
+        except RuleBroken as refused:
+            form.add_error(None, str(refused))
         else:
             messages.success(request, f"{stakeholder.name} is in the register.")
+            _say_how_consent_goes(request, stakeholder, asked)
             return redirect(
                 reverse("missions:stakeholder_list", args=[org.slug]) + f"#s-{stakeholder.uid}"
             )
@@ -102,11 +127,12 @@ def stakeholder_edit(request: HttpRequest, org_slug: str, stakeholder_uid: Any) 
         if form.is_valid():
             try:
                 with transaction.atomic():
-                    form.save()
+                    asked = stakeholder_save(form.save(commit=False), by=_person(request))
             except IntegrityError:
                 form.add_error("name", "The register already has a stakeholder with this name.")
             else:
                 messages.success(request, f"{stakeholder.name} saved.")
+                _say_how_consent_goes(request, stakeholder, asked)
                 return redirect(
                     reverse("missions:stakeholder_list", args=[org.slug]) + f"#s-{stakeholder.uid}"
                 )
@@ -154,7 +180,7 @@ def _tab_url(mission: Mission, org: Organisation, anchor: str = "") -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def mission_stakeholders(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
+def mission_stakeholders(request: HtmxRequest, org_slug: str, mission_slug: str) -> HttpResponse:
     """The mission's stakeholders; a POST links one (htmx swaps the section in place)."""
     editing = request.method == "POST"
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=editing)
@@ -168,13 +194,13 @@ def mission_stakeholders(request: HttpRequest, org_slug: str, mission_slug: str)
         except IntegrityError:  # linked by someone else a moment ago
             form.add_error("stakeholder", "This stakeholder is already linked to the mission.")
         else:
-            if not request.htmx:  # type: ignore[attr-defined]
+            if not request.htmx:
                 messages.success(request, f"{link.stakeholder.name} is linked to this mission.")
                 return redirect(_tab_url(mission, org, f"link-{link.uid}"))
             form = StakeholderLinkForm(mission=mission)
     context = _tab_context(org, membership, mission, form)
     status = refused_status(request) if form.errors else 200
-    if editing and request.htmx:  # type: ignore[attr-defined]
+    if editing and request.htmx:
         return render(request, "missions/stakeholders.html#links", context, status=status)
     return render(request, "missions/stakeholders.html", context, status=status)
 

@@ -156,10 +156,13 @@ def metric_row(measured: MetricProgress, mission: Mission, with_range: bool = Fa
     )
     span = ""
     if with_range:
+        begun = metric.starting_point
         start = (
-            f"from {metric.format_value(metric.baseline_value)}"
-            if metric.has_baseline
-            else "no baseline yet"
+            "no baseline yet"
+            if begun is None
+            else f"from {metric.format_value(begun.value)}"
+            if begun.is_baseline
+            else f"from {metric.format_value(begun.value)} (first check-in)"
         )
         end = ""
         if metric.target_value is not None:

@@ -5,16 +5,18 @@ and the rows they need as plain values: a card is drawn from a handful of column
 """
 
 import functools
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, TextField
+from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import pluralize
@@ -30,7 +32,7 @@ from core.templatetags.dates import day_month
 from core.templatetags.paths import path_for
 from metrics.charts import Sparkline, sparkline
 from metrics.models import CheckIn, Metric, MetricKind
-from metrics.rollups import Figures, Rollup, figures_of, recent_values
+from metrics.rollups import Figures, Rollup, figures_of
 from metrics.templatetags.metric_charts import percent, progress_bar, sparkline_svg, status_badge
 from missions.models import Goal, Mission, MissionStatus
 from orgs.access import get_org_for_user
@@ -41,10 +43,15 @@ OVERDUE_METRICS = 10
 
 
 class MissionRow(NamedTuple):
+    """A mission as the page reads it: what names it, and the figures stored on it."""
+
     id: int
     title: str
     slug: str
     status: str
+    progress: float | None
+    expected_path: list[list[Any]]
+    reported_confidence: str
 
 
 class LeadRow(NamedTuple):
@@ -61,6 +68,8 @@ class LeadRow(NamedTuple):
     latest_value: Decimal | None
     latest_on: date | None
     target_value: Decimal | None
+    # Its readings of the year up to the latest, as JSON: decoded for the lead alone.
+    trend: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +131,7 @@ def _body(org: Organisation, membership: Membership, today: date) -> str:
         for row in Mission.objects.visible_to(membership)
         .live()
         .order_by("title")
-        .values_list("id", "title", "slug", "status")
+        .values_list(*MissionRow._fields)
     }
     active = [pk for pk, mission in missions.items() if mission.status == MissionStatus.ACTIVE]
     cards = cached_mission_parts(
@@ -171,12 +180,6 @@ def _cards(org: Organisation, missions: list[MissionRow], today: date) -> dict[i
     """Each mission's card from the figures stored on its row and its goals' rows, in a
     fixed number of queries however many there are."""
     ids = [mission.id for mission in missions]
-    figures = {
-        pk: Figures(progress, path, confidence)
-        for pk, progress, path, confidence in Mission.objects.filter(pk__in=ids).values_list(
-            "pk", "progress", "expected_path", "reported_confidence"
-        )
-    }
     goals: dict[int, list[GoalLine]] = defaultdict(list)
     goal_order: dict[int | None, int] = {}
     for n, (goal_id, mission_id, title, progress) in enumerate(
@@ -194,7 +197,7 @@ def _cards(org: Organisation, missions: list[MissionRow], today: date) -> dict[i
             LeadRow(*row)
             for row in Metric.objects.filter(
                 mission_id__in=ids, kind=MetricKind.OUTCOME, latest_on__isnull=False
-            ).values_list(*LeadRow._fields)
+            ).values_list(*LeadRow._fields[:-1], Cast("trend", TextField()))
         ),
         # A metric of no goal comes after every goal's.
         key=lambda lead: (
@@ -211,20 +214,21 @@ def _cards(org: Organisation, missions: list[MissionRow], today: date) -> dict[i
         .values_list("mission_id")
         .annotate(Count("id"))
     )
-    # The trend line of each lead: one query for all of them.
-    history = recent_values((lead.id for lead in leads.values()), today)
     cards: dict[int, str] = {}
     for mission in missions:
         lead = leads.get(mission.id)
         card = MissionCard(
             title=mission.title,
             url=path_for("reporting:mission", org.slug, mission.slug),
-            rollup=figures_of(figures[mission.id], today),
+            rollup=figures_of(
+                Figures(mission.progress, mission.expected_path, mission.reported_confidence),
+                today,
+            ),
             goals=goals[mission.id],
             lead=_lead(org, mission, lead) if lead else None,
             overdue=overdue.get(mission.id, 0),
         )
-        cards[mission.id] = card_html(card, sparkline(history[lead.id]) if lead else None)
+        cards[mission.id] = card_html(card, sparkline(json.loads(lead.trend)) if lead else None)
     return cards
 
 

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.pagecache import CSRF_STAND_IN, cached_mission_parts, pages_changed, with_csrf_token
+from core.requests import HtmxRequest
 from core.responses import form_status, refused_status
 from metrics.models import Metric
 from metrics.rollups import mission_progress
@@ -81,7 +82,7 @@ def _detail_context(
 
 @login_required
 @require_GET
-def mission_detail(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
+def mission_detail(request: HtmxRequest, org_slug: str, mission_slug: str) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug)
     can_edit = policy.can_edit_mission(membership, mission)
 
@@ -110,7 +111,7 @@ def mission_detail(request: HttpRequest, org_slug: str, mission_slug: str) -> Ht
 
 
 def _section_response(
-    request: HttpRequest,
+    request: HtmxRequest,
     org: Organisation,
     membership: Membership,
     mission: Mission,
@@ -120,14 +121,14 @@ def _section_response(
     """After a change to the goals or milestones: under htmx the section again (with the
     refused form and its errors, if any); otherwise back to it on the mission page, or
     the whole page with the errors."""
-    if refused is None and not request.htmx:  # type: ignore[attr-defined]
+    if refused is None and not request.htmx:
         return redirect(mission.get_absolute_url() + f"#{section}")
     context = _detail_context(org, membership, mission, get_token(request)) | {"oob": True}
     status = 200
     if refused is not None:
         context["goal_form" if section == "goals" else "milestone_form"] = refused
         status = refused_status(request)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         # Goals change the health check too; it comes along as an out-of-band swap.
         fragment = "goals_changed" if section == "goals" else section
         return render(request, f"missions/detail.html#{fragment}", context, status=status)
@@ -135,7 +136,7 @@ def _section_response(
 
 
 def _add_form(
-    request: HttpRequest,
+    request: HtmxRequest,
     org: Organisation,
     membership: Membership,
     mission: Mission,
@@ -150,7 +151,7 @@ def _add_form(
         "mission": mission,
         "form": form,
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         form.fields["title"].widget.attrs["autofocus"] = True
         context |= {"can_edit": True, f"{kind}_form": form}
         return render(request, f"missions/detail.html#{kind}_add", context)
@@ -159,7 +160,7 @@ def _add_form(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def goal_add(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
+def goal_add(request: HtmxRequest, org_slug: str, mission_slug: str) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
     if request.method == "GET":
         return _add_form(
@@ -183,7 +184,7 @@ def _goal(mission: Mission, goal_uid: Any) -> Goal:
 @login_required
 @require_http_methods(["GET", "POST"])
 def goal_edit(
-    request: HttpRequest, org_slug: str, mission_slug: str, goal_uid: Any
+    request: HtmxRequest, org_slug: str, mission_slug: str, goal_uid: Any
 ) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
     goal = _goal(mission, goal_uid)
@@ -193,7 +194,7 @@ def goal_edit(
     if request.method == "POST":
         assert isinstance(request.user, User)
         if form.save_edit(by=request.user):
-            messages.success(request, "Goal saved.")
+            messages.success(request, f"Goal saved. {form.merged}".strip())
             return redirect(mission.get_absolute_url() + "#goals")
         goal.refresh_from_db()
     return render(
@@ -223,7 +224,7 @@ def _move(rows: QuerySet[Any], row: Any, direction: str) -> None:
 @login_required
 @require_POST
 def goal_move(
-    request: HttpRequest, org_slug: str, mission_slug: str, goal_uid: Any
+    request: HtmxRequest, org_slug: str, mission_slug: str, goal_uid: Any
 ) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
     goal = _goal(mission, goal_uid)
@@ -233,7 +234,7 @@ def goal_move(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def milestone_add(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
+def milestone_add(request: HtmxRequest, org_slug: str, mission_slug: str) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
     if request.method == "GET":
         return _add_form(request, org, membership, mission, MilestoneForm(prefix="milestone"))
@@ -255,7 +256,7 @@ def _milestone(mission: Mission, milestone_uid: Any) -> Milestone:
 @login_required
 @require_http_methods(["GET", "POST"])
 def milestone_edit(
-    request: HttpRequest, org_slug: str, mission_slug: str, milestone_uid: Any
+    request: HtmxRequest, org_slug: str, mission_slug: str, milestone_uid: Any
 ) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
     milestone = _milestone(mission, milestone_uid)
@@ -281,7 +282,7 @@ def milestone_edit(
 @login_required
 @require_POST
 def milestone_move(
-    request: HttpRequest, org_slug: str, mission_slug: str, milestone_uid: Any
+    request: HtmxRequest, org_slug: str, mission_slug: str, milestone_uid: Any
 ) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
     milestone = _milestone(mission, milestone_uid)
@@ -292,7 +293,7 @@ def milestone_move(
 @login_required
 @require_POST
 def milestone_done(
-    request: HttpRequest, org_slug: str, mission_slug: str, milestone_uid: Any
+    request: HtmxRequest, org_slug: str, mission_slug: str, milestone_uid: Any
 ) -> HttpResponse:
     """Mark a milestone done (today) or not done, as the posted `done` says."""
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)

@@ -12,8 +12,9 @@ from typing import Any, cast
 
 from django.db import connection
 from django.db.models import Field, Model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.csp import CSP
@@ -22,6 +23,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 
 from core import pagecache
+from core.tokens import token_digest
 from metrics import chart_images
 from missions.models import Mission, Report, ShareLink, ShareTarget
 from orgs.models import Organisation
@@ -84,7 +86,7 @@ def _link_statement() -> tuple[str, list[tuple[type[Model], list[str], list[Any]
         f"LEFT JOIN {missions} m ON m.id = l.mission_id "
         f"LEFT JOIN {reports} r ON r.id = l.report_id "
         # ShareLink.objects.active(), for this token.
-        "WHERE l.token = %s AND l.revoked_at IS NULL "
+        "WHERE l.token_hash = %s AND l.revoked_at IS NULL "
         "AND (l.expires_at IS NULL OR l.expires_at > %s)"
     )
     return statement, parts
@@ -94,7 +96,7 @@ def _find_link(token: str) -> ShareLink | None:
     statement, parts = _link_statement()
     with connection.cursor() as cursor:
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        cursor.execute(statement, [token, now])
+        cursor.execute(statement, [token_digest(token), now])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -305,9 +307,13 @@ def public_page(request: HttpRequest, public_slug: str) -> HttpResponse:
     minute. It is still kept out of search engines: turning the page on is for the
     people the organisation gives the address to, not for the whole web.
     """
-    organisation = Organisation.objects.filter(slug=public_slug, public_page=True).first()
+    # Found by every address it has had: one it had before leads to its page now, and
+    # no other organisation can have taken it (orgs.models.OrganisationSlug).
+    organisation = Organisation.objects.filter(slugs__slug=public_slug, public_page=True).first()
     if organisation is None:
         return link_gone()
+    if organisation.slug != public_slug:
+        return HttpResponsePermanentRedirect(reverse("public_page", args=[organisation.slug]))
     html = _in_time_zone(
         organisation, lambda: _organisation_html(organisation, timezone.localdate())
     )

@@ -1,7 +1,7 @@
 """Managing share links inside the organisation: a mission's Share tab, and the
 organisation's links for its progress page and published reports."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -29,11 +29,33 @@ class LinkRow:
     link: ShareLink
     state: str  # active, expired, revoked, or paused (its mission is no longer shareable)
     last_day: date | None  # the last day an expiring link works, in the organisation's zone
-    url: str
-    badge_url: str
+    # The addresses, on the page that follows the link's creation only: the database
+    # keeps a digest of its token, not the token (core.tokens).
+    url: str = ""
+    badge_url: str = ""
+
+
+# The session key under which a new link's token waits for the page that shows it once.
+NEW_LINK_KEY = "new_share_link"
+
+
+def _remember_new_link(request: HttpRequest, link: ShareLink) -> None:
+    request.session[NEW_LINK_KEY] = {"uid": str(link.uid), "token": link.token}
+
+
+def _new_link_token(request: HttpRequest, links: Any) -> tuple[str, str]:
+    """The (uid, token) of the link just made, if it is among `links`; taken out of the
+    session as it is shown, so it is shown once."""
+    new = request.session.get(NEW_LINK_KEY)
+    if not isinstance(new, dict) or not any(str(link.uid) == new.get("uid") for link in links):
+        return "", ""
+    del request.session[NEW_LINK_KEY]
+    return str(new.get("uid", "")), str(new.get("token", ""))
 
 
 def _rows(request: HttpRequest, links: Any) -> list[LinkRow]:
+    links = list(links)
+    new_uid, new_token = _new_link_token(request, links)
     rows = []
     for link in links:
         if link.revoked_at is not None:
@@ -49,15 +71,14 @@ def _rows(request: HttpRequest, links: Any) -> list[LinkRow]:
             if link.expires_at
             else None
         )
-        rows.append(
-            LinkRow(
-                link=link,
-                state=state,
-                last_day=last_day,
-                url=request.build_absolute_uri(reverse("share_page", args=[link.token])),
-                badge_url=request.build_absolute_uri(reverse("share_badge", args=[link.token])),
+        row = LinkRow(link=link, state=state, last_day=last_day)
+        if str(link.uid) == new_uid:
+            row = replace(
+                row,
+                url=request.build_absolute_uri(reverse("share_page", args=[new_token])),
+                badge_url=request.build_absolute_uri(reverse("share_badge", args=[new_token])),
             )
-        )
+        rows.append(row)
     return rows
 
 
@@ -113,8 +134,11 @@ def mission_share(request: HttpRequest, org_slug: str, mission_slug: str) -> Htt
             refused = "This mission isn’t shareable, so it can’t have a share link."
         elif form.is_valid():
             link = _create_link(form, org, request.user, ShareTarget.MISSION, mission=mission)
+            _remember_new_link(request, link)
             messages.success(
-                request, "Share link created. Copy it below and send it to your stakeholders."
+                request,
+                "Share link created. Copy it below and send it to your stakeholders: it is "
+                "shown only this once.",
             )
             return redirect(
                 reverse("reporting:share", args=[org.slug, mission.slug]) + f"#link-{link.uid}"
@@ -160,7 +184,8 @@ def organisation_share(request: HttpRequest, org_slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         target, report = form.target()
         link = _create_link(form, org, request.user, target, report=report)
-        messages.success(request, "Share link created. Copy it below.")
+        _remember_new_link(request, link)
+        messages.success(request, "Share link created. Copy it below: it is shown only this once.")
         return redirect(reverse("reporting:org_share", args=[org.slug]) + f"#link-{link.uid}")
     links = (
         org.share_links.select_related("created_by", "mission", "report")

@@ -110,6 +110,7 @@ def test_mission_owner_adds_a_metric_checks_in_from_my_checkins_and_corrects_the
     page.get_by_label(exactly("Target")).fill("12")
     page.get_by_label("Target date").fill((baseline_on - datetime.timedelta(days=1)).isoformat())
     page.get_by_label("Cadence").select_option(label="Monthly")
+    page.get_by_label("First check-in due").fill(today.isoformat())
     page.get_by_label("Owner").select_option(label="Acme Member")
     shot(page, "metric-form")
     console_errors.allow(r"/metrics/new/: .*status of 400")
@@ -138,17 +139,18 @@ def test_mission_owner_adds_a_metric_checks_in_from_my_checkins_and_corrects_the
     assert (metric.kind, metric.direction, metric.cadence) == ("outcome", "decrease", "monthly")
     assert (metric.baseline_value, metric.baseline_on) == (Decimal(120), baseline_on)
     assert (metric.target_value, metric.target_on) == (Decimal(12), target_on)
+    assert metric.next_due_on == today  # the day chosen, not a cadence after the baseline
 
-    # 2. My check-ins lists it as overdue; a check-in is swapped in without leaving the page.
+    # 2. My check-ins lists it as due today; a check-in is swapped in without leaving the page.
     org_nav(page).get_by_role("link", name="My check-ins").click()
     expect(page.get_by_role("heading", name="My check-ins", level=1)).to_be_visible()
     my_checkins_url = page.url
     row = page.locator(f"#checkin-{metric.uid}")
     expect(row.get_by_role("heading", level=3)).to_have_text(METRIC)
     expect(row).to_contain_text(f"{MISSION} · {GOAL}")
-    overdue = page.get_by_role("region", name=re.compile(r"^Overdue \d+$"))
-    expect(overdue).to_contain_text(METRIC)
-    expect(page.locator("#checkin-summary")).to_contain_text("1 overdue")
+    due_today = page.get_by_role("region", name=re.compile(r"^Due today \d+$"))
+    expect(due_today).to_contain_text(METRIC)
+    expect(page.locator("#checkin-summary")).to_contain_text("Nothing overdue")
     shot(page, "my-checkins")
 
     set_no_reload_marker(page)
@@ -168,6 +170,7 @@ def test_mission_owner_adds_a_metric_checks_in_from_my_checkins_and_corrects_the
     console_errors.allow(r"/my-check-ins/: .*status of 422")
     row.locator("summary", has_text="Change it").click()
     value = row.get_by_label("Value (MWh)")
+    expect(value).to_have_value("100")  # a correction starts from the reading it replaces
     value.fill("ninety")
     row.get_by_role("button", name=f"Check in {METRIC}").click()
     expect(value).to_have_attribute("aria-invalid", "true")

@@ -2,7 +2,9 @@
 
 import datetime
 
+import time_machine
 from django.template.defaultfilters import date as django_date
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,12 +16,34 @@ FORMATS = {
     "j M": dates.day_month,
     "D j M": dates.weekday_day_month,
 }
+# Without the year for a day of this year only: another year's day says which year.
+WITH_YEAR = {"j M": "j M Y", "D j M": "D j M Y"}
 
 
 @given(st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2200, 12, 31)))
 def test_each_filter_matches_django(on):
+    this_year = on.year == timezone.localdate().year
     for django_format, fast in FORMATS.items():
-        assert fast(on) == django_date(on, django_format)
+        wanted = django_format if this_year else WITH_YEAR.get(django_format, django_format)
+        assert fast(on) == django_date(on, wanted)
+
+
+@time_machine.travel("2026-06-15 12:00Z", tick=False)
+def test_a_day_of_another_year_is_written_with_its_year():
+    # Issue 15: a check-in for 0001-01-01 read "for Mon 1 Jan".
+    assert dates.weekday_day_month(datetime.date(1, 1, 1)) == "Mon 1 Jan 1"
+    assert dates.day_month(datetime.date(2025, 12, 30)) == "30 Dec 2025"
+    assert dates.day_month(datetime.date(2026, 12, 30)) == "30 Dec"
+    assert dates.weekday_day_month(datetime.date(2026, 3, 7)) == "Sat 7 Mar"
+
+
+def test_every_day_python_holds_is_written():
+    for on in (datetime.date.min, datetime.date.max):
+        for write in (*FORMATS.values(), dates.weekday_date, dates.day_month_year):
+            assert write(on)
+    at = datetime.datetime(9999, 12, 31, 23, 0, tzinfo=datetime.UTC)
+    with timezone.override("Pacific/Kiritimati"):  # 14 hours ahead: past the last day
+        assert dates.moment(at) == "31 Dec 9999, 23:00"
 
 
 def test_no_date_prints_nothing():

@@ -14,8 +14,9 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
-from orgs.emails import (
+from core.deliveries import (
     Claim,
+    DeliveryState,
     Outgoing,
     _deliveries_of,
     claimed_sends,
@@ -23,7 +24,7 @@ from orgs.emails import (
     deliveries_settled,
     deliveries_skip,
 )
-from orgs.models import DeliveryState, EmailDelivery, EmailKind
+from orgs.models import EmailDelivery, EmailKind
 from tests.conftest import require_service
 
 NOON = datetime(2026, 3, 9, 12, tzinfo=UTC)
@@ -176,7 +177,7 @@ def test_the_lookup_finds_each_claims_own_row_and_only_that(cast):
 
 
 def test_a_lookup_of_more_claims_than_one_statement_names_finds_them_all(cast, monkeypatch):
-    monkeypatch.setattr("orgs.emails.LOOKUP_BATCH", 10)
+    monkeypatch.setattr("core.deliveries.LOOKUP_BATCH", 10)
     deliveries_claim(cast.org.pk, claims(25))
     with CaptureQueriesContext(connection) as lookups:
         found = [claim for claim, *_ in _deliveries_of(set(claims(30)))]

@@ -11,7 +11,8 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from orgs.models import DeliveryState, EmailDelivery
+from core.deliveries import DeliveryState
+from orgs.models import EmailDelivery
 from orgs.roles import Role
 from reporting.digests import member_digest_send, member_digests_send, stakeholder_digests_send
 from reporting.tasks import sweep_digests, sweep_reminders

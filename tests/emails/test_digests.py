@@ -11,9 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.deliveries import DeliveryState
 from metrics.models import Metric
 from metrics.services import checkin_record
-from orgs.models import DeliveryState, EmailDelivery, EmailKind, Membership, Stakeholder, User
+from orgs.models import EmailDelivery, EmailKind, Membership, Stakeholder, User
 from reporting.digests import (
     member_digest,
     member_digest_period,
@@ -179,6 +180,15 @@ def test_a_stakeholder_without_consent_or_subscription_hears_nothing(cast, suppl
     )
     with time_machine.travel(at(MONDAY, 10), tick=False):
         sweep_digests()
+    assert "dev@greenfold.example" not in [m.to[0] for m in mail.outbox]
+
+
+def test_a_stakeholder_who_has_not_confirmed_by_email_hears_nothing(cast, supplier):
+    """Issue 17, finding 8: consent an admin ticks is not enough (double opt-in)."""
+    Stakeholder.objects.filter(pk=supplier.pk).update(email_confirmed_at=None)
+    with time_machine.travel(at(MONDAY, 9), tick=False):
+        sweep_digests()
+        assert stakeholder_digest_send(supplier.pk) is False
     assert "dev@greenfold.example" not in [m.to[0] for m in mail.outbox]
 
 

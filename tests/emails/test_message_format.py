@@ -6,7 +6,8 @@ from email.policy import SMTP
 
 import pytest
 
-from orgs.emails import OneLineHeader, organisation_email
+from core.deliveries import OneLineHeader
+from orgs.emails import organisation_email
 
 UNSUBSCRIBE = "https://waymark.example/unsubscribe/" + "t" * 120 + "/"
 

@@ -16,9 +16,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.deliveries import DeliveryState
 from metrics.models import Cadence, Metric
 from metrics.services import checkin_record
-from orgs.models import DeliveryState, EmailDelivery, EmailKind, User
+from orgs.models import EmailDelivery, EmailKind, User
 from orgs.roles import Role
 from reporting.reminders import pending_reminders, reminder_batches, reminders_send
 from reporting.tasks import send_reminders, sweep_reminders
@@ -223,12 +224,16 @@ def test_archived_and_paused_missions_send_no_reminders(cast, scene):
 
 
 def test_a_new_metric_gets_its_first_due_date_from_the_sweep(cast, scene):
-    Metric.objects.filter(pk=scene.metric.pk).update(next_due_on=None, cadence=Cadence.WEEKLY)
+    Metric.objects.filter(pk=scene.metric.pk).update(
+        next_due_on=None,
+        cadence=Cadence.WEEKLY,
+        created_at=datetime(2026, 3, 2, 12, tzinfo=UTC),
+    )
     with time_machine.travel(datetime(2026, 3, 10, 9, tzinfo=UTC), tick=False):
         sweep_reminders()
     scene.metric.refresh_from_db()
-    # A week after the factory's baseline date.
-    assert scene.metric.next_due_on == date(2026, 1, 8)
+    # A week after it was added, not after its baseline (1 Jan, the factory's).
+    assert scene.metric.next_due_on == date(2026, 3, 9)
 
 
 def test_an_unknown_time_zone_falls_back_to_the_organisations_and_is_logged(cast, scene, caplog):

@@ -12,9 +12,10 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 
+from core.deliveries import DeliveryState
 from metrics.models import CheckIn
 from metrics.services import checkin_record
-from orgs.models import DeliveryState, EmailDelivery, Organisation, User
+from orgs.models import EmailDelivery, Organisation, User
 from orgs.roles import Role
 from tests.conftest import require_service
 from tests.factories import (

@@ -15,10 +15,11 @@ from django.conf import settings
 from django.test import Client
 
 from config.celery import app as celery_app
+from core.deliveries import DeliveryState
 from metrics.models import CheckIn, Metric
 from metrics.services import checkin_record
 from missions.models import Visibility
-from orgs.models import DeliveryState, EmailDelivery, Organisation, Stakeholder, User
+from orgs.models import EmailDelivery, Organisation, Stakeholder, User
 from orgs.roles import Role
 from reporting.tasks import sweep_digests, sweep_reminders
 from tests.conftest import require_service

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from core.deliveries import DeliveryState
 from metrics.models import Metric
-from orgs.models import DeliveryState, EmailDelivery, Organisation, User
+from orgs.models import EmailDelivery, Organisation, User
 from orgs.roles import Role
 from tests.factories import (
     MembershipFactory,

@@ -171,6 +171,7 @@ def test_no_forecast_line_when_the_target_date_has_passed():
 
 
 def test_x_axis_labels_months_for_a_year_and_years_for_a_decade():
+    # At most eight labels, however wide: a year is labelled every other month.
     year = metric_chart(
         [(date(2026, 1, 10), 1.0), (date(2026, 11, 20), 2.0)],
         baseline=None,
@@ -179,7 +180,7 @@ def test_x_axis_labels_months_for_a_year_and_years_for_a_decade():
         today=TODAY,
         width=880,
     )
-    assert [t.label for t in year.x_ticks][:3] == ["Jan", "Feb", "Mar"]
+    assert [t.label for t in year.x_ticks][:3] == ["Jan", "Mar", "May"]
     assert year.x_ticks[0].sublabel == "2026" and year.x_ticks[1].sublabel == ""
 
     decade = metric_chart(
@@ -193,6 +194,49 @@ def test_x_axis_labels_months_for_a_year_and_years_for_a_decade():
     labels = [t.label for t in decade.x_ticks]
     assert all(re.fullmatch(r"20\d\d", label) for label in labels)
     assert 2 <= len(labels) <= 8
+
+
+def test_a_chart_spanning_the_whole_calendar_draws_a_few_year_labels():
+    # Found: baseline 0001-01-01, target 9999-12-31 raised "year 10000 is out of range",
+    # and a check-in in year 1 drew a label for every ten years, over each other.
+    for width in (360, 600, 880):
+        chart = metric_chart(
+            [(date(1, 1, 1), 3.0), (date(2026, 1, 1), 4.0)],
+            baseline=(date(1, 1, 1), 0.0),
+            target=(date(9999, 12, 31), 10.0),
+            forecast=forecast(
+                [(date(1, 1, 1), 3.0), (date(2026, 1, 1), 4.0)], 10, date.max, "increase"
+            ),
+            today=TODAY,
+            width=width,
+        )
+        labels = [t.label for t in chart.x_ticks]
+        assert 2 <= len(labels) <= 8, labels
+        assert all(re.fullmatch(r"\d{1,4}", label) for label in labels)
+        assert [int(label) for label in labels] == sorted({int(label) for label in labels})
+        gaps = [b.at - a.at for a, b in itertools.pairwise(chart.x_ticks)]
+        assert min(gaps) >= 40
+        for x, y in everything_drawn(chart):
+            assert_inside(chart, x, y)
+
+
+@given(
+    st.lists(st.dates(), min_size=0, max_size=4),
+    st.none() | st.dates(),
+    st.none() | st.dates(),
+    st.sampled_from([360, 600, 880]),
+)
+def test_any_dates_python_holds_draw_with_at_most_eight_date_labels(days, baseline, target, width):
+    chart = metric_chart(
+        [(on, float(i)) for i, on in enumerate(days)],
+        baseline=(baseline, 1.0) if baseline else None,
+        target=(target, 5.0) if target else None,
+        forecast=None,
+        today=TODAY,
+        width=width,
+    )
+    assert len(chart.x_ticks) <= 8
+    assert all(chart.plot.left <= t.at <= chart.plot.right for t in chart.x_ticks)
 
 
 def test_x_labels_never_crowd_each_other():
@@ -513,7 +557,9 @@ def test_chart_template_draws_accessible_svg_without_inline_styles():
     assert desc is not None and desc.text and "the target is 12 tonnes" in desc.text
     assert svg.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
     texts = [t.text for t in svg.iter(f"{SVG_NS}text")]
-    assert {"Actual", "Target path", "Forecast", "Today", "tonnes CO₂e", "125", "Jan"} <= set(texts)
+    assert {"Actual", "Target path", "Forecast", "Today", "tonnes CO₂e", "125", "2026"} <= set(
+        texts
+    )
     dot_titles = [t.text for t in svg.iter(f"{SVG_NS}title")]
     assert "15 Oct 2026: 64 tonnes" in dot_titles
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from metrics.models import CheckIn
 from metrics.services import CheckInConflict, checkin_correct, checkin_record
 from tests.conftest import require_service
+from tests.editables import as_shown
 from tests.factories import GoalFactory, MetricFactory, MissionFactory
 
 TODAY = "2026-06-15 12:00Z"
@@ -184,6 +185,17 @@ def test_the_form_takes_a_prefilled_value_and_goes_back_where_it_came_from(cast,
 
 
 @time_machine.travel(TODAY)
+@pytest.mark.parametrize("view", ["check_in", "correct"])
+def test_a_next_that_is_not_a_path_here_goes_back_to_the_metric(cast, login, metric, view):
+    checkin = record(metric, cast.member, "100", on="2026-06-10")
+    where = url(view, metric, *([checkin.uid] if view == "correct" else []))
+    for wanted in ("9" * 40, "metrics:detail", "//evil.example/"):
+        response = login(cast.member).post(where, FORM | {"next": wanted})
+        assert response.status_code == 302
+        assert response["Location"] == url("detail", metric)
+
+
+@time_machine.travel(TODAY)
 def test_correcting_through_the_form_shows_the_history(cast, login, metric):
     checkin = record(metric, cast.member, "100", on="2026-06-01")
     client = login(cast.admin)
@@ -221,6 +233,62 @@ def test_saving_a_refused_correction_again_corrects_the_value_that_won(cast, log
     current = CheckIn.objects.get(is_current=True)
     assert (current.value, current.note, current.corrects) == (Decimal("77"), typed["note"], won)
     assert CheckIn.objects.count() == 3  # 100 and 98 stay in the history
+
+
+@time_machine.travel(TODAY)
+def test_a_stale_correction_of_other_fields_keeps_both_corrections(cast, login, metric):
+    checkin = record(metric, cast.member, "100", on="2026-06-01")
+    client = login(cast.member)
+    loaded = as_shown(client.get(url("correct", metric, checkin.uid)).text, "note")
+    theirs = checkin_correct(
+        checkin, value=Decimal("100"), author=cast.admin, confidence="at_risk", note="Oven down"
+    )
+
+    response = client.post(url("correct", metric, checkin.uid), loaded | {"value": "77"})
+
+    assert response.status_code == 302
+    current = CheckIn.objects.get(is_current=True)
+    assert (current.value, current.confidence, current.note) == (
+        Decimal("77"),
+        "at_risk",
+        "Oven down",
+    )
+    assert (current.corrects, current.author) == (theirs, cast.member)
+    assert [str(m) for m in client.get(response.url).context["messages"]] == [
+        "Check-in corrected. The earlier value is kept in the history. Acme Admin changed it "
+        "at 13:00 too; their changes to Confidence and Comment are kept."
+    ]
+
+
+@time_machine.travel(TODAY)
+def test_a_stale_correction_shows_both_values_of_the_field_both_changed(cast, login, metric):
+    checkin = record(metric, cast.member, "100", on="2026-06-01")
+    client = login(cast.member)
+    loaded = as_shown(client.get(url("correct", metric, checkin.uid)).text, "note")
+    theirs = checkin_correct(
+        checkin, value=Decimal("98"), author=cast.admin, confidence="at_risk", note=""
+    )
+
+    refused = client.post(
+        url("correct", metric, checkin.uid), loaded | {"value": "77", "note": "Mine"}
+    )
+
+    assert refused.status_code == 409
+    assert (
+        "Acme Admin corrected this check-in at 13:00 while you were editing. Their change to "
+        "Confidence is kept. You both changed Value: yours is in the form, with the value "
+        "stored now beside it."
+    ) in refused.text
+    shown = as_shown(refused.text, "note")
+    assert (shown["value"], shown["confidence"], shown["note"]) == ("77", "at_risk", "Mine")
+    assert "Stored now: <strong>98</strong>" in refused.text
+    assert refused.text.count("Stored now: <strong>") == 1
+    action = re.search(r'<form method="post" action="([^"]+/correct/)"', refused.text)
+    assert action and action.group(1) == url("correct", metric, theirs.uid)
+
+    assert client.post(action.group(1), shown).status_code == 302
+    current = CheckIn.objects.get(is_current=True)
+    assert (current.value, current.confidence, current.note) == (Decimal("77"), "at_risk", "Mine")
 
 
 def test_the_metric_page_lists_the_latest_check_ins_and_all_of_them_when_asked(cast, login, metric):

@@ -348,6 +348,31 @@ def test_an_imported_organisation_gets_its_figures_from_its_rows(cast, mission, 
     assert no_drift()
 
 
+def trend(metric: Metric) -> list[float]:
+    return Metric.objects.values_list("trend", flat=True).get(pk=metric.pk)
+
+
+def test_a_metric_keeps_the_trend_of_the_year_up_to_its_latest_reading(cast, goal):
+    metric = metric_on(goal)
+    assert trend(metric) == []
+    read(cast.member, metric, "10", on=date(2025, 6, 1))  # more than a year before the last
+    read(cast.member, metric, "30", on=date(2026, 3, 1))
+    read(cast.member, metric, "20", on=date(2026, 1, 1))  # older, recorded later
+    assert trend(metric) == [10.0, 20.0, 30.0]
+
+    read(cast.member, metric, "45.5", on=date(2026, 9, 1))
+    assert trend(metric) == [20.0, 30.0, 45.5]
+
+    checkin_correct(
+        metric.checkins.get(for_date=date(2026, 3, 1), is_current=True),
+        value=Decimal("35"),
+        author=cast.admin,
+        confidence="on_track",
+    )
+    assert trend(metric) == [20.0, 35.0, 45.5]
+    assert no_drift()
+
+
 # ---- Finding drift ------------------------------------------------------------------------
 
 
@@ -386,6 +411,20 @@ def test_recompute_figures_check_only_reports_and_fails(mission, goal, scene):
     assert failed.value.returncode == 1
     assert f"metric {heavy.pk} progress: stored 5.0, computed 40.0" in out.getvalue()
     assert stored(heavy) == {"progress": 5.0}  # left for the fix
+
+
+def test_recompute_figures_finds_and_fixes_a_drifted_trend(scene):
+    heavy, light = scene
+    Metric.objects.filter(pk=heavy.pk).update(trend=[])
+    Metric.objects.filter(pk=light.pk).update(trend=[1.0, 2.0])
+    out = io.StringIO()
+
+    call_command("recompute_figures", stdout=out)
+
+    assert f"metric {heavy.pk} trend: stored [], computed [40.0]" in out.getvalue()
+    assert f"metric {light.pk} trend: stored [1.0, 2.0], computed [80.0]" in out.getvalue()
+    assert (trend(heavy), trend(light)) == ([40.0], [80.0])
+    assert no_drift()
 
 
 def test_recompute_figures_check_passes_when_nothing_drifted(scene):

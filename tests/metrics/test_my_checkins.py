@@ -13,10 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from metrics.models import CheckIn
-from metrics.services import checkin_record
+from metrics.services import checkin_correct, checkin_record
 from tests.factories import GoalFactory, MembershipFactory, MetricFactory, MissionFactory
 from tests.html import parse
 from tests.orgs.test_query_counts import queries_for
+from tests.security.forms import post_forms
 
 # Friday 4 December 2026, mid-morning in London (the organisation's time zone).
 NOW = "2026-12-04 10:00Z"
@@ -78,10 +79,15 @@ def test_owner_sees_their_metrics_overdue_first_then_by_due_date(cast, login, mi
     assert re.search(r"1 overdue</strong> · <strong>2</strong> due this week", page)
 
 
-def test_a_metric_never_checked_in_is_due_a_cadence_after_its_baseline(cast, login, mission):
+def test_a_metric_never_checked_in_is_due_a_cadence_after_it_was_added(cast, login, mission):
+    # Issue 15: added today with a baseline measured ten days ago, it was "Overdue by 3
+    # days" the moment it existed; its first due date followed the baseline's.
     owned(cast, mission, "Fresh metric", baseline_on=days(-10), cadence="weekly")
 
-    assert "Overdue by 3 days" in text(login(cast.member).get(page_url()))
+    page = text(login(cast.member).get(page_url()))
+
+    assert "Overdue" not in page
+    assert "Due Fri 11 Dec" in page
 
 
 def test_each_row_shows_where_the_metric_sits_its_last_value_and_target(cast, login, mission):
@@ -654,3 +660,124 @@ def test_a_refused_form_is_never_cached(cast, login, mission):
     )
     assert "Enter a number, like 1.5." in text(refused)
     assert "Enter a number, like 1.5." not in text(client.get(page_url()))
+
+
+# ---- "Change it": correcting today's reading from its row (issue 15, finding 4) ----
+
+
+def row_form(page: str, metric) -> dict[str, str]:
+    """What the row's form posts when sent as the page shows it, as a browser would."""
+    (form,) = [
+        f for f in post_forms("http://testserver/", page) if f.action.endswith(row_url(metric))
+    ]
+    return {
+        name: field.value.removeprefix("\n") if field.kind == "textarea" else field.value
+        for name, field in form.fields.items()
+    }
+
+
+def checked_in_today(cast, metric, **kwargs) -> CheckIn:
+    reading = {"value": Decimal("42"), "confidence": "at_risk", "note": "Bins emptied late"}
+    return checkin_record(metric, for_date=TODAY, author=cast.member, **(reading | kwargs))
+
+
+def test_change_it_starts_from_the_reading_it_replaces(cast, login, mission):
+    metric = owned(cast, mission, "Waste", due_in=0, unit="kg")
+    reading = checked_in_today(cast, metric)
+
+    page = login(cast.member).get(page_url()).content.decode()
+
+    assert "Checked in 42 kg today" in re.sub(r"\s+", " ", page)
+    shown = row_form(page, metric)
+    assert (shown["value"], shown["confidence"], shown["note"], shown["for_date"]) == (
+        "42",
+        "at_risk",
+        "Bins emptied late",
+        "2026-12-04",
+    )
+    assert shown["replaces"] == str(reading.uid)
+
+
+def test_changing_only_the_value_keeps_the_comment_and_the_confidence(cast, login, mission):
+    metric = owned(cast, mission, "Waste", due_in=0)
+    first = checked_in_today(cast, metric)
+    client = login(cast.member)
+    shown = row_form(client.get(page_url()).content.decode(), metric)
+
+    response = client.post(row_url(metric), shown | {"value": "41"}, **HTMX)
+
+    assert "Checked in 41 today" in text(response)
+    current = CheckIn.objects.get(metric=metric, is_current=True)
+    assert (current.value, current.confidence, current.note) == (
+        Decimal("41"),
+        "at_risk",
+        "Bins emptied late",
+    )
+    assert current.corrects == first
+    # Drawn again, the row's "Change it" starts from the correction.
+    assert row_form(response.content.decode(), metric)["replaces"] == str(current.uid)
+
+
+def test_change_it_keeps_a_correction_someone_made_meanwhile(cast, login, mission):
+    metric = owned(cast, mission, "Waste", due_in=0)
+    first = checked_in_today(cast, metric)
+    client = login(cast.member)
+    shown = row_form(client.get(page_url()).content.decode(), metric)
+    checkin_correct(
+        first,
+        value=first.value,
+        confidence="off_track",
+        note="Bin lorry broke down",
+        author=cast.admin,
+    )
+
+    response = client.post(row_url(metric), shown | {"value": "41"})
+
+    assert response.status_code == 302
+    current = CheckIn.objects.get(metric=metric, is_current=True)
+    assert (current.value, current.confidence, current.note) == (
+        Decimal("41"),
+        "off_track",
+        "Bin lorry broke down",
+    )
+    said = [str(m) for m in client.get(response.url).context["messages"]]
+    assert said == [
+        "Checked in 41 for Waste. Acme Admin changed it at 10:00 too; their changes to "
+        "Confidence and Comment are kept."
+    ]
+
+
+def test_change_it_shows_both_values_of_a_field_both_changed(cast, login, mission):
+    metric = owned(cast, mission, "Waste", due_in=0, unit="kg")
+    first = checked_in_today(cast, metric)
+    client = login(cast.member)
+    shown = row_form(client.get(page_url()).content.decode(), metric)
+    theirs = checkin_correct(
+        first, value=Decimal("40"), confidence="off_track", note=first.note, author=cast.admin
+    )
+
+    refused = client.post(row_url(metric), shown | {"value": "41"}, **HTMX)
+
+    assert refused.status_code == 422
+    page = refused.content.decode()
+    assert (
+        "Acme Admin corrected this check-in at 10:00 while you were editing. Their change to "
+        "Confidence is kept. You both changed Value (kg): yours is in the form, with the value "
+        "stored now beside it."
+    ) in unescape(page)
+    assert "Stored now: <strong>40 kg</strong>" in page
+    again = row_form(page, metric)
+    assert (again["value"], again["confidence"], again["replaces"]) == (
+        "41",
+        "off_track",
+        str(theirs.uid),
+    )
+    assert CheckIn.objects.get(metric=metric, is_current=True) == theirs
+
+    assert client.post(row_url(metric), again, **HTMX).status_code == 200
+    current = CheckIn.objects.get(metric=metric, is_current=True)
+    assert (current.value, current.confidence, current.corrects) == (
+        Decimal("41"),
+        "off_track",
+        theirs,
+    )

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core import signing
 from django.db.models.signals import pre_save
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.utils import timezone
 from metrics.services import checkin_record
 from missions.models import Mission
 from orgs.services import membership_remove
-from tests.editables import Editable, as_loaded, hidden_version, make_editable
+from tests.editables import Editable, as_loaded, as_shown, hidden_version, make_editable
 from tests.factories import GoalFactory
 
 # 13:02 UTC is 14:02 in London, the organisation's time zone, in June.
@@ -40,7 +41,9 @@ def test_an_edit_moves_the_version_on_and_says_who_made_it(cast, login, editable
 
 
 @time_machine.travel(AT_1402, tick=False)
-def test_an_edit_from_an_out_of_date_form_is_refused_and_loses_nothing(cast, login, editable):
+def test_an_edit_of_a_field_someone_changed_meanwhile_is_refused_and_loses_nothing(
+    cast, login, editable
+):
     mine = as_loaded(editable.form())  # the member opens the form...
     theirs = as_loaded(editable.form()) | {editable.text_field: "Their name for it"}
     assert login(cast.admin).post(editable.url, theirs).status_code == 302  # ...an admin saves
@@ -49,9 +52,11 @@ def test_an_edit_from_an_out_of_date_form_is_refused_and_loses_nothing(cast, log
     response = login(cast.member).post(editable.url, typed)
 
     assert response.status_code == 409
+    label = editable.text_field.capitalize()
     assert (
-        f"Acme Admin changed this {editable.kind} at 14:02 while you were editing. Your changes "
-        "are below; the current values are shown beside them — review and save again."
+        f"Acme Admin changed this {editable.kind} at 14:02 while you were editing. You both "
+        f"changed {label}: yours is in the form, with the value stored now beside it. Keep "
+        "yours, or change it, and save again."
     ) in response.text
     assert 'value="My careful name"' in response.text  # what they typed, still in the field
     assert "Stored now: <strong>Their name for it</strong>" in response.text
@@ -66,10 +71,9 @@ def test_saving_the_refused_form_again_goes_through(cast, login, editable):
     theirs = as_loaded(editable.form()) | {editable.text_field: "Their name for it"}
     login(cast.admin).post(editable.url, theirs)
     client = login(cast.member)
-    typed = mine | {editable.text_field: "My careful name"}
-    refused = client.post(editable.url, typed)
+    refused = client.post(editable.url, mine | {editable.text_field: "My careful name"})
 
-    again = client.post(editable.url, typed | {"version": hidden_version(refused.text)})
+    again = client.post(editable.url, as_shown(refused.text))
 
     assert again.status_code == 302
     row = editable.stored()
@@ -77,17 +81,54 @@ def test_saving_the_refused_form_again_goes_through(cast, login, editable):
     assert (row.version, row.edited_by) == (3, cast.member)
 
 
-def test_only_the_fields_that_differ_show_their_stored_value(cast, login, editable):
+@time_machine.travel(AT_1402, tick=False)
+def test_edits_of_different_fields_both_survive_without_a_conflict(cast, login, editable):
+    mine = as_loaded(editable.form())
+    theirs = as_loaded(editable.form()) | {editable.text_field: "Their name for it"}
+    assert login(cast.admin).post(editable.url, theirs).status_code == 302
+
+    client = login(cast.member)
+    response = client.post(editable.url, mine | {editable.other_field: "My words"})
+
+    assert response.status_code == 302
+    row = editable.stored()
+    assert getattr(row, editable.text_field) == "Their name for it"
+    assert getattr(row, editable.other_field) == "My words"
+    assert (row.version, row.edited_by) == (3, cast.member)
+    label = editable.text_field.capitalize()
+    said = [str(m) for m in client.get(response.url).context["messages"]]
+    assert said == [
+        f"{editable.kind.capitalize()} saved. Acme Admin changed it at 14:02 too; their change "
+        f"to {label} is kept."
+    ]
+
+
+def test_only_the_fields_both_changed_show_their_stored_value(cast, login, editable):
     mine = as_loaded(editable.form())
     login(cast.admin).post(editable.url, mine | {editable.text_field: "Their name for it"})
-    response = login(cast.member).post(editable.url, mine)
+    typed = mine | {editable.text_field: "My careful name", editable.other_field: "My words"}
+    response = login(cast.member).post(editable.url, typed)
+    assert response.status_code == 409
     assert response.text.count("Stored now:") == 1
+    assert "Stored now: <strong>Their name for it</strong>" in response.text
+
+
+def test_the_same_change_made_by_both_is_no_conflict(cast, login, editable):
+    mine = as_loaded(editable.form())
+    login(cast.admin).post(editable.url, mine | {editable.text_field: "The obvious name"})
+    typed = mine | {editable.text_field: "The obvious name", editable.other_field: "My words"}
+    assert login(cast.member).post(editable.url, typed).status_code == 302
+    row = editable.stored()
+    assert (getattr(row, editable.text_field), getattr(row, editable.other_field)) == (
+        "The obvious name",
+        "My words",
+    )
 
 
 def test_the_stored_value_is_tied_to_its_field_for_screen_readers(cast, login, editable):
     mine = as_loaded(editable.form())
     login(cast.admin).post(editable.url, mine | {editable.text_field: "Their name for it"})
-    response = login(cast.member).post(editable.url, mine)
+    response = login(cast.member).post(editable.url, mine | {editable.text_field: "Mine"})
     field_id = f"id_{editable.text_field}"
     tag = re.search(rf'<input [^>]*id="{field_id}"[^>]*>', response.text)
     assert tag, "the field is on the page"
@@ -99,9 +140,55 @@ def test_the_stored_value_is_tied_to_its_field_for_screen_readers(cast, login, e
 def test_a_refused_edit_asked_for_by_htmx_is_answered_422_so_it_is_shown(cast, login, editable):
     mine = as_loaded(editable.form())
     login(cast.admin).post(editable.url, mine | {editable.text_field: "Theirs"})
-    response = login(cast.member).post(editable.url, mine, headers={"HX-Request": "true"})
+    response = login(cast.member).post(
+        editable.url, mine | {editable.text_field: "Mine"}, headers={"HX-Request": "true"}
+    )
     assert response.status_code == 422
     assert "while you were editing" in response.text
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        pytest.param(lambda loaded: "", id="missing"),
+        pytest.param(lambda loaded: loaded[:-2] + "xx", id="altered"),
+        pytest.param(lambda loaded: signing.dumps({"title": "x"}), id="signed-for-nothing"),
+    ],
+)
+def test_without_a_genuine_record_of_where_it_started_every_difference_is_shown(
+    cast, login, editable, base
+):
+    """The values a form started from decide which stored changes it keeps; ones the
+    server did not sign for this row and version are not believed: every field that
+    differs is shown beside its stored value, and nothing is written."""
+    mine = as_loaded(editable.form())
+    login(cast.admin).post(editable.url, mine | {editable.text_field: "Their name for it"})
+    typed = mine | {editable.other_field: "My words", "base": base(mine["base"])}
+
+    response = login(cast.member).post(editable.url, typed)
+
+    assert response.status_code == 409
+    assert "Stored now: <strong>Their name for it</strong>" in response.text
+    assert "Your changes are below; the current values are shown beside them" in response.text
+    row = editable.stored()
+    assert getattr(row, editable.other_field) != "My words"
+    assert row.version == 2
+
+
+def test_the_record_of_another_version_is_not_believed(cast, login, editable):
+    loaded = as_loaded(editable.form())
+    client = login(cast.admin)
+    client.post(editable.url, loaded | {editable.text_field: "Second"})
+    later = as_loaded(editable.form())
+    client.post(editable.url, later | {editable.text_field: "Third"})
+
+    # Version 1's form with version 2's record of where it started: "Third" would be
+    # taken for the member's own edit and kept silently.
+    typed = loaded | {"base": later["base"], editable.other_field: "My words"}
+    response = login(cast.member).post(editable.url, typed)
+
+    assert response.status_code == 409
+    assert getattr(editable.stored(), editable.text_field) == "Third"
 
 
 @pytest.mark.parametrize(
@@ -200,18 +287,46 @@ def test_a_check_in_leaves_an_open_metric_form_valid_and_the_edit_keeps_its_valu
 
 
 @time_machine.travel(AT_1402, tick=False)
-def test_removing_the_owner_from_the_organisation_puts_open_forms_out_of_date(
+def test_removing_the_owner_from_the_organisation_is_kept_by_an_edit_that_left_the_owner(
     cast, login, editable
 ):
     typed = as_loaded(editable.form()) | {editable.text_field: "My careful name"}
     assert typed["owner"] == cast.member.email
     membership_remove(cast.membership(cast.member), removed_by=cast.membership(cast.owner))
 
-    response = login(cast.admin).post(editable.url, typed)
+    client = login(cast.admin)
+    response = client.post(editable.url, typed)
 
-    # Their owner is no longer a choice, and the form says why.
-    assert response.status_code == 409
-    assert f"Acme Owner changed this {editable.kind} at 14:02" in response.text
-    assert "Stored now: <strong>Nobody yet</strong>" in response.text
-    assert "Select a valid choice" in response.text
-    assert editable.stored().owner is None
+    # The member who left is no longer a choice, but this edit did not choose them: it
+    # keeps the removal, and says so.
+    assert response.status_code == 302
+    row = editable.stored()
+    assert (row.owner, getattr(row, editable.text_field)) == (None, "My careful name")
+    said = [str(m) for m in client.get(response.url).context["messages"]]
+    assert said == [
+        f"{editable.kind.capitalize()} saved. Acme Owner changed it at 14:02 too; their change "
+        "to Owner is kept."
+    ]
+
+
+@time_machine.travel(AT_1402, tick=False)
+def test_two_edits_that_are_fine_alone_but_not_together_are_refused_with_the_reason(cast, login):
+    editable = make_editable(cast, "mission")
+    mine = as_loaded(editable.form())
+    assert (mine["starts_on"], mine["ends_on"]) == ("2026-06-15", "")
+    login(cast.admin).post(editable.url, mine | {"starts_on": "2029-01-01"})
+
+    response = login(cast.member).post(editable.url, mine | {"ends_on": "2028-12-31"})
+
+    assert response.status_code == 400
+    assert "The end date must be after the start date." in response.text
+    assert (
+        "Acme Admin changed this mission at 14:02 while you were editing. Their change to "
+        "Starts on is kept."
+    ) in response.text
+    assert as_shown(response.text)["starts_on"] == "2029-01-01"
+    assert hidden_version(response.text) == "2"
+    assert (editable.stored().starts_on, editable.stored().ends_on) == (
+        datetime.date(2029, 1, 1),
+        None,
+    )

@@ -157,7 +157,8 @@ def test_the_rows_show_each_goal_metric_and_milestone(
     assert first.one("p", cls="muted").text == "Weight 3 · Mo <b>Owner</b> & co · due 1 May 2028"
     assert metric_lines(first.one("ul", cls="metric-list").all("li")) == [
         "Outcome Homes <retrofitted> 27.5 homes At risk from 10 homes → 50 homes by Jan 2028",
-        "Output Share 'insulated' 40 % No data yet no baseline yet → 80 %",
+        # Measured from its first check-in, but without a target date: not judged.
+        "Output Share 'insulated' 40 % No data yet from 40 % (first check-in) → 80 %",
         "Input Spend from €10",
     ]
     links = [a["href"] for a in first.one("ul", cls="metric-list").all("a", cls="metric-name")]

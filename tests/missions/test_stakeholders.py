@@ -1,13 +1,16 @@
 import datetime
+import re
 
 import pytest
 import time_machine
+from django.core import mail
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from missions.models import StakeholderLink
 from orgs.models import Stakeholder
+from orgs.services import CONFIRMATIONS_PER_DAY_TO_ADDRESS, STAKEHOLDERS_PER_HOUR_BY_ACCOUNT
 from tests.factories import MissionFactory, StakeholderFactory, StakeholderLinkFactory
 
 REGISTER = reverse("missions:stakeholder_list", args=["acme"])
@@ -417,7 +420,7 @@ def test_a_commitment_cannot_be_met_in_the_future(cast, login, mission, supplier
         {"commitment": "Local hires", "commitment_met_on": "2026-03-02"},
     )
     assert response.status_code == 400
-    assert "A commitment cannot be met in the future" in response.text
+    assert "Choose a date between 1 Jan 2000 and today." in response.text
     link.refresh_from_db()
     assert link.commitment_met_on is None
 
@@ -530,3 +533,121 @@ def test_stakeholders_tab_query_count_does_not_grow(cast, login, mission, role):
     grow(cast.org, mission, 10)
 
     assert queries_for(client, tab_url(mission)) == before
+
+
+# --- Digests only after the stakeholder confirms by email (issue 17, finding 8) -------------
+
+
+@pytest.fixture
+def add(django_capture_on_commit_callbacks):
+    """Adds a stakeholder through the register's form, with the confirmation email the
+    save enqueues (at commit) sent."""
+
+    def post(client, name: str, email: str, consent: bool = True):
+        data = {"name": name, "kind": "customer", "email": email}
+        if consent:
+            data["consent_to_email"] = "on"
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(REGISTER, data)
+
+    return post
+
+
+def confirmation_link(message) -> str:
+    found = re.search(r"http://[^/]+(/stakeholders/confirm/[^/\s]+/)", message.body)
+    assert found, message.body
+    return found[1]
+
+
+def test_ticking_consent_emails_the_stakeholder_to_confirm(cast, login, client, add):
+    response = add(login(cast.admin), "Food Bank", "kim@foodbank.example")
+
+    assert response.status_code == 302
+    (message,) = mail.outbox
+    assert message.to == ["kim@foodbank.example"]
+    assert message.subject == "Acme Missions: please confirm you want progress updates"
+    stakeholder = Stakeholder.objects.get(name="Food Bank")
+    assert stakeholder.awaits_confirmation
+    page = login(cast.admin).get(REGISTER).text
+    assert "awaiting confirmation" in page
+
+    link = confirmation_link(message)
+    client.logout()
+    assert "Yes, send me updates" in client.get(link).text
+    stakeholder.refresh_from_db()
+    assert stakeholder.awaits_confirmation  # a link scanner's GET confirms nothing
+    assert "Thank you" in client.post(link).text
+
+    stakeholder.refresh_from_db()
+    assert stakeholder.email_confirmed_at is not None
+    assert "Consents to email, confirmed" in login(cast.admin).get(REGISTER).text
+
+
+def test_no_confirmation_is_asked_without_consent(cast, login, add):
+    add(login(cast.admin), "Quiet", "quiet@example.com", consent=False)
+    assert mail.outbox == []
+
+
+def test_a_new_address_must_be_confirmed_again(
+    cast, login, supplier, django_capture_on_commit_callbacks
+):
+    assert not supplier.awaits_confirmation  # the fixture's supplier has confirmed
+    with django_capture_on_commit_callbacks(execute=True):
+        login(cast.admin).post(
+            reverse("missions:stakeholder_edit", args=["acme", supplier.uid]),
+            {
+                "name": supplier.name,
+                "kind": "supplier",
+                "email": "someone-else@brick.example",
+                "consent_to_email": "on",
+            },
+        )
+    supplier.refresh_from_db()
+    assert supplier.awaits_confirmation
+    assert [m.to for m in mail.outbox] == [["someone-else@brick.example"]]
+
+
+def test_a_link_for_an_old_address_confirms_nothing(cast, login, client, add):
+    add(login(cast.admin), "Food Bank", "kim@foodbank.example")
+    link = confirmation_link(mail.outbox[0])
+    stakeholder = Stakeholder.objects.get(name="Food Bank")
+    Stakeholder.objects.filter(pk=stakeholder.pk).update(email="other@foodbank.example")
+
+    response = client.post(link)
+
+    assert "Nothing to confirm" in response.text
+    stakeholder.refresh_from_db()
+    assert stakeholder.email_confirmed_at is None
+
+
+def test_a_forged_or_old_link_is_refused(cast, login, client, add):
+    with time_machine.travel("2026-03-01 09:00Z"):
+        add(login(cast.admin), "Food Bank", "kim@foodbank.example")
+    link = confirmation_link(mail.outbox[0])
+    assert client.post(link[:-3] + "xx/").status_code == 400
+    with time_machine.travel("2026-03-16 09:01Z"):
+        assert client.post(link).status_code == 400
+    assert Stakeholder.objects.get(name="Food Bank").email_confirmed_at is None
+
+
+def test_an_address_is_asked_at_most_three_times_a_day(cast, login, add):
+    client = login(cast.admin)
+    for n in range(5):
+        add(client, f"Target {n}", "victim@example.com")
+    assert len(mail.outbox) == CONFIRMATIONS_PER_DAY_TO_ADDRESS
+    page = client.get(REGISTER).text
+    assert "not asked yet" in page
+
+
+def test_one_account_adds_at_most_30_stakeholders_an_hour(cast, login, add):
+    client = login(cast.admin)
+    answers = [
+        add(client, f"S{n}", "", consent=False).status_code
+        for n in range(STAKEHOLDERS_PER_HOUR_BY_ACCOUNT + 2)
+    ]
+    assert answers == [302] * STAKEHOLDERS_PER_HOUR_BY_ACCOUNT + [400, 400]
+    refused = add(client, "One more", "", consent=False)
+    assert "stakeholders in the last hour" in refused.text
+    assert Stakeholder.objects.filter(organisation=cast.org).count() == (
+        STAKEHOLDERS_PER_HOUR_BY_ACCOUNT
+    )

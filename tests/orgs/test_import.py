@@ -274,7 +274,10 @@ def test_user_fields_are_either_exported_or_left_out_on_purpose():
         "user_permissions",
         "session_generation",
     }
-    assert SECRET_FIELDS == {"missions.sharelink": ("token",), "orgs.invitation": ("token",)}
+    assert SECRET_FIELDS == {
+        "missions.sharelink": ("token_hash",),
+        "orgs.invitation": ("token_hash",),
+    }
 
 
 @pytest.mark.django_db(transaction=True)
@@ -282,7 +285,7 @@ def test_an_export_imported_into_an_empty_database_has_every_row_intact(tmp_path
     org = rich_organisation()
     before = snapshot(SLUG)
     pages = history_pages(SLUG)
-    tokens = set(ShareLink.objects.values_list("token", flat=True))
+    tokens = set(ShareLink.objects.values_list("token_hash", flat=True))
     for label, found in before.items():
         assert found, f"the rich organisation has no {label} row, so the round trip proves nothing"
     zip_path = export_to(tmp_path / "bakery.zip", org)
@@ -308,7 +311,7 @@ def test_an_export_imported_into_an_empty_database_has_every_row_intact(tmp_path
     assert again["objects"] == first["objects"]
     assert not Organisation.objects.filter(slug="other-co").exists()
     assert not any(user.has_usable_password() for user in User.objects.all())
-    assert not tokens & set(ShareLink.objects.values_list("token", flat=True))
+    assert not tokens & set(ShareLink.objects.values_list("token_hash", flat=True))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -393,7 +396,7 @@ def test_a_file_edited_to_make_someone_a_superuser_does_not(cast, tmp_path):
             if record["model"] == "orgs.user":
                 record["fields"] |= {"is_superuser": True, "is_staff": True, "password": "x"}
             if record["model"] == "missions.sharelink":
-                record["fields"]["token"] = "chosen"
+                record["fields"]["token_hash"] = "chosen"
 
     ShareLink.objects.create(organisation=cast.org, target=ShareTarget.ORGANISATION)
     path = edited_export(tmp_path, cast.org, promote)
@@ -408,7 +411,7 @@ def test_a_file_edited_to_make_someone_a_superuser_does_not(cast, tmp_path):
     assert not imported.filter(is_superuser=True).exists()
     assert not imported.filter(is_staff=True).exists()
     assert not any(user.has_usable_password() for user in imported)
-    assert not ShareLink.objects.filter(token="chosen").exists()
+    assert not ShareLink.objects.filter(token_hash="chosen").exists()
 
 
 @pytest.mark.parametrize(

@@ -334,13 +334,13 @@ def test_a_card_leads_with_its_first_outcome_metric_that_has_a_reading(cast, log
     assert link.text == "Spend on <b>retrofit</b>"
     assert link["href"] == reverse("metrics:detail", args=["acme", mission.slug, spend.uid])
     assert lead.one("strong").text == "£80,000"
-    assert lead.one("span", cls="muted").text == "on 1 May, target £250,000.5"
+    assert lead.one("span", cls="muted").text == "on 1 May 2026, target £250,000.5"
     # Its trend: the three readings.
     assert len(lead.one("polyline", cls="sparkline-line")["points"].split()) == 3
 
 
 @time_machine.travel(TODAY)
-def test_a_card_draws_the_trend_of_the_last_year_alone(cast, login):
+def test_a_card_draws_the_trend_of_the_year_up_to_the_latest_reading(cast, login):
     mission = MissionFactory(organisation=cast.org, title="Weekly", status="active")
     metric = measured_metric(mission, cast.member, [])
     start = datetime.date(2025, 1, 6)
@@ -355,12 +355,14 @@ def test_a_card_draws_the_trend_of_the_last_year_alone(cast, login):
 
     lead = card_titled(dashboard(login(cast.member)), "Weekly").one("p", cls="dash-lead")
 
-    in_the_last_year = sum(
+    latest = start + datetime.timedelta(weeks=99)
+    in_that_year = sum(
         1
         for week in range(100)
-        if start + datetime.timedelta(weeks=week) >= datetime.date(2026, 1, 1)
+        if start + datetime.timedelta(weeks=week) >= latest - datetime.timedelta(days=365)
     )
-    assert len(lead.one("polyline", cls="sparkline-line")["points"].split()) == in_the_last_year
+    assert in_that_year == 53
+    assert len(lead.one("polyline", cls="sparkline-line")["points"].split()) == in_that_year
 
 
 @time_machine.travel(TODAY)
@@ -417,12 +419,13 @@ def test_the_overdue_list_names_the_ten_most_overdue_with_mission_owner_and_due_
 
     rows = list_items(dashboard(login(cast.member)), "overdue-heading")
 
-    # Monthly metrics, read on 1 Jan, 2 Jan, 3 Feb, 4 Mar...: most overdue first.
+    # Monthly metrics, read on 1 Jan, 2 Jan, 3 Feb, 4 Mar...: most overdue first. Those
+    # days were last year, so each says its year.
     assert [(row.one("a").text, row.one("span", cls="late-by").text) for row in rows[:4]] == [
-        (read_on_new_years_day.name, "due 31 Jan"),
-        ("Metric <1> & “co”", "due 1 Feb"),
-        ("Metric <2> & “co”", "due 5 Mar"),
-        ("Metric <3> & “co”", "due 3 Apr"),
+        (read_on_new_years_day.name, "due 31 Jan 2026"),
+        ("Metric <1> & “co”", "due 1 Feb 2026"),
+        ("Metric <2> & “co”", "due 5 Mar 2026"),
+        ("Metric <3> & “co”", "due 3 Apr 2026"),
     ]
     assert len(rows) == 10
     assert rows[0].one("span", cls="muted").text == "Busy <one> · Acme Viewer"
@@ -441,8 +444,8 @@ def test_the_latest_list_shows_values_in_their_units_with_day_author_and_note(ca
 
     assert len(rows) == 8
     assert [(row.one("a").text, row.one("span", cls="muted").text) for row in rows[:2]] == [
-        ("Metric <12> & “co”", "12,000.5 tonnes for 13 Dec · Acme Admin"),
-        ("Metric <11> & “co”", "£11,000.5 for 12 Nov · Acme Admin"),
+        ("Metric <12> & “co”", "12,000.5 tonnes for 13 Dec 2026 · Acme Admin"),
+        ("Metric <11> & “co”", "£11,000.5 for 12 Nov 2026 · Acme Admin"),
     ]
     note = rows[0].all("span", cls="small")[-1].text
     # Cut to 90 characters, between quotes.
@@ -457,7 +460,7 @@ def test_a_check_in_whose_author_has_left_is_listed_without_a_name(cast, login):
 
     (row,) = list_items(dashboard(login(cast.member)), "latest-heading")
 
-    assert row.one("span", cls="muted").text == "7 for 1 Jan"
+    assert row.one("span", cls="muted").text == "7 for 1 Jan 2026"
     assert len(row.all("span", cls="small")) == 1  # no note
 
 

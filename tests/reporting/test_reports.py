@@ -192,7 +192,10 @@ def test_admin_drafts_a_quarterly_report_and_lands_on_its_preview(
 
 def test_a_month_or_any_dates_make_the_period(cast, login, zero_waste):
     client = login(cast.admin)
-    client.post(url("report_create"), {"period": "month", "month": "2026-02", "title": "Feb"})
+    client.post(
+        url("report_create"),
+        {"period": "month", "month": "2026-02", "title": "Feb", "missions": zero_waste.slug},
+    )
     client.post(
         url("report_create"),
         {
@@ -200,6 +203,7 @@ def test_a_month_or_any_dates_make_the_period(cast, login, zero_waste):
             "period_start": "2026-02-03",
             "period_end": "2026-03-14",
             "title": "X",
+            "missions": zero_waste.slug,
         },
     )
     feb, custom = Report.objects.order_by("title")

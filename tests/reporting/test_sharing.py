@@ -1,6 +1,7 @@
 """Share links, share pages, the public progress page, the badge and their cache."""
 
 import datetime
+import re
 import uuid
 import xml.etree.ElementTree as ET
 from decimal import Decimal
@@ -10,11 +11,13 @@ import time_machine
 from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 from django.utils import timezone
 
 from core import pagecache
+from core.tokens import new_token, token_digest
 from metrics.services import checkin_correct, checkin_record
 from missions.models import Mission, Report, ShareLink, ShareTarget, Visibility
 from orgs.forms import OrganisationForm
@@ -143,12 +146,32 @@ def test_admin_creates_a_link_for_a_shareable_mission(cast, login, mission):
     assert response["Location"].endswith(f"#link-{link.uid}")
     assert (link.target, link.mission, link.organisation) == ("mission", mission, cast.org)
     assert (link.label, link.created_by, link.expires_at) == ("Suppliers", cast.admin, None)
-    assert len(link.token) >= 43  # secrets.token_urlsafe(32)
 
     page = login(cast.admin).get(share_url(mission))
-    assert f"http://testserver/s/{link.token}/" in page.text
-    assert f"http://testserver/s/{link.token}/badge.svg" in page.text  # the embed snippet
+    token = re.search(r"http://testserver/s/([\w-]+)/", page.text)[1]
+    assert len(token) >= 43  # secrets.token_urlsafe(32)
+    assert link.token_hash == token_digest(token)
+    assert f"http://testserver/s/{token}/badge.svg" in page.text  # the embed snippet
     assert "<strong>0</strong> views" in page.text
+    assert "Copy this address now" in page.text
+
+
+def test_a_link_is_stored_as_a_digest_and_shown_only_once(cast, login, mission):
+    client = login(cast.admin)
+    client.post(share_url(mission), {"label": "Suppliers"})
+    first = client.get(share_url(mission)).text
+    token = re.search(r"http://testserver/s/([\w-]+)/", first)[1]
+
+    link = ShareLink.objects.get()
+    assert token not in str(ShareLink.objects.values().get())  # only its digest is kept
+    assert Client().get(f"/s/{token}/").status_code == 200  # and the link works
+
+    again = client.get(share_url(mission)).text
+    assert token not in again
+    assert "The address was shown once" in again
+    assert f'action="/o/acme/missions/{mission.slug}/share/{link.uid}/revoke/"' in again
+    organisation_page = client.get(reverse("reporting:org_share", args=[cast.org.slug])).text
+    assert token not in organisation_page
 
 
 def test_the_owner_of_a_mission_manages_its_links(cast, login, mission):
@@ -209,7 +232,7 @@ def test_an_expiry_date_is_the_last_day_the_link_works_in_the_organisations_zone
 def test_an_expiry_date_in_the_past_is_refused(cast, login, mission):
     response = login(cast.admin).post(share_url(mission), {"expires_on": "2026-06-14"})
     assert response.status_code == 400
-    assert "Choose today or a later day." in response.text
+    assert "Choose a date between today and 31 Dec 2100." in response.text
     assert not ShareLink.objects.exists()
 
 
@@ -398,7 +421,7 @@ def gone_pages(cast, client, mission):
     tokens = {
         "revoked": revoked.token,
         "expired": expired.token,
-        "unknown": ShareLink._meta.get_field("token").default(),
+        "unknown": new_token(),
         "short": "abc",
         "odd characters": "a" * 20 + "%00" + "b" * 30,
         "too long": "x" * 300,
@@ -666,9 +689,11 @@ def test_no_share_page_shows_anything_private(cast, client, secrets_everywhere):
 
 
 def test_a_link_of_one_organisation_never_shows_another(cast, client, secrets_everywhere):
-    other_links = ShareLink.objects.filter(organisation=cast.other_org)
-    assert other_links.count() == 2
+    other_links = list(ShareLink.objects.filter(organisation=cast.other_org))
+    assert len(other_links) == 2
     for link in other_links:
+        link.issue_token()  # only digests are stored: new addresses to open them by
+        link.save(update_fields=["token_hash"])
         text = client.get(page_url(link)).text
         assert "OTHER-ORG mission" in text
         assert "Other Co" in text

@@ -14,6 +14,7 @@ from django.test import Client, override_settings
 
 from metrics.services import checkin_record
 from missions.models import Report, ShareLink, ShareTarget, Visibility
+from orgs.consent import confirmation_token
 from orgs.models import Organisation
 from orgs.unsubscribe import Topic, unsubscribe_token
 from reporting.reports import report_publish
@@ -97,7 +98,9 @@ def build_victim(cast: Cast) -> Victim:
     )
     team.team_members.create(user=cast.member)
     pending = InvitationFactory(organisation=org, email=SECRETS["invitee"], invited_by=cast.owner)
-    usable = InvitationFactory(organisation=org, email="newcomer@elsewhere.example")
+    usable = InvitationFactory(
+        organisation=org, email="newcomer@elsewhere.example", invited_by=cast.owner
+    )
 
     mission = MissionFactory(
         organisation=org,
@@ -252,6 +255,7 @@ def build_victim(cast: Cast) -> Victim:
         "invitation_accept": {"token": usable.token},
         # A stakeholder's link: the page names its recipient, who holds the token.
         "unsubscribe": {"token": unsubscribe_token(Topic.STAKEHOLDER_DIGEST, reader)},
+        "stakeholder_confirm": {"token": confirmation_token(reader)},
         "share_page": {"token": open_link.token},
         "share_badge": {"token": open_link.token},
         "share_chart": {"token": report_link.token, "chart_key": "chart-1"},

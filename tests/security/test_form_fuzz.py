@@ -44,7 +44,8 @@ from missions.models import (
     StakeholderLink,
     Visibility,
 )
-from orgs.models import Invitation, Membership, Organisation, Team
+from orgs.consent import confirmation_token
+from orgs.models import Invitation, Membership, Organisation, Stakeholder, Team
 from orgs.unsubscribe import Topic, unsubscribe_token
 from reporting.reports import report_publish
 from tests.factories import (
@@ -69,7 +70,9 @@ TODAY = "2026-04-02 10:00Z"
 
 # Posting to these ends a session, removes what other forms work on or moves the
 # organisation's address: each of their posts is rolled back once it has been checked.
-ONE_WAY = re.compile(r"remove|revoke|archive|logout|publish|supersede|password_change|settings")
+ONE_WAY = re.compile(
+    r"remove|revoke|archive|logout|publish|supersede|password_change|settings|delete"
+)
 # Every form gets these, and a turn of the rest: every payload reaches many forms, and
 # the suite stays quick.
 ALWAYS = [XSS[0], BREAKOUTS[0], ODD_TEXT[0], ODD_TEXT[6]]
@@ -153,6 +156,8 @@ def world(cast):
     with time_machine.travel(TODAY, tick=False):
         org = cast.org
         org.name = f"Acme {XSS[4]}"  # its settings form is rolled back, so set here
+        # A second owner, so that the owner is offered the form that deletes their account.
+        Membership.objects.filter(organisation=org, user=cast.admin).update(role="owner")
         org.public_page = True
         org.save()
         team = TeamFactory(organisation=org, name=f"Team {XSS[1]}", description=BREAKOUTS[0])
@@ -215,11 +220,33 @@ def world(cast):
             ShareLink.objects.create(organisation=org, target=ShareTarget.ORGANISATION),
             ShareLink.objects.create(organisation=org, target=ShareTarget.REPORT, report=published),
         ]
+        invitation = InvitationFactory(organisation=org, email="invitee@acme.example")
+        # A stakeholder asked to confirm digests, and one who has: the confirmation page
+        # in both states.
+        consenting = [
+            StakeholderFactory(
+                organisation=org,
+                name=f"Asked {XSS[8]}",
+                email="asked@partner.example",
+                consent_to_email=True,
+                email_confirmed_at=None,
+            ),
+            StakeholderFactory(
+                organisation=org,
+                name=f"Confirmed {XSS[9]}",
+                email="confirmed@partner.example",
+                consent_to_email=True,
+            ),
+        ]
         return {
             "org": org.pk,
             "owner": cast.owner,
             "member": cast.membership(cast.member).pk,
-            "invitation": InvitationFactory(organisation=org, email="invitee@acme.example").pk,
+            "invitation": invitation.pk,
+            # Only digests are stored: the tokens, as their links would carry them.
+            "invitation_token": invitation.token,
+            "consenting": [s.pk for s in consenting],
+            "share_tokens": {s.pk: s.token for s in shares},
             "team": team.pk,
             "mission": mission.pk,
             "goal": goal.pk,
@@ -270,11 +297,16 @@ def page_urls(world) -> list[str]:
         "share_uid": [s.uid for s in shares],
     }
     tokens = {
-        "share_page": [s.token for s in shares],
-        "share_badge": [shares[0].token],
-        "share_chart": [s.token for s in shares if s.target == ShareTarget.REPORT],
-        "invitation_accept": [invitation.token],
+        "share_page": [world["share_tokens"][s.pk] for s in shares],
+        "share_badge": [world["share_tokens"][shares[0].pk]],
+        "share_chart": [
+            world["share_tokens"][s.pk] for s in shares if s.target == ShareTarget.REPORT
+        ],
+        "invitation_accept": [world["invitation_token"]],
         "unsubscribe": [unsubscribe_token(Topic.DIGEST, member)],
+        "stakeholder_confirm": [
+            confirmation_token(s) for s in Stakeholder.objects.filter(pk__in=world["consenting"])
+        ],
     }
     urls = []
     # Every named pattern but the admin's (Django's own forms).
@@ -493,7 +525,10 @@ class Poster:
                 where = f"POST {form.action} ({f.name}: {what})"
                 response = self.post(client, form, base | {f.name: value}, f"{f.name}: {what}")
                 body = html.unescape(response.content.decode(errors="replace"))
-                marked = f.name in invalid_fields(response)
+                # Refused for another reason first (deleting the only owner's account), the
+                # page may not draw the form: only a page that draws the field must say why.
+                drawn = f'name="{f.name}"' in body
+                marked = f.name in invalid_fields(response) or not drawn
                 if any(value in sql for sql in self.last_writes):
                     self.tally.problems.append(f"{where} was stored")
                 elif response.status_code in (200, 400, 409, 422) and not (
@@ -569,6 +604,8 @@ def test_every_form_takes_hostile_input_without_breaking_or_injecting(world, cli
         f"pages scanned: {tally.pages}, statuses: {sorted(tally.statuses.items())}"
     )
     assert tally.forms >= 40, [f.action for _, f in forms]
+    actions = {view_name(form.action) for _, form in forms}
+    assert {"account_delete", "stakeholder_confirm"} <= actions, actions
     assert tally.payloads == set(FORM_PAYLOADS), "some payloads reached no form"
     assert tally.typing_posts >= 100, tally.typing_posts
     assert not tally.problems, "\n".join(tally.problems[:80])

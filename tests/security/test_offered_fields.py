@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from core.tokens import token_digest
 from metrics.models import CheckIn, Metric
 from missions.models import (
     Alignment,
@@ -55,6 +56,7 @@ def forged(cast, prefix: str = "", offered: tuple[str, ...] = ()) -> dict[str, A
         "is_superuser": "on",
         "slug": "forged-slug",
         "token": FORGED_TOKEN,
+        "token_hash": FORGED_TOKEN,
         "state": IdeaState.ACCEPTED,
         "published_at": "2026-01-01 00:00",
         "version": "7",
@@ -151,7 +153,7 @@ def role_changed(cast, v):
 def invited(cast, v):
     invitation = Invitation.objects.get(email="invited@elsewhere.example")
     assert (invitation.organisation, invitation.invited_by) == (cast.org, cast.admin)
-    assert invitation.token != FORGED_TOKEN
+    assert FORGED_TOKEN not in (invitation.token_hash, token_digest(FORGED_TOKEN))
 
 
 def stakeholder_in_org(name):
@@ -207,8 +209,9 @@ def shared(cast, v):
         cast.owner,
         "open-mission",
     )
-    assert (link.token, link.view_count, link.revoked_at) != (FORGED_TOKEN, 99, None)
-    assert link.token != FORGED_TOKEN and link.view_count == 0
+    assert (link.token_hash, link.view_count, link.revoked_at) != (FORGED_TOKEN, 99, None)
+    assert link.token_hash not in (FORGED_TOKEN, token_digest(FORGED_TOKEN))
+    assert link.view_count == 0
 
 
 def own_account(cast, v):
@@ -398,6 +401,7 @@ CASES = [
             "period": "custom",
             "period_start": "2026-04-01",
             "period_end": "2026-04-30",
+            "missions": v["mission_slug"],  # a draft holds at least one mission
         },
         drafted,
     ),

@@ -96,12 +96,17 @@ ACCESS: dict[str, Rule] = {
     "healthz": public(),
     "signup": public(post=True),  # logged-in people are sent home
     "account_profile": login_only(),
+    # One's own account: deleting it (with the password), and downloading one's own data.
+    "account_delete": login_only(),
+    "account_data": login_only(post=False),
     "email_preferences": login_only(),
     "org_create": login_only(),
     # The token is the authority; accepting checks the invitation's email (orgs.services).
     "invitation_accept": public(post=True),
     # The signed token is the authority, and mail clients' one-click POSTs have no CSRF token.
     "unsubscribe": public(post=True),
+    # The signed token is the authority: a stakeholder confirms they want digests.
+    "stakeholder_confirm": public(post=True),
     "share_page": public(),
     "share_badge": public(),
     # A chart of the published report a link shares; walked with a report link.

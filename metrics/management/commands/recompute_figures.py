@@ -9,7 +9,7 @@ from metrics.figures import figures_recompute
 
 class Command(BaseCommand):
     help = (
-        "Recompute the progress, expected paths, reported confidence and health counts "
+        "Recompute the progress, expected paths, reported confidence, health counts and trends "
         "stored on every mission, goal and metric from their rows; print each figure that "
         "had drifted (row, field, stored and computed) and fix it. Run once after the "
         "migration that adds them. With --check, only report, and exit 1 on any drift."

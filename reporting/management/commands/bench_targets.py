@@ -36,6 +36,10 @@ class Command(BaseCommand):
         share = links.get(target=ShareTarget.ORGANISATION)
         # Stakeholders read a published report through its link, without an account.
         report_link = links.get(target=ShareTarget.REPORT, report=latest_report)
+        # Only their digests are stored: new addresses for the two links to measure.
+        for link in (share, report_link):
+            link.issue_token()
+            link.save(update_fields=["token_hash"])
         pages = {
             "Dashboard": (reverse("reporting:dashboard", args=["scale-1"]), "owner"),
             "Mission page": (mission.get_absolute_url(), "owner"),

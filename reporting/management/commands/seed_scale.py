@@ -141,6 +141,7 @@ def build_organisation(
             kind=rng.choice(StakeholderKind.values),
             email=f"stakeholder{i}@{slug}.example",
             consent_to_email=i % 3 == 0,
+            email_confirmed_at=timezone.now() if i % 3 == 0 else None,
             digest_frequency=DigestFrequency.WEEKLY,
         )
         for i in range(stakeholders_count)
