@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from core import numbers
 from core.dates import MONTHS, day_month_year, month_year
 from metrics.forecast import Forecast
 
@@ -155,7 +156,7 @@ class Sparkline:
 
 def plain_number(value: float) -> str:
     """1,250 · 3.5 · -12: how a value reads when the caller gives no formatter."""
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return numbers.readable(value)
 
 
 def _round(value: float) -> float:

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 
 from django.core.exceptions import ValidationError
@@ -17,6 +17,8 @@ from django.core.validators import DecimalValidator
 from django.db import models
 
 from core.csv_safety import csv_safe, plain_number, unquote
+from core.numbers import parse_number, plain
+from core.text import normalise
 from metrics.models import (
     MAX_READINGS,
     CheckIn,
@@ -54,7 +56,6 @@ COLUMNS_RULE = (
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0"}
-THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
 
 
 # ---- The rules of a reading, shared with metrics.forms.CheckInForm ----
@@ -158,7 +159,9 @@ def parse_date(text: str) -> date:
 
 
 def parse_value(metric: Metric, text: str) -> Decimal:
-    """A number as people type it in a spreadsheet: 1250, 1,250, 12.5, 42 %, £3,400, 8 MWh, yes."""
+    """A number as people type it in a spreadsheet: 1250, 1,250, 12.5, 42 %, £3,400, 8 MWh,
+    yes; decimals and thousands as the organisation writes them (core.numbers), as in
+    the check-in form."""
     if not text:
         raise ValidationError("Give a value.")
     if metric.format == MetricFormat.YES_NO and text.lower() in YES | NO:
@@ -174,16 +177,17 @@ def parse_value(metric: Metric, text: str) -> Decimal:
                 sign = "-" if number.startswith("-") else ""
                 number = sign + number.lstrip("+-").removeprefix(symbol).strip()
                 break
-    if THOUSANDS.fullmatch(number):
-        number = number.replace(",", "")
     try:
-        value = Decimal(number)
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite():
+        value = parse_number(number)
+    except ValidationError as error:
         if metric.format == MetricFormat.YES_NO:
-            raise ValidationError(f"“{text}” isn't yes or no. Write yes, no, 1 or 0.")
-        raise ValidationError(f"“{text}” isn't a number. Write numbers like 1250 or 12.5.")
+            raise ValidationError(f"“{text}” isn't yes or no. Write yes, no, 1 or 0.") from None
+        advice = (
+            error.messages[0]
+            if error.code == "format"
+            else f"Write numbers like 1250 or {plain(Decimal('12.5'))}."
+        )
+        raise ValidationError(f"“{text}” isn't a number. {advice}") from None
     # The same limits as the database column, and so as the check-in form.
     value_field = CheckIn._meta.get_field("value")
     assert isinstance(value_field, models.DecimalField)
@@ -295,7 +299,7 @@ def plan_import(
                 name: cells[i].strip() if i < len(cells) else "" for i, name in enumerate(columns)
             },
         )
-        row.note = unquote(row.cells.get("comment", ""))
+        row.note = normalise(unquote(row.cells.get("comment", "")))
         rows.append(row)
         if row.cells.get("current", "").lower() in NO:
             # A value the metric export lists as replaced: history, not a reading to save.
@@ -357,6 +361,10 @@ def _check_row(row: ImportRow, metric: Metric, today: date) -> None:
         row.confidence = parse_confidence(cells.get("confidence", ""))
     except ValidationError as error:
         row.errors.extend(error.messages)
+    try:
+        CheckIn._meta.get_field("note").run_validators(row.note)
+    except ValidationError as error:
+        row.errors.extend(f"The comment is too long. {message}" for message in error.messages)
 
 
 def current_checkins(metric: Metric) -> dict[date, CheckIn]:

@@ -115,10 +115,6 @@ class CheckInForm(MergingForm):
         value = self.fields["value"]
         if metric.format == MetricFormat.YES_NO:
             value.widget = forms.Select(choices=[("1", "Yes"), ("0", "No")])
-        else:
-            # A text box with the number keyboard: a number input would send letters as an
-            # empty value, and the person would be told the field is required.
-            value.widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
         value.label = f"Value ({metric.unit})" if metric.unit else "Value"
         self.fields["for_date"].initial = today
         # Refused, with the reason, by check_reading_date.

@@ -12,7 +12,7 @@ from django.db.models.functions import Mod, RowNumber
 from django.utils import timezone
 
 from audit.tracking import AuditedModel, AuditedQuerySet
-from core import dates
+from core import dates, numbers, text
 from core.versioned import Versioned
 from metrics import rollups
 from metrics.forecast import RECENT
@@ -72,23 +72,23 @@ class Metric(Versioned, AuditedModel):
     goal = models.ForeignKey(
         Goal, on_delete=models.CASCADE, null=True, blank=True, related_name="metrics"
     )
-    name = models.CharField(max_length=200)
+    name = text.CharField(max_length=200)
     kind = models.CharField(
         max_length=8,
         choices=MetricKind.choices,
         default=MetricKind.OUTCOME,
         help_text="Outcomes are the change you want; outputs and inputs are the work towards it.",
     )
-    unit = models.CharField(max_length=30, blank=True, help_text='e.g. "tonnes CO₂e", "%", "£"')
+    unit = text.CharField(max_length=30, blank=True, help_text='e.g. "tonnes CO₂e", "%", "£"')
     format = models.CharField(
         max_length=10, choices=MetricFormat.choices, default=MetricFormat.NUMBER
     )
     direction = models.CharField(
         max_length=10, choices=Direction.choices, default=Direction.INCREASE
     )
-    baseline_value = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
+    baseline_value = numbers.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
     baseline_on = models.DateField(null=True, blank=True)
-    target_value = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
+    target_value = numbers.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
     target_on = models.DateField(null=True, blank=True)
     cadence = models.CharField(max_length=12, choices=Cadence.choices, default=Cadence.MONTHLY)
     # When the first check-in is due, if the person chose a day; otherwise it is due a
@@ -101,10 +101,10 @@ class Metric(Versioned, AuditedModel):
         blank=True,
         related_name="metrics_owned",
     )
-    source_note = models.CharField(
+    source_note = text.CharField(
         "source", max_length=240, blank=True, help_text="Where the number comes from."
     )
-    weight = models.PositiveSmallIntegerField(
+    weight = numbers.WholeNumberField(
         default=1,
         validators=WEIGHT_VALIDATORS,
         help_text="How much this metric counts towards its goal, from 1 to 100.",
@@ -205,7 +205,7 @@ class Metric(Versioned, AuditedModel):
             return "–"
         if self.format == MetricFormat.YES_NO:
             return "Yes" if value else "No"
-        number = f"{value:,.2f}".rstrip("0").rstrip(".")
+        number = numbers.readable(value)
         if self.format == MetricFormat.PERCENTAGE:
             return f"{number} %"
         if self.format == MetricFormat.CURRENCY:
@@ -274,11 +274,11 @@ class CheckIn(AuditedModel):
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="checkins")
-    value = models.DecimalField(max_digits=16, decimal_places=4)
+    value = numbers.DecimalField(max_digits=16, decimal_places=4)
     confidence = models.CharField(
         max_length=10, choices=Confidence.choices, default=Confidence.ON_TRACK
     )
-    note = models.TextField("comment", blank=True)
+    note = text.TextField("comment", max_length=2000, blank=True)
     for_date = models.DateField("for the date")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="checkins"

@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from core import dates
 from core.forms import VersionedForm
+from core.numbers import NumberField
+from core.text import CleanTextField
 from missions.models import (
     Alignment,
     Goal,
@@ -97,7 +99,7 @@ class MissionForm(OwnerChoiceMixin, VersionedForm):
 class TemplateUseForm(forms.Form):
     """The title a mission drafted from a template gets; empty keeps the template's."""
 
-    title = forms.CharField(max_length=160, required=False)
+    title = CleanTextField(max_length=160, required=False)
 
 
 class GoalForm(OwnerChoiceMixin, VersionedForm):
@@ -288,7 +290,7 @@ class IdeaAcceptForm(forms.Form):
 
 
 class IdeaDeclineForm(forms.Form):
-    reason = forms.CharField(
+    reason = CleanTextField(
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Give a reason, so the person who proposed it knows why."},
@@ -298,18 +300,16 @@ class IdeaDeclineForm(forms.Form):
 class AlignmentForm(forms.ModelForm):
     """A team on a mission: offers the organisation's teams, by slug (no ids in pages)."""
 
-    capacity = forms.IntegerField(
+    capacity = NumberField(
         label="Share of capacity (%)",
         min_value=0,
         max_value=100,
+        decimal_places=0,
         help_text="How much of the team's time goes to this mission, from 0 to 100.",
         error_messages={
             "required": "Give the share of the team's capacity, from 0 to 100 %.",
-            "invalid": "Give the share of capacity as a whole number from 0 to 100.",
-            "min_value": "The share of capacity can't be below %(limit_value)s %%.",
-            "max_value": (
-                "The share of capacity can't be more than %(limit_value)s %% of the team's time."
-            ),
+            "whole": "Give the share of capacity as a whole number from 0 to 100.",
+            "range": "Enter a share of capacity from 0 to 100 %% of the team's time.",
         },
     )
 
@@ -353,7 +353,6 @@ class ResourceForm(forms.ModelForm):
             "period": "How often the amount comes. Not used for people.",
         }
         error_messages = {
-            "amount": {"invalid": "Give the amount as a number, such as 5000 or 1.5."},
             "currency": {"max_length": "Use a three-letter currency code, such as GBP or EUR."},
             "kind": {"required": "Choose what kind of resource it is."},
         }

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.tracking import AuditedModel, AuditedQuerySet
+from core import numbers, text
 from core.slugs import unique_slug
 from core.tokens import new_token, token_digest, unknown_token_digest
 from core.versioned import Versioned
@@ -89,20 +90,25 @@ class Mission(Versioned, AuditedModel):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="missions"
     )
-    title = models.CharField(max_length=160)
+    title = text.CharField(max_length=160)
     slug = models.SlugField(max_length=80)
-    purpose = models.TextField(
+    purpose = text.TextField(
+        max_length=1000,
         help_text="What the organisation will achieve, and why it matters.",
     )
-    problem = models.TextField(
+    problem = text.TextField(
         "problem or opportunity",
+        max_length=2000,
         blank=True,
         help_text="The problem this mission addresses, or the opportunity it takes.",
     )
-    beneficiaries = models.TextField(
-        "who benefits", blank=True, help_text="The people and places better off when it succeeds."
+    beneficiaries = text.TextField(
+        "who benefits",
+        max_length=1000,
+        blank=True,
+        help_text="The people and places better off when it succeeds.",
     )
-    end_state = models.CharField(
+    end_state = text.CharField(
         "dated end state",
         max_length=240,
         blank=True,
@@ -210,8 +216,8 @@ class OrderedQuerySet(models.QuerySet[Any]):
 
 # Goals and metrics count towards what they roll up into with a weight from 1 to 100.
 WEIGHT_VALIDATORS = [
-    MinValueValidator(1, "Give a weight from 1 to 100."),
-    MaxValueValidator(100, "Give a weight from 1 to 100."),
+    MinValueValidator(1, "Enter a weight from 1 to 100."),
+    MaxValueValidator(100, "Enter a weight from 1 to 100."),
 ]
 
 
@@ -222,8 +228,8 @@ class GoalQuerySet(AuditedQuerySet, OrderedQuerySet):
 class Goal(Versioned, AuditedModel):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="goals")
-    title = models.CharField(max_length=200, help_text="An ambitious target, stated as an outcome.")
-    description = models.TextField(blank=True)
+    title = text.CharField(max_length=200, help_text="An ambitious target, stated as an outcome.")
+    description = text.TextField(max_length=2000, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -232,7 +238,7 @@ class Goal(Versioned, AuditedModel):
         related_name="goals_owned",
     )
     due_on = models.DateField(null=True, blank=True)
-    weight = models.PositiveSmallIntegerField(
+    weight = numbers.WholeNumberField(
         default=1,
         validators=WEIGHT_VALIDATORS,
         help_text="How much this goal counts towards the mission, from 1 to 100.",
@@ -261,7 +267,7 @@ class Goal(Versioned, AuditedModel):
 class Milestone(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="milestones")
-    title = models.CharField(max_length=200)
+    title = text.CharField(max_length=200)
     due_on = models.DateField()
     done_on = models.DateField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
@@ -300,7 +306,7 @@ class Alignment(models.Model):
     capacity = models.PositiveSmallIntegerField(
         "share of capacity (%)", help_text="How much of the team's time goes to this mission."
     )
-    note = models.CharField(max_length=240, blank=True)
+    note = text.CharField(max_length=240, blank=True)
 
     class Meta:
         ordering = ["-role", "team__name"]
@@ -336,17 +342,17 @@ class Resource(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="resources")
     kind = models.CharField(max_length=12, choices=ResourceKind.choices)
-    name = models.CharField(max_length=160)
-    amount = models.DecimalField(
+    name = text.CharField(max_length=160)
+    amount = numbers.DecimalField(
         max_digits=14,
         decimal_places=2,
         null=True,
         blank=True,
         help_text="Money for a budget, full-time equivalents for people.",
     )
-    currency = models.CharField(max_length=3, blank=True, default="GBP")
+    currency = text.CharField(max_length=3, blank=True, default="GBP")
     period = models.CharField(max_length=10, choices=Period.choices, default=Period.ONE_OFF)
-    note = models.CharField(max_length=240, blank=True)
+    note = text.CharField(max_length=240, blank=True)
 
     class Meta:
         ordering = ["kind", "name"]
@@ -373,8 +379,8 @@ class StakeholderLink(models.Model):
     stakeholder = models.ForeignKey(
         Stakeholder, on_delete=models.CASCADE, related_name="mission_links"
     )
-    interest = models.CharField(max_length=240, blank=True)
-    commitment = models.CharField(
+    interest = text.CharField(max_length=240, blank=True)
+    commitment = text.CharField(
         max_length=240,
         blank=True,
         help_text='What a supplier commits to, e.g. "20 % of hires local by 2027".',
@@ -414,13 +420,13 @@ class Idea(models.Model):
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="ideas")
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    title = text.CharField(max_length=200)
+    description = text.TextField(max_length=4000, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="ideas"
     )
     state = models.CharField(max_length=10, choices=IdeaState.choices, default=IdeaState.OPEN)
-    decision_note = models.TextField(blank=True)
+    decision_note = text.TextField(max_length=2000, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -482,12 +488,14 @@ class Report(models.Model):
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="reports")
-    title = models.CharField(max_length=200)
+    title = text.CharField(max_length=200)
     period_start = models.DateField()
     period_end = models.DateField()
     missions = models.ManyToManyField(Mission, related_name="reports", blank=True)
-    narrative = models.TextField(
-        blank=True, help_text="Markdown: highlights, risks and what you ask of stakeholders."
+    narrative = text.TextField(
+        max_length=20000,
+        blank=True,
+        help_text="Markdown: highlights, risks and what you ask of stakeholders.",
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -567,7 +575,7 @@ class ShareLink(models.Model):
     report = models.ForeignKey(
         Report, on_delete=models.CASCADE, null=True, blank=True, related_name="share_links"
     )
-    label = models.CharField(
+    label = text.CharField(
         max_length=120, blank=True, help_text="Who it is for, e.g. “Suppliers’ newsletter”."
     )
     created_by = models.ForeignKey(

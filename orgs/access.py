@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
+from core import numbers
 from orgs import policy
 from orgs.models import Membership, Organisation, OrganisationSlug
 from orgs.roles import Role
@@ -73,7 +74,7 @@ def _membership(request: HttpRequest, org_slug: str) -> Membership | None:
 
 class OrgAccessMiddleware:
     """Refuse outsiders on every org-scoped URL before the view's own decorators run,
-    and work in the organisation's time zone for the rest of the request.
+    and work in the organisation's time zone and number format for the rest of the request.
 
     Without this, a POST-only view would answer an outsider's GET with 405 rather
     than the 404 a missing organisation gets. Anonymous visitors pass through to the
@@ -88,6 +89,7 @@ class OrgAccessMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+            numbers.deactivate()
 
     def process_view(
         self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: dict[str, Any]
@@ -111,6 +113,8 @@ class OrgAccessMiddleware:
                 return HttpResponseRedirect(reverse("mfa_index"))
             # "Today", "late" and "due" mean the organisation's day, not the server's.
             timezone.activate(org.zone())
+            # "1,5" means what the organisation's people mean by it (core.numbers).
+            numbers.activate(org.number_format)
         return None
 
 

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from core.text import CleanTextField
 from orgs import policy
 from orgs.models import (
     TIME_ZONE_CHOICES,
@@ -31,7 +32,7 @@ DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{
 class SignupForm(allauth_forms.SignupForm):
     """allauth's sign-up with the person's name first, then the fields in the order shown."""
 
-    name = forms.CharField(max_length=150, label="Your name", required=False)
+    name = CleanTextField(max_length=150, label="Your name", required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -110,16 +111,24 @@ class OrganisationForm(forms.ModelForm):
             "slug",
             "time_zone",
             "week_starts_on",
+            "number_format",
             "public_page",
             "sso_domains",
             "sso_required",
             "two_factor_required",
         )
         labels = {"week_starts_on": "Weeks start on"}
+        widgets = {"number_format": forms.RadioSelect}
 
     def __init__(self, *args: Any, editor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.editor = editor
+        # Left out of a post, the number format stays as it is.
+        self.fields["number_format"].required = False
+
+    def clean_number_format(self) -> str:
+        chosen: str = self.cleaned_data.get("number_format") or ""
+        return chosen or self.instance.number_format
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"].lower()
@@ -165,7 +174,9 @@ class OrganisationForm(forms.ModelForm):
 
 
 class NewOrganisationForm(forms.Form):
-    name = forms.CharField(max_length=120, label="Organisation name")
+    name = CleanTextField(
+        max_length=Organisation._meta.get_field("name").max_length, label="Organisation name"
+    )
 
 
 class InvitationForm(forms.Form):
@@ -310,7 +321,7 @@ class AccountDeleteForm(forms.Form):
     """Deleting one's own account asks for the password (a session left open is not enough)
     and for the email address typed out (a click in passing is not enough)."""
 
-    email = forms.CharField(
+    email = CleanTextField(
         label="Your email address",
         max_length=254,
         help_text="Type it to confirm that this is the account to delete.",

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from core import numbers, text
 from core.deliveries import Delivery, DeliveryState
 from core.tokens import new_token, token_digest, unknown_token_digest
 from orgs import policy
@@ -74,7 +75,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person. They log in with their email address."""
 
     email = models.EmailField("email address", unique=True)
-    name = models.CharField(max_length=150, blank=True)
+    name = text.CharField(max_length=150, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -209,7 +210,7 @@ def email_domain(email: str) -> str:
 
 
 class Organisation(models.Model):
-    name = models.CharField(max_length=120)
+    name = text.CharField(max_length=120)
     slug = models.SlugField(
         max_length=60,
         unique=True,
@@ -228,7 +229,7 @@ class Organisation(models.Model):
     )
     # Single sign-on: addresses at these domains (lower case, one space between) sign
     # in through the identity provider when it is required, never with a password.
-    sso_domains = models.CharField(
+    sso_domains = text.CharField(
         "single sign-on domains",
         max_length=500,
         blank=True,
@@ -249,6 +250,13 @@ class Organisation(models.Model):
         help_text="People it applies to set up an authenticator app or a passkey before "
         "they can use this organisation.",
     )
+    number_format = models.CharField(
+        "numbers",
+        max_length=5,
+        choices=numbers.NumberFormat.choices,
+        default=numbers.NumberFormat.POINT,
+        help_text="How people here write decimals when they type a number.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -261,6 +269,10 @@ class Organisation(models.Model):
             models.CheckConstraint(
                 condition=Q(two_factor_required__in=TwoFactorRule.values),
                 name="organisation_two_factor_rule_is_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(number_format__in=numbers.NumberFormat.values),
+                name="organisation_number_format_is_known",
             ),
         ]
 
@@ -377,9 +389,9 @@ class Membership(models.Model):
 
 class Team(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
-    name = models.CharField(max_length=120)
+    name = text.CharField(max_length=120)
     slug = models.SlugField(max_length=60)
-    description = models.TextField(blank=True)
+    description = text.TextField(max_length=1000, blank=True)
     lead = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -567,9 +579,9 @@ class Stakeholder(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="stakeholders"
     )
-    name = models.CharField(max_length=160)
+    name = text.CharField(max_length=160)
     kind = models.CharField(max_length=20, choices=StakeholderKind.choices)
-    contact_name = models.CharField(max_length=160, blank=True)
+    contact_name = text.CharField(max_length=160, blank=True)
     email = models.EmailField(blank=True)
     consent_to_email = models.BooleanField(
         "consents to email",
@@ -584,7 +596,7 @@ class Stakeholder(models.Model):
         default=DigestFrequency.MONTHLY,
         help_text="How often a consenting stakeholder hears how their shareable missions go.",
     )
-    notes = models.TextField(blank=True)
+    notes = text.TextField(max_length=2000, blank=True)
     # Double opt-in: ticking consent asks the stakeholder, by email, to confirm; digests go
     # only once they have (orgs.services.stakeholder_save). A new address asks again.
     confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -546,7 +546,7 @@ class _Loader:
         return old if old < 0 else self.new_id(record, target, old)  # < 0: it was gone
 
     def values(self, model: type[models.Model], record: Record) -> dict[str, Any]:
-        """The row's fields as Python values, each checked by its field."""
+        """The row's fields as Python values, each checked by its field and its validators."""
         values = {}
         for name, value in record["fields"].items():
             try:
@@ -560,6 +560,8 @@ class _Loader:
                 continue
             try:
                 values[field.attname] = field.to_python(value)  # type: ignore[union-attr]
+                # What the forms check (lengths, ranges) holds for imported rows too.
+                field.run_validators(values[field.attname])  # type: ignore[union-attr]
             except ValidationError as error:
                 raise ImportRefused(
                     f"{record['model']} {record['pk']}: {name}: {' '.join(error.messages)}"

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from core import dates
 from core.dates import MONTH_NAMES
+from core.text import CleanTextField
 from missions.forms import DateInput
-from missions.models import Mission, MissionStatus, Report, ShareTarget, Visibility
+from missions.models import Mission, MissionStatus, Report, ShareLink, ShareTarget, Visibility
 from orgs.models import Organisation
 from reporting.reports import month_period, period_label, quarter_period
 
@@ -73,8 +74,8 @@ class ReportForm(forms.Form):
     """A report's title, period, missions and narrative. The period is a month, a quarter
     or any dates; the stylesheet shows only the fields of the chosen kind."""
 
-    title = forms.CharField(
-        max_length=200,
+    title = CleanTextField(
+        max_length=Report._meta.get_field("title").max_length,
         required=False,
         help_text=(
             "Leave it empty for “Progress report” and the period, e.g. “Progress report, Q1 2026”."
@@ -99,7 +100,8 @@ class ReportForm(forms.Form):
             "and so can anyone it is shared with."
         ),
     )
-    narrative = forms.CharField(
+    narrative = CleanTextField(
+        max_length=Report._meta.get_field("narrative").max_length,
         required=False,
         widget=forms.Textarea(attrs={"rows": 12}),
         help_text=(
@@ -174,8 +176,8 @@ class ReportForm(forms.Form):
 
 
 class ShareLinkForm(forms.Form):
-    label = forms.CharField(
-        max_length=120,
+    label = CleanTextField(
+        max_length=ShareLink._meta.get_field("label").max_length,
         required=False,
         help_text="Who it is for, so you know which link to revoke, e.g. “Suppliers’ newsletter”.",
     )

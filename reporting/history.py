@@ -15,6 +15,7 @@ from django.utils.text import capfirst
 
 from audit.actors import SYSTEM_LABEL
 from audit.models import Action, Change, Subject
+from core import numbers
 from metrics.models import CheckIn, Metric
 from missions.models import Goal, Mission
 from orgs.models import Organisation, User
@@ -118,7 +119,7 @@ def _field(model: type[models.Model], name: str) -> Any:
 
 
 def _number(value: Decimal) -> str:
-    return f"{value:,.4f}".rstrip("0").rstrip(".")
+    return numbers.readable(value, places=4)
 
 
 def show(field: Any, raw: Any, names: Names, metric: Metric | None = None) -> str:

@@ -54,6 +54,12 @@ def template_use(request: HttpRequest, org_slug: str, template_key: str) -> Http
     return render(
         request,
         "metrics/mission_template.html",
-        {"org": org, "membership": membership, "template": template, "error": error},
+        {
+            "org": org,
+            "membership": membership,
+            "template": template,
+            "error": error,
+            "title_field": TemplateUseForm.base_fields["title"],
+        },
         status=400 if error else 200,
     )

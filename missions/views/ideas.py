@@ -46,6 +46,8 @@ def _context(
         "tab": "ideas",
         "can_edit": policy.can_edit_mission(membership, mission),
         "form": IdeaForm(),
+        # The decline form is written out in the page, one per idea: its limit, once.
+        "reason_limit": IdeaDeclineForm.base_fields["reason"],
     } | extra
 
 

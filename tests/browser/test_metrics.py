@@ -174,7 +174,7 @@ def test_mission_owner_adds_a_metric_checks_in_from_my_checkins_and_corrects_the
     value.fill("ninety")
     row.get_by_role("button", name=f"Check in {METRIC}").click()
     expect(value).to_have_attribute("aria-invalid", "true")
-    expect(value).to_have_accessible_description(re.compile("Enter a number."))
+    expect(value).to_have_accessible_description(re.compile("Enter a number, like 1.5."))
     assert_no_reload_since_marker(page)
     shot(page, "my-checkins-bad-value")
     assert metric.checkins.count() == 1

@@ -173,7 +173,7 @@ def test_goals_are_added_and_reordered_in_place_and_a_milestone_is_marked_done(
     goals.get_by_role("button", name="Add goal").click()
 
     weight = goals.get_by_label("Weight")
-    expect(weight).to_have_accessible_description(re.compile("Give a weight from 1 to 100."))
+    expect(weight).to_have_accessible_description(re.compile("Enter a weight from 1 to 100."))
     expect(weight).to_have_attribute("aria-invalid", "true")
     expect(goals.get_by_label(exactly("Title"))).to_have_value("Weigh everything twice")
     expect(goals.get_by_role("heading", level=3)).to_have_count(4)
@@ -247,7 +247,7 @@ def test_admin_aligns_a_lead_team_and_a_budget_then_sees_them_across_the_organis
     teams.get_by_role("button", name="Align team").click()
     capacity = teams.get_by_label("Share of capacity (%)")
     expect(capacity).to_have_accessible_description(
-        re.compile("can't be more than 100 % of the team's time")
+        re.compile("Enter a share of capacity from 0 to 100 % of the team's time")
     )
     expect(teams.get_by_role("listitem").filter(has_text="Facilities")).to_have_count(0)
     shot(page, "alignment-capacity-error")

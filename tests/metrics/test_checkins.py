@@ -131,7 +131,7 @@ def test_the_metric_owner_checks_in_through_the_form(cast, login, metric):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"value": "a lot"}, "Enter a number."),
+        ({"value": "a lot"}, "Enter a number, like 1.5."),
         ({"for_date": "2026-07-01"}, "A check-in can’t be for a date in the future."),
         ({"for_date": "2025-12-01"}, "That is before the baseline date"),
         ({"for_date": "not a date"}, "Enter a valid date."),

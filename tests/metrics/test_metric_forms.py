@@ -50,10 +50,10 @@ def test_the_mission_owner_adds_an_outcome_metric_to_a_goal(cast, login, goal):
         ({"target_value": "200"}, "To decrease, the target must be below the baseline."),
         ({"target_on": "2025-01-01"}, "The target date must be after the baseline date."),
         ({"baseline_on": ""}, "Give the baseline and the date it was measured together."),
-        ({"baseline_value": "lots"}, "Enter a number."),
+        ({"baseline_value": "lots"}, "Enter a number, like 1.5."),
         ({"kind": "vibes"}, "Select a valid choice."),
-        ({"weight": "0"}, "Give a weight from 1 to 100."),
-        ({"weight": "101"}, "Give a weight from 1 to 100."),
+        ({"weight": "0"}, "Enter a weight from 1 to 100."),
+        ({"weight": "101"}, "Enter a weight from 1 to 100."),
     ],
 )
 def test_bad_metric_input_gets_a_message_and_saves_nothing(cast, login, goal, change, message):

@@ -279,7 +279,10 @@ def test_check_in_without_javascript_goes_back_to_the_page_with_a_message(cast, 
 
 
 BAD_VALUES = [
-    ({"value": "lots", "confidence": "on_track", "for_date": "2026-12-04"}, "Enter a number."),
+    (
+        {"value": "lots", "confidence": "on_track", "for_date": "2026-12-04"},
+        "Enter a number, like 1.5.",
+    ),
     (
         {"value": "42", "confidence": "on_track", "for_date": "2026-12-05"},
         "A check-in can’t be for a date in the future.",
@@ -516,10 +519,10 @@ def test_each_field_of_a_rows_form_has_its_label_and_says_what_is_wrong(cast, mi
             assert not page.all("ul", id=f"{field.auto_id}_error")
             assert not any("aria-invalid" in node.attrs for node in inputs)
         if name != "confidence":
-            # A text field is described by its error, when it has one.
-            assert inputs[0].get("aria-describedby") == (
-                f"{field.auto_id}_error" if field.errors else None
-            )
+            # A text field is described by its limit, when it has one, and by its error.
+            described = [f"{field.auto_id}_helptext"] if field.help_text else []
+            described += [f"{field.auto_id}_error"] if field.errors else []
+            assert inputs[0].get("aria-describedby") == (" ".join(described) or None)
     # The cursor goes to the first wrong field, and nowhere else.
     focused = [
         node["name"]
@@ -655,8 +658,8 @@ def test_a_refused_form_is_never_cached(cast, login, mission):
     refused = client.post(
         row_url(metric), {"value": "lots", "confidence": "on_track", "for_date": "2026-12-04"}
     )
-    assert "Enter a number." in text(refused)
-    assert "Enter a number." not in text(client.get(page_url()))
+    assert "Enter a number, like 1.5." in text(refused)
+    assert "Enter a number, like 1.5." not in text(client.get(page_url()))
 
 
 # ---- "Change it": correcting today's reading from its row (issue 15, finding 4) ----

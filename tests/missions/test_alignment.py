@@ -136,7 +136,7 @@ def test_capacity_over_100_is_refused_with_a_clear_message(cast, login, mission,
     response = align(login(cast.admin), mission, capacity="101")
 
     assert response.status_code == 400
-    assert "can't be more than 100 % of the team's time" in text(response)
+    assert "Enter a share of capacity from 0 to 100 % of the team's time" in text(response)
     assert not Alignment.objects.exists()
 
 
@@ -144,7 +144,7 @@ def test_a_negative_capacity_is_refused(cast, login, mission, team):
     response = align(login(cast.admin), mission, capacity="-5")
 
     assert response.status_code == 400
-    assert "can't be below 0 %" in text(response)
+    assert "Enter a share of capacity from 0 to 100 %" in text(response)
     assert not Alignment.objects.exists()
 
 
@@ -210,7 +210,7 @@ def test_an_invalid_htmx_add_returns_the_section_with_the_message_as_422(
 
     assert response.status_code == 422
     assert fragment_id(response) == "teams"
-    assert "can't be more than 100 %" in text(response)
+    assert "Enter a share of capacity from 0 to 100 %" in text(response)
     assert not Alignment.objects.exists()
 
 

@@ -217,7 +217,7 @@ def test_a_bad_goal_weight_gets_a_message_and_saves_nothing(cast, login, mission
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 422
-    assert "Give a weight from 1 to 100." in response.text
+    assert "Enter a weight from 1 to 100." in response.text
     assert not Goal.objects.exists()
 
 

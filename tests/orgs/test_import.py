@@ -584,3 +584,23 @@ def test_a_change_naming_what_the_file_does_not_hold_is_refused(cast, tmp_path, 
         call_command("import_org", path)
 
     assert not Organisation.objects.filter(slug="acme").exists()
+
+
+def test_an_over_long_text_in_the_file_is_refused_with_its_row(cast, tmp_path):
+    MissionFactory(organisation=cast.org, title="Zero waste", purpose="Less landfill.")
+
+    def lengthen(document):
+        (row,) = [o for o in document["objects"] if o["model"] == "missions.mission"]
+        row["fields"]["purpose"] = "x" * 5_000
+
+    path = edited_export(tmp_path, cast.org, lengthen)
+    cast.org.delete()
+
+    with pytest.raises(CommandError) as refused:
+        call_command("import_org", path)
+
+    assert (
+        "missions.mission 1: purpose: Keep this to 1,000 characters or fewer (it has 5,000)."
+        in (str(refused.value))
+    )
+    assert not Organisation.objects.filter(slug="acme").exists()

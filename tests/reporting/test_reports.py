@@ -906,3 +906,12 @@ def test_with_the_page_cache_off_a_published_report_is_drawn_every_time(
     )
     client.get(url("report_detail", report.uid))
     assert drawn == [report]
+
+
+def test_a_word_longer_than_the_page_wraps_in_the_pdf(cast, login, zero_waste):
+    report = published(cast, zero_waste, narrative="W" * 5_000)
+    text = pdf_text(login(cast.viewer).get(url("report_pdf", report.uid)).content)
+
+    runs = re.findall(r"W+", text)
+    assert sum(len(run) for run in runs) >= 4_900  # all of it is drawn, not clipped
+    assert max(len(run) for run in runs) < 200  # in lines that fit the page

@@ -21,10 +21,17 @@ class Field:
     options: list[str] = field(default_factory=list)  # selects, radios, checkboxes, buttons
     multiple: bool = False
     required: bool = False
+    maxlength: int | None = None
+    inputmode: str = ""
+
+    @property
+    def is_number(self) -> bool:
+        """A number box: a text input with the number keyboard (core.numbers.NumberField)."""
+        return self.kind == "number" or self.inputmode in ("decimal", "numeric")
 
     @property
     def is_text(self) -> bool:
-        return self.kind in TEXT_TYPES
+        return self.kind in TEXT_TYPES and not self.is_number
 
 
 @dataclass
@@ -74,11 +81,20 @@ class FormParser(HTMLParser):
                         a.get("value", "")
                     )
             else:
-                fields[name] = Field(name, kind, a.get("value", ""), required="required" in a)
+                fields[name] = Field(
+                    name,
+                    kind,
+                    a.get("value", ""),
+                    required="required" in a,
+                    maxlength=_limit(a),
+                    inputmode=a.get("inputmode", ""),
+                )
         elif tag == "button" and a.get("type", "submit") == "submit" and name:
             fields.setdefault(name, Field(name, "submit")).options.append(a.get("value", ""))
         elif tag == "textarea":
-            self.textarea = fields[name] = Field(name, "textarea", required="required" in a)
+            self.textarea = fields[name] = Field(
+                name, "textarea", required="required" in a, maxlength=_limit(a)
+            )
         elif tag == "select":
             self.select = fields[name] = Field(
                 name, "select", multiple="multiple" in a, required="required" in a
@@ -104,6 +120,10 @@ class FormParser(HTMLParser):
             self.select = None
         elif tag == "textarea":
             self.textarea = None
+
+
+def _limit(attrs: dict[str, str]) -> int | None:
+    return int(attrs["maxlength"]) if attrs.get("maxlength", "").isdigit() else None
 
 
 def post_forms(page: str, html: str) -> list[Form]:

@@ -11,7 +11,9 @@ why on the page and change nothing; and no page, before or after, may hold scrip
 handlers, htmx attributes or script URLs made from what was posted.
 """
 
+import copy
 import datetime
+import html
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -112,6 +114,11 @@ GARBAGE_DATES = [
     "2026-04-02T25:00",
     "\x00",
 ]
+# What people type that is not an attack: a name of nothing visible, text one character
+# past the limit the page gave, a decimal comma in a point organisation.
+INVISIBLE = "\u200b\u200d\ufeff\u2060\u202e\u3164"
+DECIMAL_COMMA = "1,5"
+DJANGOS_OWN_FORMS = {"login", "password_reset", "password_reset_confirm", "password_change"}
 GARBAGE_CHOICES = [f"{MARKER}-unknown", " ", "\x00", "-1", "99999999999", XSS[0]]
 REFUSALS = (400, 403, 404, 405, 409, 422, 429)
 ERROR_SIGNS = ('role="alert"', "errorlist", "field-invalid", "form-errors", "message-error")
@@ -123,6 +130,7 @@ class Tally:
     posts: int = 0
     payload_fields: int = 0
     garbage_posts: int = 0
+    typing_posts: int = 0
     hypothesis_examples: int = 0
     payloads: set[str] = field(default_factory=set)  # those posted to at least one form
     pages: int = 0
@@ -359,7 +367,7 @@ def baseline(form: Form, serial: int) -> dict[str, object]:
             data[f.name] = f"fuzz{serial}@acme.example"
         elif f.kind == "url":
             data[f.name] = "https://example.com/"
-        elif f.kind == "number":
+        elif f.is_number:
             data[f.name] = "1"
         elif f.kind == "date":
             data[f.name] = "2026-06-30"
@@ -375,7 +383,7 @@ def csv_upload(text: str) -> SimpleUploadedFile:
 
 
 def garbage_for(f: Field) -> list[object]:
-    if f.kind == "number":
+    if f.is_number:
         return GARBAGE_NUMBERS
     if f.kind == "date":
         return GARBAGE_DATES
@@ -405,6 +413,7 @@ class Poster:
         # Forms with text fields take turns through the rotating payloads, so every payload
         # reaches a form whatever order the forms were found in.
         self.text_forms = 0
+        self.last_writes: list[str] = []
 
     def post(self, client: Client, form: Form, data: dict[str, object], what: str, *, htmx=False):
         headers = {"HX-Request": "true"} if htmx else {}
@@ -416,6 +425,7 @@ class Poster:
             response = client.post(form.action, data, headers=headers)
             if response.status_code >= 500:
                 transaction.set_rollback(True)
+        self.last_writes = [q["sql"] for q in queries if WRITE.match(q["sql"])]
         self.tally.posts += 1
         self.tally.statuses[response.status_code] = (
             self.tally.statuses.get(response.status_code, 0) + 1
@@ -450,15 +460,24 @@ class Poster:
     def one_way(self, form: Form) -> bool:
         return bool(ONE_WAY.search(view_name(form.action)))
 
-    def fuzz(self, client: Client, form: Form, serial: int) -> None:
+    def fuzz(self, client: Client, form: Form, serial: int, *, anonymous: bool = False) -> None:
         if self.one_way(form):
+            # The browser's cookies are rolled back with the database: a logout's cleared
+            # session cookie must not turn the forms after it into an anonymous visitor's.
+            cookies = copy.deepcopy(client.cookies)
             with transaction.atomic():
-                self._fuzz(client, form, serial)
+                self._fuzz(client, form, serial, anonymous)
                 transaction.set_rollback(True)
+            client.cookies = cookies
         else:
-            self._fuzz(client, form, serial)
+            self._fuzz(client, form, serial, anonymous)
 
-    def _fuzz(self, client: Client, form: Form, serial: int) -> None:
+    def _fuzz(self, client: Client, form: Form, serial: int, anonymous: bool = False) -> None:
+        # First, while the form's rows are as its page showed them. A visitor without an
+        # account comes fresh: an earlier sign-up may have logged the shared one in.
+        self.fuzz_typing(
+            Client(raise_request_exception=False) if anonymous else client, form, serial
+        )
         text = [f for f in form.fields.values() if f.is_text and f.kind not in ("email", "url")]
         start = self.text_forms * PER_FORM % len(ROTATING)
         turn = (ROTATING * 2)[start : start + PER_FORM]
@@ -492,6 +511,43 @@ class Poster:
                 self.post(client, form, data, f"{f.name}={value!r:.40}")
         self.tally.garbage_posts += 1
         self.post(client, form, {}, "nothing at all")
+
+    def fuzz_typing(self, client: Client, form: Form, serial: int) -> None:
+        """A required name of invisible characters, text one past its limit and a decimal
+        comma (the organisation writes points) are each refused, on their own field, with
+        the reason on the page."""
+        base = baseline(form, serial * 1000 + 500)
+        # Ours: Django's own account forms (log in, passwords) check what Django checks.
+        if view_name(form.action) in DJANGOS_OWN_FORMS:
+            return
+        for f in form.fields.values():
+            checks: list[tuple[str, str, str]] = []
+            if f.kind in ("email", "password"):
+                continue  # an address and a password are checked as such, not as text
+            if f.is_text and f.required:
+                checks.append((INVISIBLE, "nothing visible", "Enter at least one visible"))
+            if f.is_text and f.maxlength:
+                limit = f"Keep this to {f.maxlength:,} characters or fewer"
+                checks.append(("x" * (f.maxlength + 1), "one past its limit", limit))
+            if f.is_number:
+                checks.append((DECIMAL_COMMA, "a decimal comma", "Use a point for decimals"))
+            for value, what, reason in checks:
+                self.tally.typing_posts += 1
+                where = f"POST {form.action} ({f.name}: {what})"
+                response = self.post(client, form, base | {f.name: value}, f"{f.name}: {what}")
+                body = html.unescape(response.content.decode(errors="replace"))
+                # Refused for another reason first (deleting the only owner's account), the
+                # page may not draw the form: only a page that draws the field must say why.
+                drawn = f'name="{f.name}"' in body
+                marked = f.name in invalid_fields(response) or not drawn
+                if any(value in sql for sql in self.last_writes):
+                    self.tally.problems.append(f"{where} was stored")
+                elif response.status_code in (200, 400, 409, 422) and not (
+                    reason in body or marked
+                ):
+                    self.tally.problems.append(f"{where} was not refused with “{reason}”")
+                elif response.status_code not in (200, 302, 400, 409, 422):
+                    self.tally.problems.append(f"{where} answered {response.status_code}")
 
 
 def view_name(url: str) -> str:
@@ -547,20 +603,22 @@ def test_every_form_takes_hostile_input_without_breaking_or_injecting(world, cli
         # Forms that create and edit go first; one-way forms are rolled back anyway.
         forms.sort(key=lambda pair: poster.one_way(pair[1]))
         for serial, (who, form) in enumerate(forms):
-            poster.fuzz(clients[who], form, serial)
+            poster.fuzz(clients[who], form, serial, anonymous=who == "anonymous")
 
         # What was posted and kept, on every page again, with the draft published.
         report_publish(Report.objects.get(pk=world["draft"]), world["owner"])
         walk(clients, page_urls(world), tally, poster)
     print(
         f"\nforms: {tally.forms}, posts: {tally.posts} "
-        f"(payload x field: {tally.payload_fields}, garbage: {tally.garbage_posts}), "
+        f"(payload x field: {tally.payload_fields}, garbage: {tally.garbage_posts}, "
+        f"invisible, over-long and comma: {tally.typing_posts}), "
         f"pages scanned: {tally.pages}, statuses: {sorted(tally.statuses.items())}"
     )
     assert tally.forms >= 40, [f.action for _, f in forms]
     actions = {view_name(form.action) for _, form in forms}
     assert {"account_delete", "stakeholder_confirm"} <= actions, actions
     assert tally.payloads == set(FORM_PAYLOADS), "some payloads reached no form"
+    assert tally.typing_posts >= 100, tally.typing_posts
     assert not tally.problems, "\n".join(tally.problems[:80])
 
 

@@ -3,7 +3,7 @@
 from django.urls import reverse
 
 from missions.models import Mission
-from tests.factories import MissionFactory
+from tests.factories import MetricFactory, MissionFactory
 from tests.security.xss_corpus import XSS
 
 
@@ -39,3 +39,14 @@ def test_a_share_link_expiring_at_the_end_of_time_gets_a_form_error(cast, login)
     )
     assert response.status_code in (400, 422)
     assert "Choose a date between today and 31 Dec 2100." in response.content.decode()
+
+
+def test_a_check_in_whose_next_page_is_not_a_path_goes_to_the_metric(cast, login):
+    metric = MetricFactory(goal__mission__organisation=cast.org, owner=cast.member)
+    check_in = reverse("metrics:check_in", args=["acme", metric.mission.slug, metric.uid])
+    response = login(cast.member).post(
+        check_in,
+        {"value": "1", "confidence": "on_track", "for_date": "2026-01-01", "next": "9" * 40},
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/metrics/{metric.uid}/")
