@@ -21,7 +21,7 @@ from core.pagecache import cached_mission_parts
 from core.responses import form_status
 from core.templatetags.paths import path_for
 from metrics.access import get_metric_for_user
-from metrics.forecast import forecast
+from metrics.forecast import RECENT, forecast
 from metrics.forms import MetricForm
 from metrics.models import CheckIn, Metric
 from metrics.rollups import figures_of
@@ -167,14 +167,11 @@ def metric_detail(
         request, org_slug, mission_slug, metric_uid
     )
     today = timezone.localdate()
-    # The chart and the forecast read the dates and values of as many current readings
-    # as a chart draws (the newest among them), however long the history; the table
-    # lists one page of check-ins with who made them, newest first.
-    readings: list[Any] = list(
-        metric.checkins.filter(is_current=True)
-        .chart_series()
-        .values_list("for_date", "value", named=True)
-    )
+    # The forecast follows the newest readings; the table lists one page of check-ins
+    # with who made them, newest first; the chart (drawn below only when the mission has
+    # changed since) reads as many readings as it draws, however long the history.
+    current = metric.checkins.filter(is_current=True)
+    newest = list(current.order_by("-for_date").values_list("for_date", "value")[:RECENT])
     history = metric.checkins.select_related("author", "corrects").order_by(
         "-for_date", "-created_at", "-id"
     )
@@ -185,13 +182,16 @@ def metric_detail(
     trend = None
     if metric.target_value is not None and metric.target_on is not None:
         trend = forecast(
-            [(r.for_date, float(r.value)) for r in readings],
+            [(on, float(value)) for on, value in reversed(newest)],
             float(metric.target_value),
             metric.target_on,
             metric.direction,
         )
 
     def render_chart(_: list[int]) -> dict[int, str]:
+        readings: list[Any] = list(
+            current.chart_series().values_list("for_date", "value", named=True)
+        )
         drawn = render_to_string(
             "metrics/detail.html#chart",
             {"metric": metric, "readings": readings, "forecast": trend, "today": today},

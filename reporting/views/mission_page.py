@@ -41,13 +41,14 @@ def _page_counts(mission: Mission) -> Mapping[str, Any]:
 
 
 def _goals_and_metrics(mission: Mission) -> tuple[list[Goal], list[Metric]]:
-    """The mission's goals with their metrics prefetched, and its metrics of no goal."""
+    """The mission's goals with their metrics prefetched, and its metrics of no goal.
+
+    Without their trends: the page draws none, and each is a year of readings."""
+    metrics = Metric.objects.defer("trend")
     goals = list(
-        mission.goals.select_related("owner").prefetch_related(
-            Prefetch("metrics", queryset=Metric.objects.all())
-        )
+        mission.goals.select_related("owner").prefetch_related(Prefetch("metrics", metrics))
     )
-    return goals, list(mission.metrics.filter(goal__isnull=True))
+    return goals, list(metrics.filter(mission=mission, goal__isnull=True))
 
 
 def _detail_context(
