@@ -5,7 +5,6 @@ and the rows they need as plain values: a card is drawn from a handful of column
 """
 
 import functools
-import json
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -15,8 +14,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, TextField
-from django.db.models.functions import Cast
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import pluralize
@@ -68,8 +66,6 @@ class LeadRow(NamedTuple):
     latest_value: Decimal | None
     latest_on: date | None
     target_value: Decimal | None
-    # Its readings of the year up to the latest, as JSON: decoded for the lead alone.
-    trend: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +193,7 @@ def _cards(org: Organisation, missions: list[MissionRow], today: date) -> dict[i
             LeadRow(*row)
             for row in Metric.objects.filter(
                 mission_id__in=ids, kind=MetricKind.OUTCOME, latest_on__isnull=False
-            ).values_list(*LeadRow._fields[:-1], Cast("trend", TextField()))
+            ).values_list(*LeadRow._fields)
         ),
         # A metric of no goal comes after every goal's.
         key=lambda lead: (
@@ -208,6 +204,12 @@ def _cards(org: Organisation, missions: list[MissionRow], today: date) -> dict[i
         ),
     ):
         leads.setdefault(row.mission_id, row)
+    # The leads' trend lines, read for them alone: each is a year of readings.
+    trends = dict(
+        Metric.objects.filter(pk__in=[lead.id for lead in leads.values()]).values_list(
+            "pk", "trend"
+        )
+    )
     overdue = dict(
         Metric.objects.filter(mission_id__in=ids, next_due_on__lt=today)
         .order_by()
@@ -228,7 +230,7 @@ def _cards(org: Organisation, missions: list[MissionRow], today: date) -> dict[i
             lead=_lead(org, mission, lead) if lead else None,
             overdue=overdue.get(mission.id, 0),
         )
-        cards[mission.id] = card_html(card, sparkline(json.loads(lead.trend)) if lead else None)
+        cards[mission.id] = card_html(card, sparkline(trends[lead.id]) if lead else None)
     return cards
 
 
