@@ -844,10 +844,10 @@ def reads_of(module: ModuleType) -> dict[str, set[str]]:
 
 
 def query_parameters(view) -> set[str]:
-    view = inspect.unwrap(view)
     if view_class := getattr(view, "view_class", None):
         # Django's log in and log out pages read where to go next.
         return {REDIRECT_FIELD_NAME} if issubclass(view_class, RedirectURLMixin) else set()
+    view = inspect.unwrap(view)
     module = inspect.getmodule(view)
     if module is None or not module.__name__.startswith(APPS):
         return set()
@@ -862,8 +862,12 @@ def fuzz_query_strings(world, clients: dict[str, Client], tally: Tally, poster: 
     names: set[str] = set()
     sent: set[str] = set()
     pages = {view_name(url): url for url in page_urls(world)}  # one row of each
-    reading = [(url, p) for url in pages.values() if (p := query_parameters(resolve(url).func))]
-    for n, (url, read) in enumerate(reading):
+    reading = {
+        view: (url, read)
+        for view, url in pages.items()
+        if (read := query_parameters(resolve(url).func))
+    }
+    for n, (url, read) in enumerate(reading.values()):
         names.update(read)
         start = n * QUERIES_PER_PAGE % len(QUERY_VALUES)
         values = (QUERY_VALUES * 2)[start : start + QUERIES_PER_PAGE]
@@ -882,6 +886,7 @@ def fuzz_query_strings(world, clients: dict[str, Client], tally: Tally, poster: 
             if location.netloc not in ("", "testserver") or location.path.startswith("//"):
                 tally.problems.append(f"{where} sent the visitor to {response['Location']}")
     assert names >= {"archived", "kind", "history", "next", "value", "page", "paper"}, names
+    assert {"login", "logout", "metrics:correct", "reporting:metric_history"} <= set(reading)
     assert sent == set(QUERY_VALUES), "some values reached no page"
 
 
