@@ -18,7 +18,7 @@ from playwright.sync_api import Page
 
 from metrics.services import checkin_record
 from missions.models import Report, ShareLink, ShareTarget, Visibility
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.test_long_text import assert_no_sideways_scroll
 from tests.browser.test_missions import log_in
 from tests.conftest import Cast
 from tests.factories import GoalFactory, MetricFactory, MissionFactory
@@ -43,15 +43,6 @@ def post_the_word(client: Client, page: str) -> None:
     response = client.post(page, data)
     assert response.status_code == 302, (page, invalid_fields(response))
     assert WORD in str(data.values())
-
-
-def assert_no_sideways_scroll(page: Page, url: str) -> None:
-    page.goto(url)
-    assert WORD[:200] in page.content(), f"{url} does not show the word"
-    for size in (DESKTOP, PHONE):
-        page.set_viewport_size(size)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= page.evaluate("window.innerWidth"), f"{url} is {width} px wide at {size}"
 
 
 def test_a_word_posted_to_every_text_box_wraps_where_it_is_drawn(
@@ -104,5 +95,5 @@ def test_a_word_posted_to_every_text_box_wraps_where_it_is_drawn(
         reverse("reporting:mission", args=["acme", "air"]),
         reverse("reporting:report_detail", args=["acme", report.uid]),
     ):
-        assert_no_sideways_scroll(browser, url)
-    assert_no_sideways_scroll(new_page(), reverse("share_page", args=[share.token]))
+        assert_no_sideways_scroll(browser, url, shown=WORD)
+    assert_no_sideways_scroll(new_page(), reverse("share_page", args=[share.token]), shown=WORD)
