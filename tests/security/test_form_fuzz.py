@@ -11,24 +11,37 @@ why on the page and change nothing; and no page, before or after, may hold scrip
 handlers, htmx attributes or script URLs made from what was posted.
 """
 
+import ast
 import copy
+import csv
 import datetime
+import functools
 import html
+import inspect
+import io
+import json
 import re
+import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import ModuleType
 from urllib.parse import urlparse
 
 import pytest
 import time_machine
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, reset_queries, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
+from django.utils.html import escape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.csv_safety import csv_safe
+from core.deliveries import DeliveryState
 from metrics.models import CheckIn, Metric
 from metrics.services import checkin_record
 from missions.models import (
@@ -45,14 +58,34 @@ from missions.models import (
     Visibility,
 )
 from orgs.consent import confirmation_token
-from orgs.models import Invitation, Membership, Organisation, Stakeholder, Team
+from orgs.models import (
+    DigestFrequency,
+    EmailDelivery,
+    Invitation,
+    Membership,
+    Organisation,
+    Stakeholder,
+    Team,
+    User,
+)
+from orgs.roles import Role
 from orgs.unsubscribe import Topic, unsubscribe_token
+from reporting.digests import (
+    member_digest,
+    member_digest_email,
+    member_digest_period,
+    stakeholder_digest,
+    stakeholder_digest_email,
+    stakeholder_digest_period,
+)
 from reporting.reports import report_publish
+from reporting.tasks import sweep_digests, sweep_reminders
 from tests.factories import (
     AlignmentFactory,
     GoalFactory,
     IdeaFactory,
     InvitationFactory,
+    MembershipFactory,
     MetricFactory,
     MilestoneFactory,
     MissionFactory,
@@ -61,12 +94,14 @@ from tests.factories import (
     StakeholderLinkFactory,
     TeamFactory,
     TeamMemberFactory,
+    UserFactory,
 )
 from tests.security.forms import Field, Form, post_forms, scan_page
 from tests.security.url_access import all_patterns
 from tests.security.xss_corpus import BREAKOUTS, FORM_PAYLOADS, MARKER, ODD_TEXT, XSS
 
-TODAY = "2026-04-02 10:00Z"
+TODAY = "2026-04-02 10:00Z"  # a Thursday
+MONDAY_AFTER = "2026-04-06 10:00Z"  # when the weekly digests of the posts' week go out
 
 # Posting to these ends a session, removes what other forms work on or moves the
 # organisation's address: each of their posts is rolled back once it has been checked.
@@ -134,8 +169,15 @@ class Tally:
     hypothesis_examples: int = 0
     payloads: set[str] = field(default_factory=set)  # those posted to at least one form
     pages: int = 0
+    documents: dict[str, int] = field(default_factory=dict)  # downloads and emails, by kind
+    queries: int = 0  # pages requested with hostile query strings
+    query_parameters: dict[str, list[str]] = field(default_factory=dict)  # by view
+    forms_by_role: dict[str, int] = field(default_factory=dict)
     statuses: dict[int, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+
+    def drew(self, kind: str) -> None:
+        self.documents[kind] = self.documents.get(kind, 0) + 1
 
 
 # ---- The world the forms work on ----------------------------------------------------------
@@ -163,8 +205,9 @@ def world(cast):
     with time_machine.travel(TODAY, tick=False):
         org = cast.org
         org.name = f"Acme {XSS[4]}"  # its settings form is rolled back, so set here
-        # A second owner, so that the owner is offered the form that deletes their account.
-        Membership.objects.filter(organisation=org, user=cast.admin).update(role="owner")
+        # A second owner, so that the owner is offered the form that deletes their account
+        # (the cast's admin stays an admin: the fuzz posts as every role).
+        MembershipFactory(organisation=org, user=UserFactory(), role=Role.OWNER)
         org.public_page = True
         org.save()
         team = TeamFactory(organisation=org, name=f"Team {XSS[1]}", description=BREAKOUTS[0])
@@ -309,7 +352,9 @@ def page_urls(world) -> list[str]:
     }
     tokens = {
         "share_page": [world["share_tokens"][s.pk] for s in shares],
-        "share_badge": [world["share_tokens"][shares[0].pk]],
+        "share_badge": [
+            world["share_tokens"][s.pk] for s in shares if s.target == ShareTarget.MISSION
+        ],
         "share_chart": [
             world["share_tokens"][s.pk] for s in shares if s.target == ShareTarget.REPORT
         ],
@@ -457,32 +502,51 @@ class Poster:
         for problem in scan_page(response.content.decode(errors="replace")):
             self.tally.problems.append(f"{where}: {problem}")
 
+    def read_document(self, response, where: str) -> None:
+        """A download opens as what it says it is, and none of its cells is a formula."""
+        kind = response.get("Content-Type", "").split(";")[0]
+        if response.status_code != 200 or kind not in DOCUMENTS:
+            return
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        self.tally.drew(kind)
+        try:
+            problems = DOCUMENTS[kind](body)
+        except Exception as error:  # what fails to open is the finding
+            problems = [f"does not open: {error!r}"]
+        self.tally.problems += [f"{where}: {problem}" for problem in problems]
+
     def one_way(self, form: Form) -> bool:
         return bool(ONE_WAY.search(view_name(form.action)))
 
-    def fuzz(self, client: Client, form: Form, serial: int, *, anonymous: bool = False) -> None:
+    def fuzz(
+        self, client: Client, form: Form, serial: int, *, anonymous: bool = False, again=False
+    ) -> None:
+        """`again`: another role was offered the same form and it had the whole fuzz; this
+        role posts one payload, which is what its permissions change."""
         if self.one_way(form):
             # The browser's cookies are rolled back with the database: a logout's cleared
             # session cookie must not turn the forms after it into an anonymous visitor's.
             cookies = copy.deepcopy(client.cookies)
             with transaction.atomic():
-                self._fuzz(client, form, serial, anonymous)
+                self._fuzz(client, form, serial, anonymous, again)
                 transaction.set_rollback(True)
             client.cookies = cookies
         else:
-            self._fuzz(client, form, serial, anonymous)
+            self._fuzz(client, form, serial, anonymous, again)
 
-    def _fuzz(self, client: Client, form: Form, serial: int, anonymous: bool = False) -> None:
+    def _fuzz(self, client: Client, form: Form, serial: int, anonymous: bool, again: bool) -> None:
         # First, while the form's rows are as its page showed them. A visitor without an
         # account comes fresh: an earlier sign-up may have logged the shared one in.
-        self.fuzz_typing(
-            Client(raise_request_exception=False) if anonymous else client, form, serial
-        )
+        if not again:
+            self.fuzz_typing(
+                Client(raise_request_exception=False) if anonymous else client, form, serial
+            )
         text = [f for f in form.fields.values() if f.is_text and f.kind not in ("email", "url")]
         start = self.text_forms * PER_FORM % len(ROTATING)
-        turn = (ROTATING * 2)[start : start + PER_FORM]
-        self.text_forms += bool(text)
-        for n, payload in enumerate(ALWAYS + turn if text else []):
+        turn = [] if again else (ROTATING * 2)[start : start + PER_FORM]
+        self.text_forms += bool(text) and not again
+        payloads = ALWAYS[:1] if again else ALWAYS + turn
+        for n, payload in enumerate(payloads if text else []):
             data = baseline(form, serial * 1000 + n) | {f.name: f"{payload} {n}" for f in text}
             self.tally.payload_fields += len(text)
             self.tally.payloads.add(payload)
@@ -496,6 +560,8 @@ class Poster:
                     if name in refused
                 }
                 self.post(client, form, retry, f"payload {n}, refused fields reset")
+        if again:
+            return
         for i, f in enumerate(form.fields.values()):
             if f.name == "csrfmiddlewaretoken":
                 continue
@@ -550,6 +616,46 @@ class Poster:
                     self.tally.problems.append(f"{where} answered {response.status_code}")
 
 
+def pdf_problems(body: bytes) -> list[str]:
+    return [] if body.startswith(b"%PDF-") and b"%%EOF" in body[-64:] else ["not a whole PDF"]
+
+
+def csv_problems(body: bytes) -> list[str]:
+    rows = csv.reader(io.StringIO(body.decode("utf-8-sig"), newline=""))
+    cells = (cell for row in rows for cell in row)
+    return [f"a formula cell {cell[:60]!r}" for cell in cells if csv_safe(cell) != cell]
+
+
+def zip_problems(body: bytes) -> list[str]:
+    problems = []
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        for name in archive.namelist():
+            if name.endswith(".csv"):
+                problems += [f"{name}: {p}" for p in csv_problems(archive.read(name))]
+            elif name.endswith(".json"):
+                json.loads(archive.read(name))
+    return problems
+
+
+def json_problems(body: bytes) -> list[str]:
+    json.loads(body)
+    return []
+
+
+def scanned_as_pages(body: bytes) -> list[str]:
+    return []  # a chart or a badge: Poster.scan reads it as it reads a page
+
+
+# What a download must be, by its content type.
+DOCUMENTS = {
+    "image/svg+xml": scanned_as_pages,
+    "application/pdf": pdf_problems,
+    "text/csv": csv_problems,
+    "application/zip": zip_problems,
+    "application/json": json_problems,
+}
+
+
 def view_name(url: str) -> str:
     try:
         return resolve(urlparse(url).path).view_name
@@ -566,35 +672,239 @@ def invalid_fields(response) -> set[str]:
 
 # ---- Walking -----------------------------------------------------------------------------
 
+ROLES = ("owner", "admin", "member", "viewer")
 
-def walk(clients: dict[str, Client], urls: list[str], tally: Tally, poster: Poster):
-    """GET every page as each visitor; the post forms found, by visitor."""
+
+def walk(clients: dict[str, Client], urls: list[str], tally: Tally, poster: Poster, *, turns=False):
+    """GET every page as each visitor; the post forms found, by visitor.
+
+    `turns`: every page as the first visitor, and as one of the others in turn."""
     found: dict[tuple, tuple[str, Form]] = {}
-    for who, client in clients.items():
-        for url in urls:
-            response = client.get(url)
-            tally.pages += 1
-            if response.status_code >= 500:
-                tally.problems.append(f"GET {url} as {who} answered {response.status_code}")
-            poster.scan(response, f"GET {url} as {who}")
-            if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
-                for form in post_forms(url, response.content.decode()):
-                    # One of each: the same view for another row adds time, not cover.
-                    view = view_name(form.action)
-                    found.setdefault((who, view, tuple(sorted(form.fields))), (who, form))
+    first, *others = clients
+    visits = [
+        (who, url)
+        for n, url in enumerate(urls)
+        for who in (
+            clients
+            if not turns
+            # A download is the same file for everyone who may have it.
+            else [first]
+            if view_name(url) in DOWNLOADS
+            else [first, others[n % len(others)]]
+        )
+    ]
+    for who, url in sorted(visits, key=lambda visit: list(clients).index(visit[0])):
+        client = clients[who]
+        response = client.get(url)
+        tally.pages += 1
+        if response.status_code >= 500:
+            tally.problems.append(f"GET {url} as {who} answered {response.status_code}")
+        poster.scan(response, f"GET {url} as {who}")
+        poster.read_document(response, f"GET {url} as {who}")
+        if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
+            for form in post_forms(url, response.content.decode()):
+                # One of each: the same view for another row adds time, not cover.
+                view = view_name(form.action)
+                found.setdefault((who, view, tuple(sorted(form.fields))), (who, form))
     return list(found.values())
 
 
+# Files, not pages.
+DOWNLOADS = {
+    "reporting:report_pdf",
+    "metrics:export",
+    "metrics:mission_export",
+    "orgs:export",
+    "account_data",
+}
+
+
+def every_row_urls(world) -> list[str]:
+    """The pages of each mission and metric the posts made, besides the world's own: what
+    was posted into a new row is drawn on that row's pages."""
+    org = Organisation.objects.get(pk=world["org"])
+    urls = []
+    for mission in Mission.objects.filter(organisation=org).exclude(pk=world["mission"]):
+        urls += [
+            reverse("reporting:mission", args=[org.slug, mission.slug]),
+            reverse("metrics:mission_export", args=[org.slug, mission.slug]),
+        ]
+    for metric in Metric.objects.filter(mission__organisation=org).exclude(pk=world["metric"]):
+        for name in ("metrics:detail", "metrics:export"):
+            urls.append(reverse(name, args=[org.slug, metric.mission.slug, metric.uid]))
+    return urls
+
+
+def share_everything(world) -> None:
+    """Every mission shareable, with a link, and a link to every published report: the
+    share pages, badges and the public page draw whatever the posts left."""
+    org = Organisation.objects.get(pk=world["org"])
+    shared = set(ShareLink.objects.filter(pk__in=world["shares"]).values_list("pk", flat=True))
+    links = []
+    for mission in Mission.objects.filter(organisation=org):
+        mission.visibility = Visibility.SHAREABLE
+        mission.save(update_fields=["visibility"])
+        if not ShareLink.objects.filter(pk__in=shared, mission=mission).exists():
+            links.append(ShareLink(organisation=org, target=ShareTarget.MISSION, mission=mission))
+    for report in Report.objects.filter(organisation=org, published_at__isnull=False):
+        if not ShareLink.objects.filter(pk__in=shared, report=report).exists():
+            links.append(ShareLink(organisation=org, target=ShareTarget.REPORT, report=report))
+    for link in links:
+        link.save()  # issues the token, which only this instance holds
+        world["shares"].append(link.pk)
+        world["share_tokens"][link.pk] = link.token
+
+
+def send_the_mail(world, tally: Tally, poster: Poster) -> None:
+    """The digests and reminders as the sweeps send them the Monday after the posts, and
+    every digest as its preview draws it (a quiet week's too, which is not sent)."""
+    org = Organisation.objects.get(pk=world["org"])
+    people = User.objects.filter(memberships__organisation=org)
+    people.update(receive_digest=True, receive_reminders=True, digest_weekday=None)
+    Stakeholder.objects.filter(organisation=org).update(digest_frequency=DigestFrequency.WEEKLY)
+    with time_machine.travel(MONDAY_AFTER, tick=False):
+        now = timezone.now()
+        Metric.objects.filter(mission__organisation=org).update(
+            next_due_on=now.date() - datetime.timedelta(days=1)
+        )
+        sent = sweep_reminders() + sweep_digests(organisation_id=org.pk)
+        emails = list(mail.outbox)
+        for membership in Membership.objects.filter(organisation=org).select_related("user"):
+            period = member_digest_period(membership, now, upcoming=True)
+            emails.append(member_digest_email(member_digest(membership, period, now), preview=True))
+        for stakeholder in Stakeholder.objects.filter(organisation=org):
+            period = stakeholder_digest_period(stakeholder, now)
+            assert period is not None
+            emails.append(stakeholder_digest_email(stakeholder_digest(stakeholder, period, now)))
+    for email in emails:
+        tally.drew("email")
+        where = f"email to {email.to} “{email.subject[:60]}”"
+        email.message()  # the whole MIME message, headers and all
+        for content, kind in email.alternatives:
+            if kind == "text/html":
+                tally.problems += [f"{where}: {p}" for p in scan_page(str(content))]
+    failed = EmailDelivery.objects.filter(state=DeliveryState.FAILED)
+    tally.problems += [f"{d.kind} to {d.recipient} failed: {d.error}" for d in failed]
+    assert sent >= 4 and len(mail.outbox) >= 4, (sent, [m.subject for m in mail.outbox])
+
+
+# ---- Query strings --------------------------------------------------------------------------
+
+# How the app reads a query parameter; a read in another shape fails the test below, so
+# that a new parameter is never missed.
+GET_READ = re.compile(
+    r"""request\.GET(?:\.get\(|\[|\.getlist\()\s*["'](\w+)["']|["'](\w+)["'] in request\.GET"""
+)
+# Where the app's own views live: their sources are read for the parameters they take.
+APPS = ("core.", "orgs.", "audit.", "missions.", "metrics.", "reporting.", "config.")
+QUERY_VALUES = [
+    *XSS[:6],
+    *BREAKOUTS[:6],
+    "9" * 400,
+    "99999999999999999999",
+    "-1",
+    "0",
+    "1e999",
+    "NaN",
+    "0001-01-01",
+    "9999-12-31",
+    "10000-01-01",
+    "2026-02-30",
+    "\u202ezq.x \U0001f680 e\u0301 \u4e2d",
+    "zq.x\x00",
+    "zq.x" + "A" * 10_000,
+    "//evil.example/zq.x",
+    "https://evil.example/zq.x",
+    "/\\evil.example",
+    "",
+]
+
+
+QUERIES_PER_PAGE = 10  # and the repeated one; the values take turns, every one is sent
+
+
+@functools.cache
+def reads_of(module: ModuleType) -> dict[str, set[str]]:
+    """The query parameters each function of a module reads, itself or through a function
+    of the module it calls: found in the source, so a new read is fuzzed the day it is
+    written."""
+    source = inspect.getsource(module)
+    bodies = {
+        node.name: ast.get_source_segment(source, node) or ""
+        for node in ast.parse(source).body
+        if isinstance(node, ast.FunctionDef)
+    }
+    own = {name: {a or b for a, b in GET_READ.findall(body)} for name, body in bodies.items()}
+    found = sum(len(GET_READ.findall(body)) for body in bodies.values())
+    assert found == source.count("request.GET"), f"teach GET_READ how {module} reads"
+    return {
+        name: set().union(*(own[f] for f in own if f == name or f"{f}(" in body))
+        for name, body in bodies.items()
+    }
+
+
+def query_parameters(view) -> set[str]:
+    if view_class := getattr(view, "view_class", None):
+        # django-allauth's and Django's pages: those that send a person on read where to.
+        name = getattr(view_class, "redirect_field_name", None)
+        return {name} if name else set()
+    view = inspect.unwrap(view)
+    module = inspect.getmodule(view)
+    if module is None or not module.__name__.startswith(APPS):
+        return set()
+    return reads_of(module).get(view.__name__, set())
+
+
+def fuzz_query_strings(world, clients: dict[str, Client], tally: Tally, poster: Poster) -> None:
+    """Each page that reads query parameters, with hostile values in all of them, and
+    each repeated, as each visitor in turn. No 500, no markup made of them, and no
+    redirect off the site."""
+    who = list(clients)
+    names: set[str] = set()
+    sent: set[str] = set()
+    pages = {view_name(url): url for url in page_urls(world)}  # one row of each
+    reading = {
+        view: (url, read)
+        for view, url in pages.items()
+        if (read := query_parameters(resolve(url).func))
+    }
+    for n, (url, read) in enumerate(reading.values()):
+        names.update(read)
+        start = n * QUERIES_PER_PAGE % len(QUERY_VALUES)
+        values = (QUERY_VALUES * 2)[start : start + QUERIES_PER_PAGE]
+        sent.update(values)
+        queries: list[dict[str, object]] = [dict.fromkeys(read, v) for v in values]
+        queries.append({name: ["1", XSS[0], "all"] for name in read})
+        for m, query in enumerate(queries):
+            visitor = who[(n + m) % len(who)]
+            response = clients[visitor].get(url, query)
+            tally.queries += 1
+            where = f"GET {url}?{response.request['QUERY_STRING'][:100]} as {visitor}"
+            if response.status_code >= 500:
+                tally.problems.append(f"{where} answered {response.status_code}")
+            poster.scan(response, where)
+            location = urlparse(response.get("Location", ""))
+            if location.netloc not in ("", "testserver") or location.path.startswith("//"):
+                tally.problems.append(f"{where} sent the visitor to {response['Location']}")
+    tally.query_parameters = {view: sorted(read) for view, (_, read) in reading.items()}
+    assert sent == set(QUERY_VALUES), "some values reached no page"
+
+
 @pytest.fixture
-def clients(world, client):
-    client.force_login(world["owner"])
-    anonymous = Client()
-    # A 500 is counted and reported with the others, not raised at the first one.
-    client.raise_request_exception = anonymous.raise_request_exception = False
-    return {"owner": client, "anonymous": anonymous}
+def clients(world, cast, client):
+    """A client logged in as each role, and one without an account. A 500 is counted and
+    reported with the others, not raised at the first one."""
+    clients = {"owner": client} | {role: Client() for role in ROLES[1:]} | {"anonymous": Client()}
+    for who, visitor in clients.items():
+        if who != "anonymous":
+            visitor.force_login(getattr(cast, who))
+        visitor.raise_request_exception = False
+    return clients
 
 
-def test_every_form_takes_hostile_input_without_breaking_or_injecting(world, clients):
+def test_every_form_takes_hostile_input_without_breaking_or_injecting(
+    world, cast, clients, django_capture_on_commit_callbacks
+):
     tally = Tally()
     poster = Poster(tally)
     with time_machine.travel(TODAY, tick=False):
@@ -602,24 +912,59 @@ def test_every_form_takes_hostile_input_without_breaking_or_injecting(world, cli
         tally.forms = len(forms)
         # Forms that create and edit go first; one-way forms are rolled back anyway.
         forms.sort(key=lambda pair: poster.one_way(pair[1]))
-        for serial, (who, form) in enumerate(forms):
-            poster.fuzz(clients[who], form, serial, anonymous=who == "anonymous")
+        fuzzed = set()
+        # What the commits would do (emails, the page cache's versions) is done once the
+        # posts are made: the test's transaction never commits.
+        with django_capture_on_commit_callbacks(execute=True):
+            for serial, (who, form) in enumerate(forms):
+                tally.forms_by_role[who] = tally.forms_by_role.get(who, 0) + 1
+                again = form.key in fuzzed
+                fuzzed.add(form.key)
+                poster.fuzz(clients[who], form, serial, anonymous=who == "anonymous", again=again)
 
-        # What was posted and kept, on every page again, with the draft published.
-        report_publish(Report.objects.get(pk=world["draft"]), world["owner"])
-        walk(clients, page_urls(world), tally, poster)
+        # What was posted and kept, on every page again, with the draft published, every
+        # mission and published report shared, as each role (logged in again: the posts
+        # included logging out and changing passwords), then in the emails.
+        with django_capture_on_commit_callbacks(execute=True):
+            report_publish(Report.objects.get(pk=world["draft"]), world["owner"])
+            share_everything(world)
+        for role in ROLES:
+            clients[role].force_login(getattr(cast, role))
+        walk(clients, page_urls(world) + every_row_urls(world), tally, poster, turns=True)
+        undrawn = missions_not_on_the_public_page(world, clients["anonymous"])
+        send_the_mail(world, tally, poster)
+        fuzz_query_strings(world, clients, tally, poster)
     print(
-        f"\nforms: {tally.forms}, posts: {tally.posts} "
+        f"\nforms: {tally.forms} {tally.forms_by_role}, posts: {tally.posts} "
         f"(payload x field: {tally.payload_fields}, garbage: {tally.garbage_posts}, "
         f"invisible, over-long and comma: {tally.typing_posts}), "
-        f"pages scanned: {tally.pages}, statuses: {sorted(tally.statuses.items())}"
+        f"pages scanned: {tally.pages}, documents and emails drawn: {tally.documents}, "
+        f"query strings: {tally.queries} to {tally.query_parameters}, "
+        f"statuses: {sorted(tally.statuses.items())}"
     )
     assert tally.forms >= 40, [f.action for _, f in forms]
+    assert set(tally.forms_by_role) == {*ROLES, "anonymous"}, tally.forms_by_role
     actions = {view_name(form.action) for _, form in forms}
     assert {"account_delete", "stakeholder_confirm"} <= actions, actions
     assert tally.payloads == set(FORM_PAYLOADS), "some payloads reached no form"
     assert tally.typing_posts >= 100, tally.typing_posts
+    read = tally.query_parameters
+    assert {"account_login", "metrics:detail", "metrics:correct", "reporting:report_pdf"} <= {*read}
+    assert {p for v in read.values() for p in v} >= {"archived", "kind", "next", "value", "paper"}
+    drawn = {kind for kind, n in tally.documents.items() if n}
+    assert drawn >= {*DOCUMENTS, "email"}, tally.documents
+    assert not undrawn, f"the public page does not show what was posted: {undrawn}"
     assert not tally.problems, "\n".join(tally.problems[:80])
+
+
+def missions_not_on_the_public_page(world, visitor: Client) -> list[str]:
+    """The pages were drawn from what was posted, not from a cache of what was there
+    before: every mission the posts made is on the organisation's public page."""
+    org = Organisation.objects.get(pk=world["org"])
+    page = visitor.get(reverse("public_page", args=[org.slug])).content.decode()
+    missions = Mission.objects.filter(organisation=org, archived_at__isnull=True)
+    assert missions.count() > 2
+    return [m.title for m in missions if f">{escape(m.title)}</h2>" not in page]
 
 
 # Any character but lone surrogates, which no browser can send: controls, NUL, RTL marks.
@@ -631,7 +976,9 @@ def test_whatever_hypothesis_types_into_any_form_is_refused_or_kept_safely(world
     tally = Tally()
     poster = Poster(tally)
     with time_machine.travel(TODAY, tick=False):
-        forms = walk(clients, page_urls(world), tally, poster)
+        forms = walk(
+            {who: clients[who] for who in ("owner", "anonymous")}, page_urls(world), tally, poster
+        )
     assert not tally.problems, "\n".join(tally.problems[:40])
 
     @settings(
