@@ -50,3 +50,26 @@ def test_team_page_query_count_does_not_grow_with_members(cast, login):
         TeamMemberFactory(team=team, user=MembershipFactory(organisation=cast.org).user)
 
     assert queries_for(client, url) == before
+
+
+def test_the_account_pages_query_count_does_not_grow_with_organisations(cast, login):
+    """Deleting one's account lists the organisations only they own; the data download
+    streams every membership, check-in and idea: neither asks once per organisation."""
+    client = login(cast.owner)
+
+    def pages() -> tuple[int, int]:
+        deleting = queries_for(client, reverse("account_delete"))
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse("account_data"))
+            b"".join(response.streaming_content)
+        assert response.status_code == 200
+        return deleting, len(captured)
+
+    for _ in range(2):
+        MembershipFactory(user=cast.owner, role="owner")
+    before = pages()
+
+    for _ in range(10):
+        MembershipFactory(user=cast.owner, role="owner")
+
+    assert pages() == before
