@@ -36,6 +36,7 @@ from tests.factories import (
     MissionFactory,
     StakeholderLinkFactory,
 )
+from tests.orgs.test_query_counts import queries_for
 from tests.security.xss_corpus import BREAKOUTS, FORM_PAYLOADS, XSS
 
 TODAY = "2026-04-02 10:00Z"
@@ -915,3 +916,23 @@ def test_a_word_longer_than_the_page_wraps_in_the_pdf(cast, login, zero_waste):
     runs = re.findall(r"W+", text)
     assert sum(len(run) for run in runs) >= 4_900  # all of it is drawn, not clipped
     assert max(len(run) for run in runs) < 200  # in lines that fit the page
+
+
+@pytest.mark.parametrize("reader", ["admin", "member"])
+def test_the_reports_list_does_not_grow_with_reports_and_their_missions(cast, login, reader):
+    """Drafts are judged with their missions prefetched, and published reports name only
+    the missions the reader may see, in a fixed number of queries."""
+
+    def add(n: int) -> None:
+        for i in range(n):
+            missions = [MissionFactory(organisation=cast.org, owner=cast.member) for _ in range(2)]
+            draft(cast, *missions, title=f"Draft {i}", author=cast.member)
+            published(cast, *missions, title=f"Published {i}")
+
+    client = login(getattr(cast, reader))
+    add(1)
+    before = queries_for(client, url("reports"))
+
+    add(5)
+
+    assert queries_for(client, url("reports")) == before
