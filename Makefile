@@ -15,6 +15,7 @@ help:
 	@echo "make lint   ruff, formatting, mypy and migration checks"
 	@echo "make serve  the production server (granian) on 127.0.0.1:8000; needs SECRET_KEY"
 	@echo "make bench  seed the scale organisation into PostgreSQL and measure the pages"
+	@echo "make scale  three web hosts, two workers and two beats behind HAProxy (root; bench/RESULTS.md)"
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -63,3 +64,12 @@ bench: install
 	$(UV) run --frozen python bench/run.py
 
 .PHONY: serve bench
+
+# Three web hosts, two workers and two beats, each in its own network namespace, behind
+# HAProxy, on one PostgreSQL and Redis; writes what held into bench/RESULTS.md. Needs root.
+scale: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	@command -v haproxy >/dev/null || (apt-get update -qq && apt-get install -y -qq haproxy)
+	$(UV) run --frozen python bench/scale.py
+
+.PHONY: scale

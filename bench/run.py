@@ -100,6 +100,7 @@ TARGET_P99_MS = 150.0
 Row = tuple[str, float, float, float, float]  # label, req/s, p50, p99, % of health
 HEALTH = ("/healthz", None)
 HEALTH_AGAIN = "Health view, again"
+SCALE_MARK = "<!-- make scale: written by bench/scale.py; make bench keeps it -->"
 
 
 def main() -> None:
@@ -242,7 +243,10 @@ def write_results(rows: list[Row], email_rows: list[emails.Row]) -> None:
             "",
         ]
     )
-    (ROOT / "bench" / "RESULTS.md").write_text(text)
+    results = ROOT / "bench" / "RESULTS.md"
+    # What `make scale` wrote (bench/scale.py) stays, after these tables.
+    _, mark, scale = results.read_text().partition(SCALE_MARK) if results.exists() else ("", "", "")
+    results.write_text(text + (f"\n{mark}{scale}" if mark else ""))
     print("\n" + "\n".join(table))
 
 
