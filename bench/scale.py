@@ -187,6 +187,23 @@ class CpuMeter:
         return sum(self.last[pid] - self.first[pid] for pid in self.last)
 
 
+def redis_cpu() -> float:
+    """The Redis server's CPU-seconds so far (all of it: other databases' users too)."""
+    import redis
+
+    info = redis.Redis.from_url(LOCAL_ENV["REDIS_URL"]).info("cpu")
+    return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
+
+
+def cache_size() -> tuple[int, int]:
+    """Keys and bytes the app's cache holds in our Redis database (page parts, sessions)."""
+    import redis
+
+    server = redis.Redis.from_url(LOCAL_ENV["REDIS_URL"])
+    keys = list(server.scan_iter(match="waymark:*", count=1000))
+    return len(keys), sum(server.memory_usage(key) or 0 for key in keys)
+
+
 def postgres_pids(database: str) -> list[int]:
     rows = psql("postgres", f"SELECT pid FROM pg_stat_activity WHERE datname = '{database}'")
     return [int(pid) for pid in rows.split()]
@@ -417,7 +434,12 @@ def week_of_emails(cluster: Cluster, start: datetime, expected: subprocess.Popen
         f"{len(wanted['message_ids'])}"
     )
     finding.say(f"sent twice: {len(twice)}; missing: {len(missing)}; not expected: {len(extra)}")
-    finding.say(f"recorded sent, by kind: {kinds} (one process: {wanted['kinds']})")
+    said = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+    finding.say(
+        f"claims recorded sent: {said}; one process: "
+        + ", ".join(f"{n} {kind}" for kind, n in sorted(wanted["kinds"].items()))
+        + " (a reminder email carries every reminder due to its recipient)"
+    )
     finding.say(
         f"{seconds:.1f} s from the first sweep to the last email; the two workers used "
         f"{workers_cpu:.1f} CPU-s, {workers_cpu / max(len(sink.ids), 1) * 1000:.0f} ms "
@@ -544,6 +566,10 @@ def kill_under_load(
     finding.say(f"HAProxy marked web2 DOWN {noticed:.2f} s after the kill")
     if errors:
         finding.say(
+            "a request in flight on the killed host is cut off (HAProxy closes the client's "
+            "connection, or answers 502): never acknowledged, so nobody was told it was saved"
+        )
+        finding.say(
             f"failed requests from {errors[0][0]:+.2f} s to {errors[-1][0]:+.2f} s after the "
             f"kill; {len(after)} later than a second after HAProxy noticed"
         )
@@ -625,7 +651,9 @@ class Throughput:
     p99: float
     errors: int
     web_ms: float  # web hosts' CPU per request
+    web_cores: float  # the web hosts' CPU-seconds per second: the cores they got
     postgres_ms: float  # PostgreSQL's CPU (this database's backends) per request
+    redis_ms: float  # the whole Redis server's CPU per request: others use it too
 
 
 def throughput(
@@ -643,17 +671,19 @@ def throughput(
         wrk(url, cookie, 2)  # warm up: connections, caches
         web = CpuMeter(lambda names=WEB[:n]: process_tree(cluster.web_pids(names)))
         postgres = CpuMeter(lambda: postgres_pids(DATABASE))
+        redis_before = redis_cpu()
         with web, postgres:
             rps, requests, p50, p99, errors = wrk(url, cookie, SECONDS)
+        redis_used = redis_cpu() - redis_before
         row = Throughput(
-            n, rps, p50, p99, errors, web.seconds / requests * 1000,
-            postgres.seconds / requests * 1000,
+            n, rps, p50, p99, errors, web.seconds / requests * 1000, web.seconds / SECONDS,
+            postgres.seconds / requests * 1000, redis_used / requests * 1000,
         )  # fmt: skip
         rows.append(row)
         print(
             f"  {n} web host(s): {rps:.0f} req/s, p50 {p50:.0f} ms, p99 {p99:.0f} ms, "
-            f"{errors} errors; web CPU {row.web_ms:.1f} ms/request, PostgreSQL "
-            f"{row.postgres_ms:.1f} ms/request",
+            f"{errors} errors; web CPU {row.web_ms:.1f} ms/request ({row.web_cores:.2f} cores), "
+            f"PostgreSQL {row.postgres_ms:.2f} ms/request, Redis {row.redis_ms:.2f} ms/request",
             flush=True,
         )
     for name in WEB:
@@ -702,6 +732,7 @@ def main() -> int:
     cluster: Cluster | None = None
     findings: list[Finding] = []
     rows: list[Throughput] = []
+    cached = (0, 0)
     import redis
 
     cache = redis.Redis.from_url(LOCAL_ENV["REDIS_URL"])
@@ -768,6 +799,7 @@ def main() -> int:
                 print(f"{'HELD' if finding.held else 'FAILED'}: {finding.title}", flush=True)
             print("Throughput of the dashboard through HAProxy:", flush=True)
             rows = throughput(cluster, lb, targets)
+            cached = cache_size()
         finally:
             print("Cleaning up...", flush=True)
             if cluster is not None:
@@ -782,7 +814,7 @@ def main() -> int:
             drop_databases()
             cache.flushdb()
     minutes = (time.monotonic() - began) / 60
-    write_results(findings, rows, minutes, load_before, load_average())
+    write_results(findings, rows, cached, minutes, load_before, load_average())
     print(f"Done in {minutes:.1f} min; every namespace, process and database removed.")
     return 0 if findings and all(f.held for f in findings) else 1
 
@@ -793,6 +825,7 @@ MARK = "<!-- make scale: written by bench/scale.py; make bench keeps it -->"
 def write_results(
     findings: list[Finding],
     rows: list[Throughput],
+    cached: tuple[int, int],
     minutes: float,
     load_before: str,
     load_after: str,
@@ -819,22 +852,29 @@ def write_results(
         lines += [
             "",
             "| web hosts | requests/s | p50 ms | p99 ms | errors | web CPU ms/request "
-            "| PostgreSQL CPU ms/request |",
-            "|---:|---:|---:|---:|---:|---:|---:|",
+            "| cores the web hosts got | PostgreSQL CPU ms/request | Redis CPU ms/request |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
             *(
                 f"| {r.hosts} | {r.rps:,.0f} | {r.p50:.0f} | {r.p99:.0f} | {r.errors} "
-                f"| {r.web_ms:.1f} | {r.postgres_ms:.1f} |"
+                f"| {r.web_ms:.1f} | {r.web_cores:.2f} | {r.postgres_ms:.2f} | {r.redis_ms:.2f} |"
                 for r in rows
             ),
             "",
             "The dashboard, signed in as the owner, through HAProxy: wrk with 2 threads and 16 "
-            f"connections for {SECONDS} s per row. The machine has two cores, shared by every "
-            "host here (and by other sessions' work): a host of one granian worker uses at "
-            "most one core, so a second host can add up to one more; a third has no core of "
-            "its own, and what it adds is lost to switching between more processes. The "
-            "load generator, HAProxy and PostgreSQL take their share of the same two cores. "
-            "On separate machines each host brings its own cores; the CPU per request is the "
-            "figure that carries over (bench/CAPACITY.md).",
+            f"connections for {SECONDS} s per row. 'Cores the web hosts got' is their "
+            "CPU-seconds per second. PostgreSQL's figure is this database's backends; Redis's "
+            "is the whole server's, which other sessions use too: an upper bound. Why it does "
+            "not scale linearly here: the machine has two cores for everything: the hosts, "
+            "HAProxy, wrk, PostgreSQL, Redis, and other sessions' work. A host of one granian "
+            "worker uses at most one core, so a second host can add at most the second core, "
+            "and a third host has no core of its own. What a third host can still add on a "
+            "shared machine is a larger share of the scheduler against the other sessions' "
+            "processes, not capacity. On separate machines each host brings its own cores: "
+            "the CPU per request is the figure that carries over (bench/CAPACITY.md).",
+            "",
+            f"At the end the app's cache in Redis held {cached[0]:,} keys in "
+            f"{cached[1] / 1024:,.0f} KiB for the one organisation: its page parts and the "
+            "sessions of this run.",
         ]
     lines.append("")
     results = ROOT / "bench" / "RESULTS.md"
