@@ -41,6 +41,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -204,6 +205,19 @@ def cache_size() -> tuple[int, int]:
     return len(keys), sum(server.memory_usage(key) or 0 for key in keys)
 
 
+def row_sizes() -> dict[str, tuple[int, int]]:
+    """Rows and bytes (indexes included) of the tables that grow every week."""
+    sizes = {}
+    for table in ("metrics_checkin", "orgs_emaildelivery", "audit_change"):
+        found = psql(DATABASE, f"SELECT to_regclass('{table}') IS NOT NULL")
+        if found != "t":
+            continue
+        rows = int(psql(DATABASE, f"SELECT count(*) FROM {table}"))
+        size = int(psql(DATABASE, f"SELECT pg_total_relation_size('{table}')"))
+        sizes[table] = (rows, size)
+    return sizes
+
+
 def postgres_pids(database: str) -> list[int]:
     rows = psql("postgres", f"SELECT pid FROM pg_stat_activity WHERE datname = '{database}'")
     return [int(pid) for pid in rows.split()]
@@ -268,8 +282,9 @@ class Cluster:
             env or APP_ENV, self.directory / f"{name}.log", ROOT,
         )  # fmt: skip
 
-    def web_pids(self, names: tuple[str, ...] = WEB) -> list[int]:
-        return [p.pid for name in names for p in self.hosts[name].processes]
+    def web_processes(self, names: tuple[str, ...] = WEB) -> list[int]:
+        """The web hosts' granian processes: each host's main one and its workers."""
+        return process_tree([p.pid for name in names for p in self.hosts[name].processes])
 
     def stop(self) -> None:
         for host in self.hosts.values():
@@ -526,7 +541,7 @@ class CheckinLoad:
         return len(acked - stored)
 
 
-def checkin_targets(lb_port: int) -> list[tuple[str, str]]:
+def checkin_targets() -> list[tuple[str, str]]:
     """Each of the scale organisation's metrics with readings: its check-in address and its
     latest value (a value it accepts)."""
     from metrics.models import Metric
@@ -669,7 +684,7 @@ def throughput(
         for name in WEB[:n]:
             lb.wait_for(name, "UP")
         wrk(url, cookie, 2)  # warm up: connections, caches
-        web = CpuMeter(lambda names=WEB[:n]: process_tree(cluster.web_pids(names)))
+        web = CpuMeter(partial(cluster.web_processes, WEB[:n]))
         postgres = CpuMeter(lambda: postgres_pids(DATABASE))
         redis_before = redis_cpu()
         with web, postgres:
@@ -733,6 +748,7 @@ def main() -> int:
     findings: list[Finding] = []
     rows: list[Throughput] = []
     cached = (0, 0)
+    sizes: dict[str, tuple[int, int]] = {}
     import redis
 
     cache = redis.Redis.from_url(LOCAL_ENV["REDIS_URL"])
@@ -783,23 +799,22 @@ def main() -> int:
             lb = cluster.start_load_balancer(free_port())
             print(f"HAProxy on 127.0.0.1:{lb.port}, every web host UP", flush=True)
 
+            metrics = checkin_targets()
             checks: list[Callable[[], Finding]] = [
-                lambda: signed_in_everywhere(cluster),  # type: ignore[arg-type]
-                lambda: edits_seen_everywhere(cluster, targets),  # type: ignore[arg-type]
-                lambda: week_of_emails(cluster, start, expected),  # type: ignore[arg-type]
+                partial(signed_in_everywhere, cluster),
+                partial(edits_seen_everywhere, cluster, targets),
+                partial(week_of_emails, cluster, start, expected),
+                partial(kill_under_load, cluster, lb, metrics),
+                partial(rolling_restart, cluster, lb, metrics),
             ]
             for check in checks:
                 finding = check()
                 findings.append(finding)
                 print(f"{'HELD' if finding.held else 'FAILED'}: {finding.title}", flush=True)
-            metrics = checkin_targets(lb.port)
-            for check in (kill_under_load, rolling_restart):
-                finding = check(cluster, lb, metrics)
-                findings.append(finding)
-                print(f"{'HELD' if finding.held else 'FAILED'}: {finding.title}", flush=True)
             print("Throughput of the dashboard through HAProxy:", flush=True)
             rows = throughput(cluster, lb, targets)
             cached = cache_size()
+            sizes = row_sizes()
         finally:
             print("Cleaning up...", flush=True)
             if cluster is not None:
@@ -814,7 +829,7 @@ def main() -> int:
             drop_databases()
             cache.flushdb()
     minutes = (time.monotonic() - began) / 60
-    write_results(findings, rows, cached, minutes, load_before, load_average())
+    write_results(findings, rows, cached, sizes, minutes, load_before, load_average())
     print(f"Done in {minutes:.1f} min; every namespace, process and database removed.")
     return 0 if findings and all(f.held for f in findings) else 1
 
@@ -826,6 +841,7 @@ def write_results(
     findings: list[Finding],
     rows: list[Throughput],
     cached: tuple[int, int],
+    sizes: dict[str, tuple[int, int]],
     minutes: float,
     load_before: str,
     load_after: str,
@@ -874,7 +890,13 @@ def write_results(
             "",
             f"At the end the app's cache in Redis held {cached[0]:,} keys in "
             f"{cached[1] / 1024:,.0f} KiB for the one organisation: its page parts and the "
-            "sessions of this run.",
+            "sessions of this run. In PostgreSQL, the tables that grow every week: "
+            + "; ".join(
+                f"{table} {n:,} rows in {size / 1024 / 1024:,.1f} MiB, "
+                f"{size / max(n, 1):,.0f} bytes a row"
+                for table, (n, size) in sizes.items()
+            )
+            + ".",
         ]
     lines.append("")
     results = ROOT / "bench" / "RESULTS.md"
