@@ -232,12 +232,3 @@ class LoadBalancer:
                 return time.monotonic() - started
             time.sleep(0.1)
         raise SystemExit(f"{server} was not {status} after {seconds:.0f} s: {self.stats()[server]}")
-
-    def wait_idle(self, server: str, seconds: float = 30.0) -> None:
-        """Wait until no request is in flight on the server."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.stats()[server]["scur"] == "0":
-                return
-            time.sleep(0.05)
-        raise SystemExit(f"{server} still had requests after draining {seconds:.0f} s")
