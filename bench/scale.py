@@ -752,6 +752,7 @@ def main() -> int:
     load_before = load_average()
     directory = Path(tempfile.mkdtemp(prefix="waymark-scale-"))
     cluster: Cluster | None = None
+    helpers: list[subprocess.Popen[Any]] = []  # collectstatic, the single-process week
     findings: list[Finding] = []
     rows: list[Throughput] = []
     cached = (0, 0)
@@ -770,6 +771,7 @@ def main() -> int:
                 [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT,
                 env=LOCAL_ENV,
             )  # fmt: skip
+            helpers.append(statics)
             os.environ.update(LOCAL_ENV)
             import django
 
@@ -794,6 +796,7 @@ def main() -> int:
                 | {"DATABASE_URL": LOCAL_ENV["DATABASE_URL"].replace(DATABASE, EXPECTED_DATABASE),
                    "LOG_LEVEL": "WARNING"},
             )  # fmt: skip
+            helpers.append(expected)
             if statics.wait() != 0:
                 raise SystemExit("collectstatic failed")
 
@@ -824,6 +827,10 @@ def main() -> int:
             sizes = row_sizes()
         finally:
             print("Cleaning up...", flush=True)
+            for helper in helpers:
+                if helper.poll() is None:
+                    helper.kill()
+                    helper.wait()
             if cluster is not None:
                 cluster.stop()
             hosts.network_down()
