@@ -1,5 +1,6 @@
-"""`make scale`: three web hosts, two Celery workers and a beat, each a machine of its own
-(a network namespace with its own address), behind HAProxy, on one PostgreSQL and Redis;
+"""`make scale`: three web hosts, two Celery workers and a beat (and a second beat, as if
+started by mistake), each a machine of its own (a network namespace with its own address),
+behind HAProxy, on one PostgreSQL and Redis;
 and what must hold when Waymark runs like that, shown and written into bench/RESULTS.md:
 
 1. a person signed in through one web host is signed in on every host;
@@ -12,7 +13,7 @@ and what must hold when Waymark runs like that, shown and written into bench/RES
    and the load balancer routes around it; a rolling restart of every web host under the
    same load fails no request (HAProxy drains a host, granian stops gracefully);
 5. requests per second through the load balancer with one, two and three web hosts, and
-   the CPU each request costs the web hosts and PostgreSQL.
+   the CPU each request costs the web hosts, PostgreSQL and (at most) Redis.
 
 Needs root (network namespaces), haproxy and wrk. Everything it makes (namespaces, the
 bridge, processes, the waymark_scale databases, Redis database SCALE_REDIS_DB) is removed at
