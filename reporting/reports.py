@@ -477,8 +477,9 @@ def chart_description(chart: Mapping[str, Any]) -> str:
 
 
 def chart_is_empty(chart: Mapping[str, Any]) -> bool:
-    """Nothing to draw: metric_chart makes its short "No check-ins yet" box."""
-    return not (chart.get("points") or chart.get("baseline") or chart.get("target"))
+    """Nothing to draw (no reading, no starting point; a target alone is not enough):
+    metric_chart makes its short "No check-ins yet" box."""
+    return not (chart.get("points") or chart.get("baseline"))
 
 
 def chart_image(doc: Mapping[str, Any], key: str) -> str | None:
