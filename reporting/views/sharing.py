@@ -180,7 +180,11 @@ def organisation_share(request: HttpRequest, org_slug: str) -> HttpResponse:
     """Links to the organisation's progress page and its published reports. Admins only;
     mission links are listed too, each managed from its mission's Share tab."""
     org, membership = get_org_for_user(request, org_slug, min_role=Role.ADMIN)
-    form = OrganisationShareLinkForm(request.POST or None, organisation=org)
+    # A report's Share button names it: the form starts with it chosen.
+    chosen = request.GET.get("share", "")
+    form = OrganisationShareLinkForm(
+        request.POST or None, organisation=org, initial={"share": chosen} if chosen else None
+    )
     if request.method == "POST" and form.is_valid():
         target, report = form.target()
         link = _create_link(form, org, request.user, target, report=report)
