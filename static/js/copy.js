@@ -1,7 +1,7 @@
 /* Copy buttons: <button data-copy="text to copy" hidden> or data-copy-from="id of an input".
    The buttons start hidden and are shown here, so without JavaScript nothing is offered
    that cannot work; the address stays on the page to select by hand. A status beside the
-   button (data-copy-status="id", role="status") says that it worked, in words. */
+   button (data-copy-status="id", aria-live="polite") says that it worked, in words. */
 (function () {
   "use strict";
 
