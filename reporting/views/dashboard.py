@@ -28,11 +28,12 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 
+from core.numbers import readable
 from core.pagecache import cached_mission_parts, cached_page
 from core.templatetags.dates import day_month
 from core.templatetags.paths import path_for
 from metrics.charts import Sparkline, sparkline
-from metrics.models import CheckIn, Metric, MetricKind
+from metrics.models import CheckIn, Metric, MetricFormat, MetricKind
 from metrics.progress import SEVERITY, Status, movement
 from metrics.rollups import Figures, Rollup, figures_of
 from metrics.templatetags.metric_charts import percent, progress_bar, sparkline_svg, status_badge
@@ -346,20 +347,6 @@ def changed_row(org: Organisation, mission: MissionRow, metric: Metric) -> SafeS
     the reading before (its stored trend's last two), and whether that is good news for
     the metric's direction, in words."""
     assert metric.latest_on is not None
-    trend = metric.trend or []
-    if len(trend) > 1:
-        moved = movement(metric.direction, trend[-2], trend[-1])
-        change = Decimal(str(trend[-1])) - Decimal(str(trend[-2]))
-        by = metric.format_value(abs(change))
-        words = format_html(
-            '<span class="trend-words trend-{tone}">{way}{by}. {words}.</span>',
-            tone=moved.tone,
-            way="no change" if moved.tone == "flat" else ("up " if change > 0 else "down "),
-            by="" if moved.tone == "flat" else f"{by} from {metric.format_value(trend[-2])}",
-            words=moved.words.split(": ", 1)[-1].capitalize() if moved.good is not None else "",
-        )
-    else:
-        words = mark_safe('<span class="trend-words trend-flat">First reading.</span>')
     return format_html(
         '<li><span><a class="person" href="{url}">{name}</a> <span class="muted small">'
         "{mission} · {day}</span></span> <span><strong>{value}</strong> {words}</span></li>",
@@ -368,7 +355,35 @@ def changed_row(org: Organisation, mission: MissionRow, metric: Metric) -> SafeS
         mission=mission.title,
         day=day_month(metric.latest_on),
         value=metric.format_value(metric.latest_value),
-        words=words,
+        words=_moved_words(metric, metric.trend or []),
+    )
+
+
+def _moved_words(metric: Metric, trend: list[float]) -> SafeString:
+    """ "down 3.5 tonnes from 100 tonnes. Good news, as lower is better." A percentage
+    moves by points; a yes or no only says what it was."""
+    if len(trend) < 2:
+        return format_html('<span class="trend-words trend-flat">{}</span>', "First reading.")
+    before, after = trend[-2], trend[-1]
+    moved = movement(metric.direction, before, after)
+    if moved.good is None:
+        return format_html(
+            '<span class="trend-words trend-flat">{}</span>', "No change from the reading before."
+        )
+    news = moved.words.split(": ", 1)[-1]
+    change = Decimal(str(after)) - Decimal(str(before))
+    if metric.format == MetricFormat.YES_NO:
+        way = f"was {metric.format_value(before)}"
+        news = news.split(",", 1)[0]
+    else:
+        by = (
+            f"{readable(abs(change))} points"
+            if metric.format == MetricFormat.PERCENTAGE
+            else metric.format_value(abs(change))
+        )
+        way = f"{'up' if change > 0 else 'down'} {by} from {metric.format_value(before)}"
+    return format_html(
+        '<span class="trend-words trend-{}">{}. {}.</span>', moved.tone, way, news.capitalize()
     )
 
 
@@ -451,7 +466,7 @@ def card_html(card: MissionCard, trend: Sparkline | None) -> SafeString:
             on=day_month(lead.latest_on),
             target=lead.target,
             words=format_html(
-                ' <span class="trend-words trend-{}">Over the year: {}.</span>',
+                ' <span class="trend-words trend-{}">Over the year, {}.</span>',
                 card.trend_tone,
                 card.trend_words[:1].lower() + card.trend_words[1:],
             )

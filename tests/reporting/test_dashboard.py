@@ -583,8 +583,8 @@ def falling_emissions(mission, user, direction):
 @pytest.mark.parametrize(
     ("direction", "tone", "words"),
     [
-        ("decrease", "good", "Over the year: falling: good news, as lower is better."),
-        ("increase", "bad", "Over the year: falling: bad news, as higher is better."),
+        ("decrease", "good", "Over the year, falling: good news, as lower is better."),
+        ("increase", "bad", "Over the year, falling: bad news, as higher is better."),
     ],
 )
 def test_a_sparkline_says_whether_its_movement_is_good_news(cast, login, direction, tone, words):
@@ -610,6 +610,13 @@ def test_since_last_week_lists_new_readings_and_how_they_moved(cast, login):
         confidence="on_track",
     )
     quiet = measured_metric(mission, cast.member, ["10"])  # last read in January 2026
+    share = MetricFactory(
+        goal=GoalFactory(mission=mission), name="Share recycled", format="percentage"
+    )
+    for on, value in ((datetime.date(2026, 12, 1), "14"), (datetime.date(2026, 12, 30), "19.4")):
+        checkin_record(
+            share, value=Decimal(value), for_date=on, author=cast.member, confidence="on_track"
+        )
     first = MetricFactory(goal=GoalFactory(mission=mission), name="Brand new", unit="kg")
     checkin_record(
         first,
@@ -623,13 +630,17 @@ def test_since_last_week_lists_new_readings_and_how_they_moved(cast, login):
 
     changed = page.one("section", aria_labelledby="changed-heading")
     rows = changed.all("li")
-    assert [row.one("a").text for row in rows] == ["Brand new", emissions.name]
+    assert [row.one("a").text for row in rows] == ["Brand new", "Share recycled", emissions.name]
     assert quiet.name not in changed.text
     assert rows[0].one("span", cls="trend-words").text == "First reading."
-    moved = rows[1].one("span", cls="trend-words")
+    # A percentage moves by points.
+    assert rows[1].one("span", cls="trend-words").text == (
+        "up 5.4 points from 14 %. Good news, as higher is better."
+    )
+    moved = rows[2].one("span", cls="trend-words")
     assert moved.text == "down 3.5 tonnes from 100 tonnes. Good news, as lower is better."
     assert "trend-good" in moved["class"]
-    assert rows[1].one("strong").text == "96.5 tonnes"
+    assert rows[2].one("strong").text == "96.5 tonnes"
 
 
 @time_machine.travel(TODAY)
