@@ -129,4 +129,9 @@ def test_a_leader_names_the_off_track_metrics_and_owners_from_the_demo_dashboard
     org_nav_demo.get_by_role("link", name="Reports", exact=True).click()
     page.get_by_role("link", name=re.compile(r"^Progress report, ")).first.click()
     expect(page.get_by_role("link", name=re.compile(r"^Download PDF"))).to_be_visible()
+    # Its charts load as they scroll near: each brought near, and drawn, for the picture.
+    for chart in page.locator("img.chart-image").all():
+        chart.scroll_into_view_if_needed()
+        expect(chart).to_have_js_property("complete", True)
+        assert chart.evaluate("image => image.naturalWidth") > 0
     shot(page, "demo-report")
