@@ -61,6 +61,11 @@ urlpatterns = [
     path("s/<str:token>/badge.svg", public_views.share_badge, name="share_badge"),
     path("s/<str:token>/charts/<slug:chart_key>.svg", public_views.share_chart, name="share_chart"),
     path("p/<slug:public_slug>/", public_views.public_page, name="public_page"),
+    path(
+        "p/<slug:public_slug>/<slug:mission_slug>/badge.svg",
+        public_views.public_badge,
+        name="public_badge",
+    ),
     # The admin signs in through the same login (and two-factor) as everything else.
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),

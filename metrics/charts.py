@@ -317,7 +317,9 @@ def metric_chart(
     description = chart_description(
         points, target=target, forecast=forecast, name=name, value_label=value_label, yes_no=yes_no
     )
-    if not (points or baseline or target):
+    # A target alone is one dot with nothing to measure it against: drawn, it was an
+    # empty plot on an axis stretched to twice the target. It reads as "no check-ins yet".
+    if not (points or baseline):
         return _empty_chart(width, min(height, EMPTY_HEIGHT), title, description)
 
     forecast_end = None

@@ -5,9 +5,11 @@ rules are tested directly (tests/metrics/test_progress.py), with hypothesis for 
 invariants.
 """
 
+import math
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 Number = Decimal | float | int
 
@@ -106,3 +108,35 @@ def status(actual: float | None, expected: float, confidence: str | None = None)
     if actual >= 100 and result == Status.OFF_TRACK:
         result = Status.AT_RISK
     return result
+
+
+# Which way is good news: up for a metric to raise or keep above its target, down for one
+# to cut or keep below it (emissions, waste, staff turnover).
+LOWER_IS_BETTER = ("decrease", "stay_below")
+
+
+class Movement(NamedTuple):
+    """A move between two readings, judged by the metric's direction, in words as well as
+    a tone: a falling line is good news for emissions and bad news for sales."""
+
+    tone: str  # "good", "bad" or "flat": what a colour may add to the words
+    words: str  # "Falling: good news, as lower is better"
+
+    @property
+    def good(self) -> bool | None:
+        return None if self.tone == "flat" else self.tone == "good"
+
+
+def movement(direction: str, before: Number, after: Number) -> Movement:
+    """Whether moving from `before` to `after` is good news for a metric with this
+    direction ("increase", "decrease", "stay_above", "stay_below")."""
+    before, after = float(before), float(after)
+    if math.isclose(before, after, rel_tol=1e-9, abs_tol=1e-12):
+        return Movement("flat", "No change")
+    rising = after > before
+    lower_is_better = direction in LOWER_IS_BETTER
+    good = rising != lower_is_better
+    way = "Rising" if rising else "Falling"
+    news = "good news" if good else "bad news"
+    better = "lower is better" if lower_is_better else "higher is better"
+    return Movement("good" if good else "bad", f"{way}: {news}, as {better}")

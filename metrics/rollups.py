@@ -270,6 +270,34 @@ def mission_progress(
     )
 
 
+def mission_progress_from_metrics(
+    mission: Mission, goals: Sequence[Goal], loose_metrics: Sequence["Metric"], on: date
+) -> MissionProgress:
+    """The mission judged on `on` from its metrics' `progress` as they are given, not from
+    the figures stored on it and its goals: for a report whose metrics were wound back
+    to their readings of its period (reporting.reports), by the same rules the stored
+    figures are kept by."""
+    goal_figures = [
+        rolled_up((metric_figures(m), m.weight) for m in goal.metrics.all()) for goal in goals
+    ]
+    whole = mission_figures(
+        [(figures, goal.weight) for figures, goal in zip(goal_figures, goals, strict=True)],
+        [(metric_figures(m), m.weight) for m in loose_metrics],
+    )
+    return MissionProgress(
+        figures_of(whole, on),
+        [
+            GoalProgress(
+                goal,
+                figures_of(figures, on),
+                [MetricProgress(m, figures_of(m, on)) for m in goal.metrics.all()],
+            )
+            for figures, goal in zip(goal_figures, goals, strict=True)
+        ],
+        [MetricProgress(m, figures_of(m, on)) for m in loose_metrics],
+    )
+
+
 class Headline(Protocol):
     @property
     def kind(self) -> str: ...

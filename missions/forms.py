@@ -140,6 +140,7 @@ class StakeholderForm(forms.ModelForm):
             "email",
             "consent_to_email",
             "digest_frequency",
+            "is_public",
             "notes",
         )
         labels = {"contact_name": "Contact name", "email": "Contact email"}

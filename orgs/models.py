@@ -597,6 +597,14 @@ class Stakeholder(models.Model):
         help_text="How often a consenting stakeholder hears how their shareable missions go.",
     )
     notes = text.TextField(max_length=2000, blank=True)
+    # Off unless they agreed: a supplier whose commitment slipped is named outside the
+    # organisation only with its consent (shared reports and pages say "a supplier").
+    is_public = models.BooleanField(
+        "named on shared pages",
+        default=False,
+        help_text="Tick if they agree to be named on share links and shared reports, for "
+        "example beside a commitment. Otherwise those say only what kind of stakeholder it is.",
+    )
     # Double opt-in: ticking consent asks the stakeholder, by email, to confirm; digests go
     # only once they have (orgs.services.stakeholder_save). A new address asks again.
     confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)

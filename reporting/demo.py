@@ -1,5 +1,6 @@
 """Riverside Bakery's missions for the demo: built from the templates, then made its own."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -18,12 +19,17 @@ from missions.models import (
     IdeaSupport,
     Mission,
     MissionStatus,
+    Report,
     Resource,
     ResourceKind,
+    ShareLink,
+    ShareTarget,
     StakeholderLink,
     Visibility,
 )
 from orgs.models import Organisation, Stakeholder, StakeholderKind, Team, User
+from reporting.pdf import PdfUnavailable, published_pdf
+from reporting.reports import month_period, period_label, report_publish
 
 STAKEHOLDERS = [
     ("Thames Valley Flour Mill", StakeholderKind.SUPPLIER, "Joan Avery", "joan@tvflour.example"),
@@ -229,3 +235,78 @@ def _progress_milestones(mission: Mission, today: date) -> None:
     for milestone in past[:-1]:
         milestone.done_on = milestone.due_on
         milestone.save(update_fields=["done_on"])
+
+
+# Named on share pages by their agreement; the others are "a supplier" there.
+PUBLIC_STAKEHOLDERS = ("Thames Valley Flour Mill", "Southside Community Bank")
+REPORT_NARRATIVE = """\
+## Highlights
+
+- The electric deck ovens are in at two of our four shops.
+- A third of our flour now comes from within 30 miles.
+
+## Risks
+
+Our packaging supplier's switch to home-compostable film has slipped. We are working
+with them on a new date.
+
+## What we ask of you
+
+Tell us where we could buy closer to home: suppliers, growers and makers we should meet.
+"""
+
+
+@dataclass(frozen=True)
+class DemoSharing:
+    report: Report
+    link: ShareLink | None  # made this time, with its token; None when it was there already
+    pdf_made: bool
+
+
+def build_demo_sharing(org: Organisation, owner: User, today: date) -> DemoSharing:
+    """What a newcomer should find shared: the public progress page switched on (with its
+    missions' badges), last month's report published with its PDF made and kept, and an
+    active share link to it. Idempotent: what is there already is left as it is."""
+    if not org.public_page:
+        org.public_page = True
+        org.save(update_fields=["public_page"])
+    Stakeholder.objects.filter(organisation=org, name__in=PUBLIC_STAKEHOLDERS).update(
+        is_public=True
+    )
+    start, end = month_period(*_last_month(today))
+    title = f"Progress report, {period_label(start, end)}"
+    report = Report.objects.filter(organisation=org, title=title).first()
+    if report is None:
+        report = Report.objects.create(
+            organisation=org,
+            title=title,
+            period_start=start,
+            period_end=end,
+            narrative=REPORT_NARRATIVE,
+            author=owner,
+        )
+        report.missions.set(
+            Mission.objects.filter(
+                organisation=org, status=MissionStatus.ACTIVE, visibility=Visibility.SHAREABLE
+            )
+        )
+        report = report_publish(report, owner)
+    link = None
+    if not report.share_links.active().exists():
+        link = ShareLink.objects.create(
+            organisation=org,
+            target=ShareTarget.REPORT,
+            report=report,
+            label="Suppliers' newsletter",
+            created_by=owner,
+        )
+    try:
+        published_pdf(report)
+        pdf_made = True
+    except PdfUnavailable:
+        pdf_made = False
+    return DemoSharing(report, link, pdf_made)
+
+
+def _last_month(today: date) -> tuple[int, int]:
+    return (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)

@@ -67,7 +67,11 @@ def _initial_for(report: Report, today: date) -> dict[str, Any]:
 class MissionChoices(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         assert isinstance(obj, Mission)
-        return f"{obj.title} (private)" if obj.visibility == Visibility.PRIVATE else obj.title
+        if obj.visibility == Visibility.PRIVATE:
+            return f"{obj.title} (private)"
+        if obj.visibility == Visibility.ORGANISATION:
+            return f"{obj.title} (organisation only: the report can’t be shared with it in)"
+        return obj.title
 
 
 class ReportForm(forms.Form):
@@ -96,8 +100,9 @@ class ReportForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one mission for the report to cover."},
         help_text=(
-            "Everyone in the organisation can read a published report, "
-            "and so can anyone it is shared with."
+            "Everyone in the organisation can read a published report, and so can anyone "
+            "it is shared with. A report can be shared only if every mission in it is "
+            "shareable with stakeholders."
         ),
     )
     narrative = CleanTextField(
@@ -124,8 +129,14 @@ class ReportForm(forms.Form):
                     "period": "month",
                     "month": f"{previous.year}-{previous.month:02d}",
                     "quarter": _quarters(today)[1][0],
-                    # Active missions are what a report is usually about.
-                    "missions": [m.slug for m in missions if m.status == MissionStatus.ACTIVE],
+                    # Active missions are what a report is usually about; one for the
+                    # organisation only would keep it from being shared, so it is a choice
+                    # made, never a default.
+                    "missions": [
+                        m.slug
+                        for m in missions
+                        if m.status == MissionStatus.ACTIVE and m.visibility == Visibility.SHAREABLE
+                    ],
                 },
             )
         super().__init__(*args, **kw)

@@ -10,8 +10,13 @@ import logging
 from typing import Any
 
 from django.contrib.staticfiles import finders
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
+
+from missions.models import Report
+from reporting.reports import for_stakeholders, published_document
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 
@@ -73,3 +78,32 @@ def report_pdf_html(doc: dict[str, Any], narrative_html: SafeString) -> str:
         "reporting/report_pdf.html",
         {"doc": doc, "narrative_html": narrative_html, "pdf": True},
     )
+
+
+def stored_pdf_name(report: Report, *, internal: bool, paper: str) -> str:
+    """Where a published report's PDF is kept: named by the report and the moment it was
+    frozen, so a name never holds two different documents."""
+    assert report.published_at is not None
+    view = "internal" if internal else "stakeholders"
+    stamp = report.published_at.strftime("%Y%m%dT%H%M%S%f")
+    return (
+        f"reports/{report.uid}/v{report.version}-{stamp}-{view}-{PAPER_SIZES.get(paper, 'A4')}.pdf"
+    )
+
+
+def published_pdf(report: Report, *, internal: bool = False, paper: str = "a4") -> bytes:
+    """A published report's PDF, made the first time it is asked for and kept in the
+    default storage: a published report never changes, so neither does its PDF, and
+    every web server reads the one made (with a storage they share)."""
+    name = stored_pdf_name(report, internal=internal, paper=paper)
+    if default_storage.exists(name):
+        with default_storage.open(name, "rb") as stored:
+            kept: bytes = stored.read()
+            return kept
+    doc, narrative_html = published_document(report)
+    made = report_pdf(doc if internal else for_stakeholders(doc), narrative_html, paper=paper)
+    saved = default_storage.save(name, ContentFile(made))
+    if saved != name:
+        # Another server made it at the same moment and kept it first: one copy is enough.
+        default_storage.delete(saved)
+    return made

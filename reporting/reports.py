@@ -24,7 +24,8 @@ The document (`doc`), as stored:
                                   reaches_target_on} or None}],
                milestones [{title, due_on, done_on, state: met | late | due}],
                milestones_due, milestones_met,
-               slipped_commitments [{stakeholder, commitment, due_on}],
+               slipped_commitments [{stakeholder, stakeholder_kind, stakeholder_public,
+                                     commitment, due_on}],
                comments [{metric, for_date, value, confidence, confidence_label, note,
                           author}]}]
 """
@@ -37,7 +38,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, router, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -48,12 +49,18 @@ from metrics import chart_images, charts
 from metrics.forecast import Forecast, forecast
 from metrics.models import CheckIn, Confidence, Metric, MetricFormat, MetricKind
 from metrics.progress import Status
-from metrics.rollups import MetricProgress, Rollup, mission_progress, starting_point
+from metrics.rollups import (
+    MetricProgress,
+    Rollup,
+    metric_progress,
+    mission_progress_from_metrics,
+    starting_point,
+)
 from metrics.templatetags.metric_charts import CHART_SIZES, START_LABELS, axis_unit
 from missions.markdown import render_markdown
 from missions.models import Goal, Mission, MissionQuerySet, Report, StakeholderLink
 from orgs import policy
-from orgs.models import Membership, Organisation, User
+from orgs.models import Membership, Organisation, StakeholderKind, User
 
 # Bumped when the document's shape changes, so old snapshots can still be read.
 SCHEMA = 1
@@ -100,6 +107,12 @@ def period_label(start: date, end: date) -> str:
 def organisation_today(organisation: Organisation) -> date:
     """The organisation's date now: "late", "due" and "as of" mean its day."""
     return timezone.localdate(timezone=organisation.zone())
+
+
+def figures_date(report: Report) -> date:
+    """The day a report's figures are as of: the end of its period, or today while the
+    period runs. A November report published on 4 December shows November's readings."""
+    return min(organisation_today(report.organisation), report.period_end)
 
 
 # ---- Who may do what ----------------------------------------------------------------------
@@ -234,6 +247,9 @@ def _slipped_commitments(mission: Mission, as_of: date) -> list[dict[str, Any]]:
             slipped.append(
                 {
                     "stakeholder": link.stakeholder.name,
+                    # Whether it may be named outside the organisation (for_stakeholders).
+                    "stakeholder_kind": link.stakeholder.kind,
+                    "stakeholder_public": link.stakeholder.is_public,
                     "commitment": link.commitment,
                     "due_on": due.isoformat(),
                 }
@@ -265,9 +281,11 @@ def _mission_section(
     as_of: date,
     chart_keys: Iterable[str],
 ) -> dict[str, Any]:
-    goals = mission.goals.all()
+    goals = list(mission.goals.all())
     loose = [metric for metric in mission.metrics.all() if metric.goal_id is None]
-    progress = mission_progress(mission, goals, loose, as_of)
+    for metric in [m for goal in goals for m in goal.metrics.all()] + loose:
+        _wind_back(metric, as_of)
+    progress = mission_progress_from_metrics(mission, goals, loose, as_of)
     keys = iter(chart_keys)
     metrics = {measured.metric.pk: measured.metric for measured in progress.metrics}
     comments = [
@@ -309,10 +327,29 @@ def _mission_section(
     }
 
 
-def report_missions(report: Report, shown: Q | None) -> list[Mission]:
+def _wind_back(metric: Metric, as_of: date) -> None:
+    """The metric as it stood on `as_of`: its latest reading then (read with it by
+    report_missions), and the progress of that reading. Never saved."""
+    metric.latest_value = metric.as_of_value  # type: ignore[attr-defined]
+    metric.latest_on = metric.as_of_on  # type: ignore[attr-defined]
+    metric.latest_confidence = metric.as_of_confidence or ""  # type: ignore[attr-defined]
+    if metric.first_on is not None and metric.first_on > as_of:
+        metric.first_value = metric.first_on = None
+    metric.progress = metric_progress(metric)
+
+
+def report_missions(report: Report, shown: Q | None, as_of: date) -> list[Mission]:
     """The report's missions that `shown` lets through (None: all of them), with everything
-    the document needs, in a fixed few queries."""
-    metrics = Metric.objects.order_by("position", "id")
+    the document needs, in a fixed few queries: each metric with its latest reading up to
+    `as_of` (as_of_value, as_of_on, as_of_confidence)."""
+    reading = CheckIn.objects.filter(
+        metric=OuterRef("pk"), is_current=True, for_date__lte=as_of
+    ).order_by("-for_date", "-created_at")
+    metrics = Metric.objects.order_by("position", "id").annotate(
+        as_of_value=Subquery(reading.values("value")[:1]),
+        as_of_on=Subquery(reading.values("for_date")[:1]),
+        as_of_confidence=Subquery(reading.values("confidence")[:1]),
+    )
     missions = report.missions.all() if shown is None else report.missions.filter(shown)
     return list(
         missions.order_by("title").prefetch_related(
@@ -337,7 +374,7 @@ def build_document(
 ) -> dict[str, Any]:
     """The report's document from live data, judged on `as_of`, of the missions `shown`
     lets through (a filter from orgs.policy; None: all of them)."""
-    missions = report_missions(report, shown)
+    missions = report_missions(report, shown, as_of)
     current = CheckIn.objects.filter(
         metric__mission__in=missions, is_current=True, for_date__lte=as_of
     )
@@ -405,11 +442,7 @@ def published_document(report: Report) -> tuple[dict[str, Any], SafeString]:
 def draft_document(report: Report, reader: Membership) -> tuple[dict[str, Any], SafeString]:
     """(doc, narrative_html) of a draft: the same document, from live data as of today, of
     the missions the reader may see today."""
-    doc = build_document(
-        report,
-        as_of=organisation_today(report.organisation),
-        shown=policy.visible_missions(reader),
-    )
+    doc = build_document(report, as_of=figures_date(report), shown=policy.visible_missions(reader))
     return doc, render_markdown(doc["narrative"])
 
 
@@ -477,8 +510,9 @@ def chart_description(chart: Mapping[str, Any]) -> str:
 
 
 def chart_is_empty(chart: Mapping[str, Any]) -> bool:
-    """Nothing to draw: metric_chart makes its short "No check-ins yet" box."""
-    return not (chart.get("points") or chart.get("baseline") or chart.get("target"))
+    """Nothing to draw (no reading, no starting point; a target alone is not enough):
+    metric_chart makes its short "No check-ins yet" box."""
+    return not (chart.get("points") or chart.get("baseline"))
 
 
 def chart_image(doc: Mapping[str, Any], key: str) -> str | None:
@@ -523,7 +557,7 @@ def report_publish(report: Report, user: User) -> Report:
         now = timezone.now()
         snapshot = build_document(
             current,
-            as_of=organisation_today(current.organisation),
+            as_of=figures_date(current),
             # The same rule again where the snapshot is drawn: it can never hold one.
             shown=policy.publishable_missions(),
             published_at=now,
@@ -617,21 +651,45 @@ def _already_superseded(newer: Report) -> str:
 # ---- What a share link of a published report shows ---------------------------------------
 
 
-def report_page(report: Report) -> dict[str, Any]:
-    """A published report as it was frozen: its snapshot, never live data.
-
-    Outside the organisation it goes without the check-in comments and people's names:
-    staff write those notes for colleagues, not for the readers of a link.
+def for_stakeholders(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A report's document as it leaves the organisation (a share link, the stakeholder
+    PDF, the preview of either): without the check-in comments and people's names, as
+    staff write those notes for colleagues, not for the readers of a link; and a
+    stakeholder beside a slipped commitment is named only if marked public.
     """
-    doc, narrative_html = published_document(report)
-    public = {
+    return {
         **doc,
         "published_by": "",
-        "missions": [{**m, "comments": []} for m in doc.get("missions", [])],
+        "missions": [
+            {
+                **m,
+                "comments": [],
+                "slipped_commitments": [
+                    _unnamed_unless_public(c) for c in m.get("slipped_commitments", [])
+                ],
+            }
+            for m in doc.get("missions", [])
+        ],
     }
+
+
+def _unnamed_unless_public(commitment: Mapping[str, Any]) -> dict[str, Any]:
+    # Snapshots from before the flag say nothing of it: unnamed, as the flag's default.
+    if commitment.get("stakeholder_public"):
+        return dict(commitment)
+    kind = commitment.get("stakeholder_kind", "")
+    label = StakeholderKind(kind).label.lower() if kind in StakeholderKind.values else ""
+    article = "An" if label[:1] in ("a", "e", "i", "o", "u") else "A"
+    return {**commitment, "stakeholder": f"{article} {label}" if label else "A stakeholder"}
+
+
+def report_page(report: Report) -> dict[str, Any]:
+    """A published report as it was frozen, as a share link shows it: its snapshot, never
+    live data, for stakeholders (`for_stakeholders`)."""
+    doc, narrative_html = published_document(report)
     return {
         "org_name": doc.get("organisation", ""),
-        "doc": public,
+        "doc": for_stakeholders(doc),
         "narrative_html": narrative_html,
         # Beside the page, at the link's own address (share_chart): relative, so the page
         # cached for one link serves every link to the report, and names no token.

@@ -142,6 +142,12 @@ def login(client):
 
 
 @pytest.fixture(autouse=True)
+def own_media(settings, tmp_path_factory):
+    """Stored files (reports' PDFs) in a directory of the test's own."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
 def own_cache(settings):
     """Each test gets a cache of its own: ids repeat between tests, cached pages must not."""
     settings.CACHES = {

@@ -116,15 +116,17 @@ STATUS_COLOURS = {
 
 
 @register.simple_tag
-def sparkline_svg(spark: charts.Sparkline | None) -> SafeString | str:
+def sparkline_svg(spark: charts.Sparkline | None, tone: str = "") -> SafeString | str:
     """A decorative trend line (callers show the number itself in text); nothing for
-    fewer than two values."""
+    fewer than two values. `tone` ("good", "bad", "flat": progress.movement's) colours
+    it, beside the words that say the same (callers write them)."""
     if spark is None or not spark.points or spark.last is None:
         return ""
-    # Numbers alone, written by metrics.charts: nothing to escape.
+    # Numbers alone, written by metrics.charts, and a tone of three: nothing to escape.
     w, h, (x, y) = spark.width, spark.height, spark.last
+    toned = f" sparkline-{tone}" if tone in ("good", "bad", "flat") else ""
     return mark_safe(  # noqa: S308
-        f'<svg class="sparkline" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
+        f'<svg class="sparkline{toned}" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
         'xmlns="http://www.w3.org/2000/svg" aria-hidden="true" focusable="false">'
         f'<polyline class="sparkline-line" points="{spark.points}"/>'
         f'<circle class="sparkline-last" cx="{x}" cy="{y}" r="2.5"/></svg>'

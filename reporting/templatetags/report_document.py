@@ -5,6 +5,7 @@
 {% report_chart chart doc.as_of single=True %}  one drawing at print width (the PDF)
 {% report_chart_image chart "charts/" %}    a published report's chart, as an image
 {{ milestone.due_on|iso_date }}              12 Mar 2026 ("long": 12 March 2026)
+{% figures_guide %}                          what the percentages mean, in words
 """
 
 from datetime import date
@@ -17,6 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from core import dates
 from metrics import charts
 from metrics.chart_images import STYLE
+from metrics.progress import AT_RISK_GAP, OFF_TRACK_GAP
 from metrics.templatetags.metric_charts import CHART_SIZES
 from missions.models import Report
 from reporting.reports import (
@@ -96,3 +98,9 @@ def period_dates(period: dict[str, str]) -> str:
 def report_period(report: Report) -> str:
     """A report's period as people say it: March 2026, Q1 2026, 3 Feb – 14 Mar 2026."""
     return period_label(report.period_start, report.period_end)
+
+
+@register.inclusion_tag("reporting/_figures_guide.html")
+def figures_guide() -> dict[str, Any]:
+    """What the percentages mean, with the gaps that decide a status (metrics.progress)."""
+    return {"at_risk_gap": f"{AT_RISK_GAP:g}", "off_track_gap": f"{OFF_TRACK_GAP:g}"}

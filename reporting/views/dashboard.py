@@ -1,20 +1,23 @@
-"""The organisation's home: every active mission's progress, what is overdue, what is new.
+"""The organisation's home: every active mission's progress, what needs attention and
+who owns it, what changed since last week, what is overdue, what is new.
 
-Cards read the figures stored on missions and goals (metrics.figures keeps them current),
-and the rows they need as plain values: a card is drawn from a handful of columns.
+Cards read the figures stored on missions, goals and metrics (metrics.figures keeps them
+current), and the rows they need as plain values: a card is drawn from a handful of
+columns, and each status is judged from those figures (metrics.rollups.figures_of), never
+recomputed from check-ins.
 """
 
 import functools
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import pluralize
@@ -25,19 +28,27 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 
+from core.numbers import readable
 from core.pagecache import cached_mission_parts, cached_page
 from core.templatetags.dates import day_month
 from core.templatetags.paths import path_for
 from metrics.charts import Sparkline, sparkline
-from metrics.models import CheckIn, Metric, MetricKind
+from metrics.models import CheckIn, Metric, MetricFormat, MetricKind
+from metrics.progress import SEVERITY, Status, movement
 from metrics.rollups import Figures, Rollup, figures_of
 from metrics.templatetags.metric_charts import percent, progress_bar, sparkline_svg, status_badge
 from missions.models import Goal, Mission, MissionStatus
 from orgs.access import get_org_for_user
-from orgs.models import Membership, Organisation
+from orgs.models import Membership, Organisation, User
 
 LATEST_CHECKINS = 8
 OVERDUE_METRICS = 10
+# The metrics off track and at risk listed by name and owner, the worst first; the rest
+# are counted.
+ATTENTION_METRICS = 12
+# Metrics with a reading dated in the last week, the newest first.
+CHANGED_METRICS = 8
+WEEK = timedelta(days=7)
 
 
 class MissionRow(NamedTuple):
@@ -52,8 +63,10 @@ class MissionRow(NamedTuple):
     reported_confidence: str
 
 
-class LeadRow(NamedTuple):
-    """An outcome metric with a reading, as a card's headline reads it."""
+class MetricRow(NamedTuple):
+    """A metric of an active mission as a card reads it: for its headline (an outcome
+    metric with a reading), its status (the figures stored on it) and whether it is
+    overdue."""
 
     id: int
     mission_id: int
@@ -61,17 +74,29 @@ class LeadRow(NamedTuple):
     position: int
     uid: uuid.UUID
     name: str
+    kind: str
     format: str
     unit: str
+    direction: str
     latest_value: Decimal | None
     latest_on: date | None
+    latest_confidence: str
+    baseline_value: Decimal | None
+    baseline_on: date | None
+    first_value: Decimal | None
+    first_on: date | None
     target_value: Decimal | None
+    target_on: date | None
+    progress: float | None
+    next_due_on: date | None
+    owner__name: str | None
+    owner__email: str | None
 
 
 @dataclass(frozen=True, slots=True)
 class GoalLine:
     title: str
-    progress: float | None
+    rollup: Rollup
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +119,10 @@ class MissionCard:
     goals: list[GoalLine]
     lead: Lead | None
     overdue: int
+    # Its lead's trend in words ("Falling: good news, as lower is better") and the tone
+    # that colours its line.
+    trend_words: str = ""
+    trend_tone: str = ""
 
 
 @login_required
@@ -130,12 +159,36 @@ def _body(org: Organisation, membership: Membership, today: date) -> str:
         .values_list(*MissionRow._fields)
     }
     active = [pk for pk, mission in missions.items() if mission.status == MissionStatus.ACTIVE]
-    cards = cached_mission_parts(
+    parts = cached_mission_parts(
         org,
         active,
         today,
         "dashboard-card",
         lambda missing: _cards(org, [missions[pk] for pk in missing], today),
+    )
+    # Each part is its card and its metrics that need attention (see _cards).
+    cards, attention = [], []
+    for part in parts.values():
+        card, rows = json.loads(part)
+        cards.append(mark_safe(card))  # noqa: S308 -- card_html's
+        attention += rows
+    attention.sort(key=lambda row: (row[0], row[1]))
+    changed = (
+        Metric.objects.filter(
+            mission_id__in=missions, latest_on__gt=today - WEEK, latest_on__lte=today
+        )
+        .only(
+            "uid",
+            "name",
+            "mission_id",
+            "format",
+            "unit",
+            "direction",
+            "latest_value",
+            "latest_on",
+            "trend",
+        )
+        .order_by("-latest_on", "name")[:CHANGED_METRICS]
     )
     overdue = (
         Metric.objects.filter(mission_id__in=missions, next_due_on__lt=today)
@@ -164,7 +217,10 @@ def _body(org: Organisation, membership: Membership, today: date) -> str:
         "reporting/dashboard.html#body",
         {
             "org": org,
-            "cards": [mark_safe(card) for card in cards.values()],  # noqa: S308 -- card_html's
+            "cards": cards,
+            "attention": [mark_safe(html) for _, _, html in attention[:ATTENTION_METRICS]],  # noqa: S308
+            "attention_more": max(0, len(attention) - ATTENTION_METRICS),
+            "changed": [changed_row(org, missions[m.mission_id], m) for m in changed],
             "overdue": [overdue_row(org, missions[m.mission_id], m) for m in overdue],
             "latest": [latest_row(org, missions[c.metric.mission_id], c) for c in latest],
             "other_missions": len(missions) - len(active),
@@ -173,28 +229,39 @@ def _body(org: Organisation, membership: Membership, today: date) -> str:
 
 
 def _cards(org: Organisation, missions: list[MissionRow], today: date) -> dict[int, str]:
-    """Each mission's card from the figures stored on its row and its goals' rows, in a
-    fixed number of queries however many there are."""
+    """Each mission's card from the figures stored on its row, its goals' and its metrics'
+    rows, in a fixed number of queries however many there are; with its metrics off
+    track or at risk, for the list of what needs attention.
+
+    A part is JSON: [card HTML, [[severity rank, gap, row HTML], ...]].
+    """
     ids = [mission.id for mission in missions]
     goals: dict[int, list[GoalLine]] = defaultdict(list)
     goal_order: dict[int | None, int] = {}
-    for n, (goal_id, mission_id, title, progress) in enumerate(
+    for n, (goal_id, mission_id, title, progress, path, confidence) in enumerate(
         Goal.objects.filter(mission_id__in=ids)
         .order_by("position", "id")
-        .values_list("id", "mission_id", "title", "progress")
+        .values_list(
+            "id", "mission_id", "title", "progress", "expected_path", "reported_confidence"
+        )
     ):
-        goals[mission_id].append(GoalLine(title, progress))
+        goals[mission_id].append(
+            GoalLine(title, figures_of(Figures(progress, path, confidence), today))
+        )
         goal_order[goal_id] = n
+    # Every metric of these missions, once: the lead of each, those needing attention,
+    # and how many are overdue are all read from these rows.
+    rows = [
+        MetricRow(*row)
+        for row in Metric.objects.filter(mission_id__in=ids)
+        .order_by()
+        .values_list(*MetricRow._fields)
+    ]
     # The lead: each mission's first outcome metric with a reading, its goals' in order,
     # then its own outside any goal.
-    leads: dict[int, LeadRow] = {}
+    leads: dict[int, MetricRow] = {}
     for row in sorted(
-        (
-            LeadRow(*row)
-            for row in Metric.objects.filter(
-                mission_id__in=ids, kind=MetricKind.OUTCOME, latest_on__isnull=False
-            ).values_list(*LeadRow._fields)
-        ),
+        (row for row in rows if row.kind == MetricKind.OUTCOME and row.latest_on is not None),
         # A metric of no goal comes after every goal's.
         key=lambda lead: (
             lead.goal_id is None,
@@ -210,15 +277,27 @@ def _cards(org: Organisation, missions: list[MissionRow], today: date) -> dict[i
             "pk", "trend"
         )
     )
-    overdue = dict(
-        Metric.objects.filter(mission_id__in=ids, next_due_on__lt=today)
-        .order_by()
-        .values_list("mission_id")
-        .annotate(Count("id"))
-    )
+    overdue: dict[int, int] = defaultdict(int)
+    attention: dict[int, list[list[Any]]] = defaultdict(list)
+    by_id = {mission.id: mission for mission in missions}
+    for row in rows:
+        if row.next_due_on is not None and row.next_due_on < today:
+            overdue[row.mission_id] += 1
+        judged = figures_of(row, today)
+        if judged.status in (Status.OFF_TRACK, Status.AT_RISK):
+            gap = (judged.expected or 0.0) - (judged.progress or 0.0)
+            attention[row.mission_id].append(
+                [
+                    -SEVERITY[judged.status],
+                    -gap,
+                    attention_row(org, by_id[row.mission_id], row, judged),
+                ]
+            )
     cards: dict[int, str] = {}
     for mission in missions:
         lead = leads.get(mission.id)
+        trend = trends[lead.id] if lead else []
+        moved = movement(lead.direction, trend[0], trend[-1]) if lead and len(trend) > 1 else None
         card = MissionCard(
             title=mission.title,
             url=path_for("reporting:mission", org.slug, mission.slug),
@@ -228,10 +307,84 @@ def _cards(org: Organisation, missions: list[MissionRow], today: date) -> dict[i
             ),
             goals=goals[mission.id],
             lead=_lead(org, mission, lead) if lead else None,
-            overdue=overdue.get(mission.id, 0),
+            overdue=overdue[mission.id],
+            trend_words=moved.words if moved else "",
+            trend_tone=moved.tone if moved else "",
         )
-        cards[mission.id] = card_html(card, sparkline(trends[lead.id]) if lead else None)
+        html = card_html(card, sparkline(trend) if lead else None)
+        cards[mission.id] = json.dumps([html, attention[mission.id]])
     return cards
+
+
+def attention_row(org: Organisation, mission: MissionRow, metric: MetricRow, judged: Rollup) -> str:
+    """A metric off track or at risk: its status, how far it has come against where it
+    should be by now, its mission and who owns it."""
+    owner = (
+        User(name=metric.owner__name or "", email=metric.owner__email or "").display_name
+        if metric.owner__email is not None
+        else "no owner"
+    )
+    return str(
+        format_html(
+            '<li class="attention-row"><span><a class="person" href="{url}">{name}</a> '
+            '<span class="muted small">{mission} · <span class="attention-owner">{owner}'
+            "</span></span></span> "
+            '<span class="attention-judged">{badge} <span class="small">{progress} of the '
+            "way, expected {expected}</span></span></li>",
+            url=path_for("metrics:detail", org.slug, mission.slug, metric.uid),
+            name=metric.name,
+            mission=mission.title,
+            owner=owner,
+            badge=status_badge(judged.status),
+            progress=percent(judged.progress),
+            expected=percent(judged.expected),
+        )
+    )
+
+
+def changed_row(org: Organisation, mission: MissionRow, metric: Metric) -> SafeString:
+    """A metric with a reading dated in the last week: its latest value, how it moved from
+    the reading before (its stored trend's last two), and whether that is good news for
+    the metric's direction, in words."""
+    assert metric.latest_on is not None
+    return format_html(
+        '<li><span><a class="person" href="{url}">{name}</a> <span class="muted small">'
+        "{mission} · {day}</span></span> <span><strong>{value}</strong> {words}</span></li>",
+        url=path_for("metrics:detail", org.slug, mission.slug, metric.uid),
+        name=metric.name,
+        mission=mission.title,
+        day=day_month(metric.latest_on),
+        value=metric.format_value(metric.latest_value),
+        words=_moved_words(metric, metric.trend or []),
+    )
+
+
+def _moved_words(metric: Metric, trend: list[float]) -> SafeString:
+    """ "down 3.5 tonnes from 100 tonnes. Good news, as lower is better." A percentage
+    moves by points; a yes or no only says what it was."""
+    if len(trend) < 2:
+        return format_html('<span class="trend-words trend-flat">{}</span>', "First reading.")
+    before, after = trend[-2], trend[-1]
+    moved = movement(metric.direction, before, after)
+    if moved.good is None:
+        return format_html(
+            '<span class="trend-words trend-flat">{}</span>', "No change from the reading before."
+        )
+    news = moved.words.split(": ", 1)[-1]
+    change = Decimal(str(after)) - Decimal(str(before))
+    if metric.format == MetricFormat.YES_NO:
+        way = f"was {metric.format_value(before)}"
+        news = news.split(",", 1)[0]
+    else:
+        by = (
+            f"{readable(abs(change))} points"
+            if metric.format == MetricFormat.PERCENTAGE
+            else metric.format_value(abs(change))
+        )
+        way = f"{'up' if change > 0 else 'down'} {by} from {metric.format_value(before)}"
+    return format_html(
+        '<span class="trend-words trend-{}">{}. {}.</span>', moved.tone, way, news.capitalize()
+    )
 
 
 def overdue_row(org: Organisation, mission: MissionRow, metric: Metric) -> SafeString:
@@ -272,14 +425,25 @@ NO_DATA = mark_safe('<span class="muted">no data</span>')
 
 
 def card_html(card: MissionCard, trend: Sparkline | None) -> SafeString:
-    """A mission's card: its status and progress, each goal's progress, the latest reading
-    of its lead outcome metric with a trend line, and how many check-ins are overdue."""
+    """A mission's card: its status and progress, each goal's progress against where it
+    should be by now and its status, the latest reading of its lead outcome metric with a
+    trend line coloured and worded by whether it moves the right way, and how many
+    check-ins are overdue."""
     rollup = card.rollup
     goals = format_html_join(
         "",
         '\n<li><span class="dash-goal-title">{}</span> '
-        '<span class="dash-goal-value">{}</span></li>',
-        ((goal.title, _goal_progress(goal.progress)) for goal in card.goals),
+        '<span class="dash-goal-figures"><span class="dash-goal-value">{}</span>'
+        "{} {}</span></li>",
+        (
+            (
+                goal.title,
+                _goal_progress(goal.rollup.progress),
+                _goal_expected(goal.rollup.expected),
+                status_badge(goal.rollup.status),
+            )
+            for goal in card.goals
+        ),
     )
     lead = card.lead
     return format_html(
@@ -294,13 +458,20 @@ def card_html(card: MissionCard, trend: Sparkline | None) -> SafeString:
         lead=format_html(
             '\n<p class="dash-lead">{trend} <span><a href="{url}">{name}</a>: '
             '<strong>{latest}</strong> <span class="muted small">on {on}, target {target}'
-            "</span></span></p>",
-            trend=sparkline_svg(trend),
+            "</span>{words}</span></p>",
+            trend=sparkline_svg(trend, card.trend_tone),
             url=lead.url,
             name=lead.name,
             latest=lead.latest,
             on=day_month(lead.latest_on),
             target=lead.target,
+            words=format_html(
+                ' <span class="trend-words trend-{}">Over the year, {}.</span>',
+                card.trend_tone,
+                card.trend_words[:1].lower() + card.trend_words[1:],
+            )
+            if card.trend_words
+            else "",
         )
         if lead
         else "",
@@ -318,7 +489,16 @@ def _goal_progress(progress: float | None) -> str:
     return percent(progress) if progress is not None else NO_DATA
 
 
-def _lead(org: Organisation, mission: MissionRow, metric: "LeadRow") -> Lead:
+def _goal_expected(expected: float | None) -> SafeString | str:
+    """Where the goal should be by now, beside how far it has come."""
+    if expected is None:
+        return ""
+    return format_html(
+        ' <span class="dash-goal-expected muted small">expected {}</span>', percent(expected)
+    )
+
+
+def _lead(org: Organisation, mission: MissionRow, metric: MetricRow) -> Lead:
     assert metric.latest_on is not None
     in_units = _in_units(metric.format, metric.unit)
     return Lead(

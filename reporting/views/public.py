@@ -253,13 +253,33 @@ def share_badge(request: HttpRequest, token: str) -> HttpResponse:
     link = active_link(token)
     if link is None or link.target != ShareTarget.MISSION:
         return link_gone()
-    mission = link.mission
-    assert mission is not None
+    assert link.mission is not None
+    return _badge_response(link.organisation, link.mission)
 
+
+@require_safe
+@xframe_options_exempt
+@csp_override({"default-src": [CSP.NONE]})
+def public_badge(request: HttpRequest, public_slug: str, mission_slug: str) -> HttpResponse:
+    """The badge of a mission on the organisation's public progress page, at a stable
+    address: the page shows its progress and status to anyone already, so its badge can
+    be embedded without a share link (and found again after the link's one showing)."""
+    organisation = Organisation.objects.filter(slug=public_slug, public_page=True).first()
+    mission = (
+        sharing.shareable_missions(organisation).filter(slug=mission_slug).first()
+        if organisation is not None
+        else None
+    )
+    if organisation is None or mission is None:
+        return link_gone()
+    return _badge_response(organisation, mission)
+
+
+def _badge_response(organisation: Organisation, mission: Mission) -> HttpResponse:
     def render() -> str:
         today = timezone.localdate()
         return pagecache.cached_page(
-            link.organisation,
+            organisation,
             today,
             f"badge:{mission.pk}",
             lambda: render_to_string(
@@ -268,7 +288,7 @@ def share_badge(request: HttpRequest, token: str) -> HttpResponse:
         )
 
     response = HttpResponse(
-        _in_time_zone(link.organisation, render), content_type="image/svg+xml; charset=utf-8"
+        _in_time_zone(organisation, render), content_type="image/svg+xml; charset=utf-8"
     )
     patch_cache_control(response, public=True, max_age=BADGE_MAX_AGE)
     # Another site's page may load it even when it isolates itself (COEP).

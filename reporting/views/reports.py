@@ -24,7 +24,7 @@ from django.views.decorators.http import (
 from core.pagecache import cached
 from core.responses import refused_status
 from metrics import chart_images
-from missions.models import Mission, Report
+from missions.models import Mission, Report, Visibility
 from orgs import policy
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation, User
@@ -37,6 +37,7 @@ from reporting.reports import (
     can_draft_reports,
     draft_document,
     editable_missions,
+    for_stakeholders,
     organisation_today,
     published_document,
 )
@@ -126,6 +127,31 @@ def _document_html(doc: dict[str, Any], narrative_html: SafeString, *, charts_at
     )
 
 
+def is_internal_view(request: HttpRequest) -> bool:
+    """Whether the reader asked for the report as the organisation reads it, with the
+    check-in comments and names; otherwise it is shown as stakeholders see it."""
+    return request.GET.get("view") == "internal"
+
+
+def _seen_as(doc: dict[str, Any], internal: bool) -> dict[str, Any]:
+    return doc if internal else for_stakeholders(doc)
+
+
+def _published_html(report: Report, charts_at: str, internal: bool) -> str:
+    doc, narrative_html = published_document(report)
+    return _document_html(_seen_as(doc, internal), narrative_html, charts_at=charts_at)
+
+
+def _unshareable(report: Report) -> list[Mission]:
+    """The report's missions that are not shareable with stakeholders: while it holds
+    one, no share link can show it (reporting.forms.OrganisationShareLinkForm)."""
+    return list(
+        report.missions.exclude(visibility=Visibility.SHAREABLE)
+        .only("title", "visibility")
+        .order_by("title")
+    )
+
+
 def _detail(
     request: HttpRequest,
     org: Organisation,
@@ -137,19 +163,23 @@ def _detail(
     status: int = 200,
 ) -> HttpResponse:
     doc = None
+    internal = is_internal_view(request)
     if report.is_published:
         # A snapshot never changes, so its rendering is kept under the moment it was frozen
         # and needs no invalidation. Its charts are images, drawn when asked for; their
         # address is absolute, as refusals show this page at other addresses (…/edit/).
         assert report.published_at is not None
         charts_at = reverse("reporting:report_detail", args=[org.slug, report.uid]) + "charts/"
+        view = "internal" if internal else "stakeholders"
         document = cached(
-            f"report:document:{report.published_at.timestamp()}:{charts_at}",
-            lambda: _document_html(*published_document(report), charts_at=charts_at),
+            f"report:document:{report.published_at.timestamp()}:{charts_at}:{view}",
+            lambda: _published_html(report, charts_at, internal),
         )
     else:
         doc, narrative_html = draft_document(report, membership)
-        document = _document_html(doc, narrative_html)
+        document = _document_html(_seen_as(doc, internal), narrative_html)
+    unshareable = _unshareable(report)
+    page_url = reverse("reporting:report_detail", args=[org.slug, report.uid])
     return render(
         request,
         "reporting/report_detail.html",
@@ -162,6 +192,12 @@ def _detail(
             "document": mark_safe(document),  # noqa: S308 -- our own template's output
             "can_edit": can_edit,
             "error": error,
+            "internal": internal,
+            "unshareable": unshareable,
+            # Offered where a link can be made: by admins, of a report of shareable missions.
+            "can_share": report.is_published and membership.can_manage and not unshareable,
+            "page_url": page_url,
+            "absolute_url": request.build_absolute_uri(page_url),
         },
         status=status,
     )
@@ -352,13 +388,18 @@ def report_chart(
 @login_required
 @require_GET
 def report_pdf(request: HttpRequest, org_slug: str, report_uid: Any) -> HttpResponse:
+    """The report as a PDF: as stakeholders see it, or with ?view=internal as the
+    organisation reads it. A published report's is made once and kept (pdf.published_pdf);
+    a draft's is drawn from live data each time."""
     org, membership, report, missions = _report_for_user(request, org_slug, report_uid)
-    doc, narrative_html = (
-        published_document(report) if report.is_published else draft_document(report, membership)
-    )
     paper = "letter" if request.GET.get("paper") == "letter" else "a4"
+    internal = is_internal_view(request)
     try:
-        document = pdf.report_pdf(doc, narrative_html, paper=paper)
+        if report.is_published:
+            document = pdf.published_pdf(report, internal=internal, paper=paper)
+        else:
+            doc, narrative_html = draft_document(report, membership)
+            document = pdf.report_pdf(_seen_as(doc, internal), narrative_html, paper=paper)
     except pdf.PdfUnavailable as error:
         logger.exception("Report PDFs are unavailable")
         return _detail(
@@ -370,7 +411,7 @@ def report_pdf(request: HttpRequest, org_slug: str, report_uid: Any) -> HttpResp
             error=str(error),
             status=503,
         )
-    name = slugify(f"{org.slug} {report.title} v{report.version}") or "report"
+    name = slugify(f"{org.slug} {report.title} v{report.version}{' internal' if internal else ''}")
     response = HttpResponse(document, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     return response

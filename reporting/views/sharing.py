@@ -19,7 +19,7 @@ from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation, User
 from orgs.roles import Role
 from reporting.forms import OrganisationShareLinkForm, ShareLinkForm
-from reporting.sharing import is_shareable
+from reporting.sharing import is_shareable, shareable_missions
 
 # --- What the pages list --------------------------------------------------------------------
 
@@ -180,7 +180,11 @@ def organisation_share(request: HttpRequest, org_slug: str) -> HttpResponse:
     """Links to the organisation's progress page and its published reports. Admins only;
     mission links are listed too, each managed from its mission's Share tab."""
     org, membership = get_org_for_user(request, org_slug, min_role=Role.ADMIN)
-    form = OrganisationShareLinkForm(request.POST or None, organisation=org)
+    # A report's Share button names it: the form starts with it chosen.
+    chosen = request.GET.get("share", "")
+    form = OrganisationShareLinkForm(
+        request.POST or None, organisation=org, initial={"share": chosen} if chosen else None
+    )
     if request.method == "POST" and form.is_valid():
         target, report = form.target()
         link = _create_link(form, org, request.user, target, report=report)
@@ -207,9 +211,31 @@ def organisation_share(request: HttpRequest, org_slug: str) -> HttpResponse:
             "rows": _rows(request, links),
             "mission_rows": _rows(request, mission_links),
             "public_url": request.build_absolute_uri(reverse("public_page", args=[org.slug])),
+            "badges": _public_badges(request, org) if org.public_page else [],
         },
         status=400 if form.errors else 200,
     )
+
+
+@dataclass(frozen=True)
+class PublicBadge:
+    mission: Mission
+    image_url: str
+    page_url: str
+
+
+def _public_badges(request: HttpRequest, org: Organisation) -> list[PublicBadge]:
+    """Each mission on the public progress page with its badge's stable address: the
+    embed code can be copied whenever it is wanted, unlike a share link's."""
+    page_url = request.build_absolute_uri(reverse("public_page", args=[org.slug]))
+    return [
+        PublicBadge(
+            mission,
+            request.build_absolute_uri(reverse("public_badge", args=[org.slug, mission.slug])),
+            page_url,
+        )
+        for mission in shareable_missions(org).only("title", "slug").order_by("title")
+    ]
 
 
 @login_required

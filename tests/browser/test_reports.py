@@ -43,6 +43,9 @@ def zero_waste(cast: Cast) -> Mission:
         slug="zero-waste",
         owner=cast.admin,
         end_state="By 2028, nothing we make ends up in landfill.",
+        # Shareable, so a new report ticks it: one for the organisation only is left to
+        # choose, as it would keep the report from being shared.
+        visibility="shareable",
     )
     metric = MetricFactory(
         goal=GoalFactory(mission=mission, title="Halve landfill waste"),
@@ -120,6 +123,9 @@ def test_admin_drafts_previews_publishes_downloads_and_versions_a_report(
     expect(document).to_contain_text('<script>alert("not today")</script>')  # shown, not run
     expect(document.get_by_role("heading", name="Zero waste", level=2)).to_be_visible()
     expect(document).to_contain_text("101 tonnes")
+    # As stakeholders will see it: no check-in comments; the internal view has them.
+    expect(document).not_to_contain_text("Canteen composting started")
+    page.get_by_role("link", name="Internal view").click()
     expect(document).to_contain_text("Canteen composting started; the crates supplier is late.")
     expect(document).to_contain_text("Compost bins in")
     expect(document.locator("svg.chart").first).to_be_attached()
@@ -130,7 +136,8 @@ def test_admin_drafts_previews_publishes_downloads_and_versions_a_report(
     # 4. Publishing freezes it.
     page.get_by_role("button", name="Publish report").click()
     expect(page.get_by_role("status")).to_contain_text(f"“{TITLE}” is published.")
-    expect(document).to_contain_text(re.compile(r"Published \d+ \w+ \d{4} by Acme Admin"))
+    expect(document).to_contain_text(re.compile(r"Published \d+ \w+ \d{4}\s+·"))
+    expect(document).not_to_contain_text("Acme Admin")  # the stakeholders' view names nobody
     expect(page.get_by_role("button", name="Publish report")).to_have_count(0)
     expect(page.get_by_role("link", name="Edit draft")).to_have_count(0)
     # Its charts are images now, loaded as they scroll near and described in words.
@@ -154,7 +161,8 @@ def test_admin_drafts_previews_publishes_downloads_and_versions_a_report(
     content = open(download.value.path(), "rb").read()  # noqa: SIM115
     assert content.startswith(b"%PDF-")
     text = pdf_text(content)
-    assert TITLE in text and "Canteen composting started" in text
+    # The stakeholders' PDF, the one leaders email: no check-in comments.
+    assert TITLE in text and "Canteen composting started" not in text
     from pypdf import PdfReader
 
     assert PdfReader(io.BytesIO(content)).metadata.title == TITLE

@@ -313,6 +313,13 @@ def test_no_check_ins_and_no_target_draws_an_empty_state():
     assert "No check-ins have been recorded" in chart.description
 
 
+def test_a_target_alone_draws_the_empty_state_not_an_empty_plot():
+    # Once an empty plot on a 0–200 % axis in the PDF: one target dot and nothing else.
+    chart = metric_chart([], baseline=None, target=TARGET, forecast=None, today=TODAY)
+    assert chart.empty_message == "No check-ins yet"
+    assert chart.y_ticks == () and chart.target_dot is None
+
+
 def test_no_check_ins_with_a_target_still_shows_the_target_path():
     chart = metric_chart(
         [], baseline=BASELINE, target=TARGET, forecast=None, today=TODAY, value_label=tonnes

@@ -142,3 +142,28 @@ def test_forecast_never_crashes_and_a_reach_date_is_never_before_the_last_check_
     assert result is not None
     reached = result.reaches_target_on
     assert reached is None or reached >= points[-1][0] or values[-1] >= 50
+
+
+# ---- Good news or bad: a movement judged by the metric's direction ----
+
+
+@pytest.mark.parametrize(
+    ("direction", "before", "after", "tone", "words"),
+    [
+        ("increase", 10, 12, "good", "Rising: good news, as higher is better"),
+        ("increase", 12, 10, "bad", "Falling: bad news, as higher is better"),
+        ("stay_above", 12, 10, "bad", "Falling: bad news, as higher is better"),
+        ("decrease", 120, 110, "good", "Falling: good news, as lower is better"),
+        ("decrease", 110, 120, "bad", "Rising: bad news, as lower is better"),
+        ("stay_below", 5, 4, "good", "Falling: good news, as lower is better"),
+        ("decrease", 7, 7, "flat", "No change"),
+    ],
+)
+def test_a_movement_is_good_or_bad_news_by_the_metrics_direction(
+    direction, before, after, tone, words
+):
+    from metrics.progress import movement
+
+    moved = movement(direction, before, after)
+    assert (moved.tone, moved.words) == (tone, words)
+    assert moved.good is {"good": True, "bad": False, "flat": None}[tone]

@@ -49,3 +49,51 @@ def test_the_demo_and_the_templates_fit_the_limits_people_are_held_to(db):
                 field.run_validators(getattr(row, field.attname))
                 checked += 1
     assert checked > 500
+
+
+def test_the_demo_shows_its_owner_every_capability(db, client):
+    """A published report with its PDF kept, an active link to it, the public page on with
+    its badges, ideas, stakeholders and suppliers' commitments: each there to be found."""
+    import re
+
+    from django.core.files.storage import default_storage
+    from django.urls import reverse
+
+    from missions.models import Idea, Report, StakeholderLink
+    from reporting.pdf import stored_pdf_name
+
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    org = Organisation.objects.get()
+    report = Report.objects.published().get(organisation=org)
+    assert report.share_links.active().count() == 1
+    assert default_storage.exists(stored_pdf_name(report, internal=False, paper="a4"))
+    assert Idea.objects.filter(mission__organisation=org).count() >= 3
+    assert StakeholderLink.objects.filter(mission__organisation=org).exclude(commitment="").exists()
+
+    client.force_login(User.objects.get(email="owner@demo.waymark.example"))
+    listing = client.get(reverse("reporting:reports", args=[org.slug])).text
+    assert report.title in listing
+    page = client.get(reverse("reporting:report_detail", args=[org.slug, report.uid])).text
+    assert f"/o/{org.slug}/share/?share={report.uid}" in page  # its Share button
+    download = client.get(reverse("reporting:report_pdf", args=[org.slug, report.uid]))
+    assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
+    sharing = client.get(reverse("reporting:org_share", args=[org.slug])).text
+    # Each shown, and in its embed code.
+    badges = set(re.findall(r'<img src="http://testserver(/p/[^"]+/badge\.svg)"', sharing))
+    assert len(badges) == 2  # the two shareable missions
+    assert sharing.count("/badge.svg") == 4
+    for badge in badges:
+        assert client.get(badge)["Content-Type"].startswith("image/svg+xml")
+    assert client.get(reverse("public_page", args=[org.slug])).status_code == 200
+
+    # The link printed for the newcomer shows the report as stakeholders read it: the
+    # supplier that agreed is named, the one that didn't is "a supplier".
+    (token,) = re.findall(r"/s/([A-Za-z0-9_-]+)/", out.getvalue())
+    shared = client.get(reverse("share_page", args=[token])).text
+    assert report.title in shared
+    assert "Greenfold Packaging" not in shared and "A supplier" in shared
+
+    call_command("load_demo", stdout=StringIO())
+    assert Report.objects.filter(organisation=org).count() == 1
+    assert report.share_links.count() == 1

@@ -266,13 +266,21 @@ def test_a_card_shows_its_missions_status_progress_and_goals(cast, login):
     card = card_titled(parse(response.text), 'R&D <fast> "now"')
     assert card.one("h3").one("a")["href"] == mission.get_absolute_url()
     # (31 + 42.5 * 2) / 3 = 38.7 % of the way, where halfway between the dates expects 50 %.
-    assert card.one("span", cls="status-badge").spoken == "At risk"
+    assert (
+        card.one("div", cls="mission-card-head").one("span", cls="status-badge").spoken == "At risk"
+    )
     assert card.one("span", cls="progress-text").text == "39\xa0% expected 50\xa0%"
     assert card.one("rect", cls="progress-fill")["width"] == "38.7"
     assert goal_lines(card) == [
         ('Halve <emissions> & "waste"', "39\xa0%"),
         ("Not measured yet", "no data"),
     ]
+    # Each goal says where it should be by now and how it is doing, in words.
+    measured, unmeasured = card.one("ul", cls="dash-goals").all("li")
+    assert measured.one("span", cls="dash-goal-expected").text == "expected 50\xa0%"
+    assert measured.one("span", cls="status-badge").spoken == "At risk"
+    assert not unmeasured.all("span", cls="dash-goal-expected")
+    assert unmeasured.one("span", cls="status-badge").spoken == "No data yet"
     assert card.one("p", cls="dash-overdue").text == "2 check-ins overdue"
 
 
@@ -291,7 +299,10 @@ def test_a_card_without_goals_or_readings_says_it_has_no_data(cast, login):
 
     for title in ("Empty", "Unmeasured"):
         card = card_titled(page, title)
-        assert card.one("span", cls="status-badge").spoken == "No data yet"
+        assert (
+            card.one("div", cls="mission-card-head").one("span", cls="status-badge").spoken
+            == "No data yet"
+        )
         assert card.one("span", cls="progress-text").text == "No data yet"
         assert not card.all("rect", cls="progress-fill")
         assert not card.all("p", cls="dash-lead")
@@ -487,5 +498,158 @@ def test_with_no_active_mission_the_page_says_so_and_counts_the_others(cast, log
     assert empty.one("a")["href"] == reverse("missions:list", args=["acme"])
     assert [p.text for p in page.all("p", cls="empty")] == [
         "Nothing overdue. Every metric is up to date.",
+        "No readings in the last seven days.",
         "No check-ins yet.",
     ]
+    assert not page.all("section", cls="dash-attention")  # with no card, nothing to judge
+
+
+# ---- What needs attention, which way lines move, what changed this week ----
+
+
+@time_machine.travel(TODAY)
+def test_the_dashboard_lists_off_track_and_at_risk_metrics_with_their_owners(cast, login):
+    mission = MissionFactory(organisation=cast.org, title="Net zero", status="active")
+    # Halfway between baseline and target dates, 50 % is expected.
+    behind = measured_metric(mission, cast.member, ["10"])  # 40 points behind: off track
+    lagging = measured_metric(mission, cast.admin, ["30"])  # 20 behind: at risk
+    fine = measured_metric(mission, cast.member, ["45"])  # on track
+    orphan = measured_metric(mission, cast.member, ["5"])
+    orphan.owner = None
+    orphan.save()
+
+    page = dashboard(login(cast.viewer))
+
+    rows = page.one("section", cls="dash-attention").all("li", cls="attention-row")
+    listed = [
+        (
+            row.one("a").text,
+            row.one("span", cls="attention-owner").text,
+            row.one("span", cls="status-badge").spoken,
+        )
+        for row in rows
+    ]
+    # The furthest behind first; the on-track metric is not listed.
+    assert listed == [
+        (orphan.name, "no owner", "Off track"),
+        (behind.name, "Acme Member", "Off track"),
+        (lagging.name, "Acme Admin", "At risk"),
+    ]
+    assert fine.name not in page.one("section", cls="dash-attention").text
+    assert "10\xa0% of the way, expected 50\xa0%" in rows[1].text
+    assert rows[1].one("a")["href"] == reverse(
+        "metrics:detail", args=["acme", mission.slug, behind.uid]
+    )
+
+
+@time_machine.travel(TODAY)
+def test_the_attention_list_shows_only_missions_they_may_see(cast, login):
+    secret = MissionFactory(
+        organisation=cast.org, title="Secret", status="active", visibility="private"
+    )
+    hidden = measured_metric(secret, cast.admin, ["1"])
+    MissionFactory(organisation=cast.org, title="Open", status="active")
+
+    page = dashboard(login(cast.member))
+
+    assert hidden.name not in page.one("section", cls="dash-attention").text
+    assert page.one("section", cls="dash-attention").one("p", cls="empty").text == (
+        "Every measured metric of the active missions is on track."
+    )
+
+
+def falling_emissions(mission, user, direction):
+    metric = MetricFactory(
+        goal=GoalFactory(mission=mission),
+        owner=user,
+        name=f"Emissions ({direction})",
+        direction=direction,
+        unit="tonnes",
+        baseline_value=Decimal("120"),
+        target_value=Decimal("12") if direction == "decrease" else Decimal("200"),
+    )
+    for month, value in enumerate(["118", "110", "100"], start=1):
+        checkin_record(
+            metric,
+            value=Decimal(value),
+            for_date=datetime.date(2026, month, 1),
+            author=user,
+            confidence="on_track",
+        )
+    return metric
+
+
+@time_machine.travel(TODAY)
+@pytest.mark.parametrize(
+    ("direction", "tone", "words"),
+    [
+        ("decrease", "good", "Over the year, falling: good news, as lower is better."),
+        ("increase", "bad", "Over the year, falling: bad news, as higher is better."),
+    ],
+)
+def test_a_sparkline_says_whether_its_movement_is_good_news(cast, login, direction, tone, words):
+    mission = MissionFactory(organisation=cast.org, title="Net zero", status="active")
+    falling_emissions(mission, cast.member, direction)
+
+    lead = card_titled(dashboard(login(cast.member)), "Net zero").one("p", cls="dash-lead")
+
+    assert lead.one("svg")["class"] == f"sparkline sparkline-{tone}"
+    # Not by colour alone: in words beside the line.
+    assert lead.one("span", cls="trend-words").text == words
+
+
+@time_machine.travel(TODAY)
+def test_since_last_week_lists_new_readings_and_how_they_moved(cast, login):
+    mission = MissionFactory(organisation=cast.org, title="Net zero", status="active")
+    emissions = falling_emissions(mission, cast.member, "decrease")
+    checkin_record(
+        emissions,
+        value=Decimal("96.5"),
+        for_date=datetime.date(2026, 12, 29),  # in the week to 1 January 2027
+        author=cast.member,
+        confidence="on_track",
+    )
+    quiet = measured_metric(mission, cast.member, ["10"])  # last read in January 2026
+    share = MetricFactory(
+        goal=GoalFactory(mission=mission), name="Share recycled", format="percentage"
+    )
+    for on, value in ((datetime.date(2026, 12, 1), "14"), (datetime.date(2026, 12, 30), "19.4")):
+        checkin_record(
+            share, value=Decimal(value), for_date=on, author=cast.member, confidence="on_track"
+        )
+    first = MetricFactory(goal=GoalFactory(mission=mission), name="Brand new", unit="kg")
+    checkin_record(
+        first,
+        value=Decimal("4"),
+        for_date=datetime.date(2026, 12, 31),
+        author=cast.member,
+        confidence="on_track",
+    )
+
+    page = dashboard(login(cast.viewer))
+
+    changed = page.one("section", aria_labelledby="changed-heading")
+    rows = changed.all("li")
+    assert [row.one("a").text for row in rows] == ["Brand new", "Share recycled", emissions.name]
+    assert quiet.name not in changed.text
+    assert rows[0].one("span", cls="trend-words").text == "First reading."
+    # A percentage moves by points.
+    assert rows[1].one("span", cls="trend-words").text == (
+        "up 5.4 points from 14 %. Good news, as higher is better."
+    )
+    moved = rows[2].one("span", cls="trend-words")
+    assert moved.text == "down 3.5 tonnes from 100 tonnes. Good news, as lower is better."
+    assert "trend-good" in moved["class"]
+    assert rows[2].one("strong").text == "96.5 tonnes"
+
+
+@time_machine.travel(TODAY)
+def test_the_cold_dashboard_reads_in_eleven_queries(cast, login, uncached):
+    """Session, user, membership; the missions; the cards' goals, metrics and leads'
+    trends; what changed this week, the overdue and latest lists; the members count. The
+    list of what needs attention and the overdue counts come from the cards' metrics."""
+    client = login(cast.admin)
+    mission = MissionFactory(organisation=cast.org, status="active")
+    measured_metric(mission, cast.member, ["5", "9"])
+    measured_metric(mission, cast.admin, ["1"])
+    assert queries_for(client, reverse("reporting:dashboard", args=["acme"])) == 11

@@ -288,7 +288,7 @@ def test_the_draft_preview_fills_in_progress_milestones_commitments_and_comments
     cast, login, zero_waste
 ):
     report = draft(cast, zero_waste)
-    response = login(cast.admin).get(url("report_detail", report.uid))
+    response = login(cast.admin).get(url("report_detail", report.uid) + "?view=internal")
 
     doc = document_html(response)
     assert "Draft, not yet published" in doc
@@ -366,7 +366,8 @@ def test_publishing_freezes_a_json_snapshot(cast, login, zero_waste):
     snapshot = report.snapshot
     assert json.loads(json.dumps(snapshot)) == snapshot
     assert snapshot["period"] == {"start": "2026-01-01", "end": "2026-03-31", "label": "Q1 2026"}
-    assert snapshot["as_of"] == "2026-04-02"
+    # Published on 2 April, a Q1 report is as of the quarter's last day.
+    assert snapshot["as_of"] == "2026-03-31"
     (mission,) = snapshot["missions"]
     assert mission["title"] == "Zero waste"
     assert mission["goals"][0]["metrics"][0]["latest"] == "101 tonnes"
@@ -381,6 +382,8 @@ def test_publishing_freezes_a_json_snapshot(cast, login, zero_waste):
     assert mission["slipped_commitments"] == [
         {
             "stakeholder": "Crates Ltd",
+            "stakeholder_kind": "supplier",
+            "stakeholder_public": False,
             "commitment": "Reusable crates for every delivery",
             "due_on": "2026-03-01",
         }
@@ -595,7 +598,7 @@ def test_a_member_loses_their_draft_when_its_mission_is_taken_back_and_made_priv
 
     # The organisation's owner sees the draft, private mission and all...
     owner = login(cast.owner)
-    preview = document_html(owner.get(url("report_detail", report.uid)))
+    preview = document_html(owner.get(url("report_detail", report.uid) + "?view=internal"))
     assert "Secret supplier switch" in preview and "Negotiating with Boxco" in preview
     # ...but cannot publish it for everyone to read.
     refused = owner.post(url("report_publish", report.uid))
@@ -818,7 +821,14 @@ def test_a_published_report_downloads_as_a_pdf_with_its_title(cast, login, zero_
     )
     text = pdf_text(response.content)
     assert "Acme’s first quarter" in text
-    assert "Zero waste" in text and "Canteen composting started." in text
+    # The PDF leaders email is the stakeholders' one: no check-in comments, no names.
+    assert "Zero waste" in text and "Canteen composting started." not in text
+    assert "Acme Admin" not in text and "Crates Ltd" not in text
+    internal = login(cast.viewer).get(url("report_pdf", report.uid) + "?view=internal")
+    assert internal["Content-Disposition"] == (
+        'attachment; filename="acme-acmes-first-quarter-v1-internal.pdf"'
+    )
+    assert "Canteen composting started." in pdf_text(internal.content)
 
     from pypdf import PdfReader
 

@@ -275,6 +275,8 @@ def build_victim(cast: Cast) -> Victim:
         "stakeholder_confirm": {"token": confirmation_token(reader)},
         "share_page": {"token": open_link.token},
         "share_badge": {"token": open_link.token},
+        # The walked mission isn't shareable, so it has no badge: the one that is, does.
+        "public_badge": {"mission_slug": shown.slug},
         "share_chart": {"token": report_link.token, "chart_key": "chart-1"},
         "reporting:report_chart": {"report_uid": str(shown_report.uid), "chart_key": "chart-1"},
     }

@@ -120,6 +120,8 @@ ACCESS: dict[str, Rule] = {
     # A chart of the published report a link shares; walked with a report link.
     "share_chart": public(),
     "public_page": public(),
+    # A mission's badge on the public progress page: what that page already shows.
+    "public_badge": public(),
     # --- Accounts (django-allauth) ---
     "account_login": public(post=True),  # logged-in people are sent home
     # Logging out ends at the login page, for everyone (htmx: with HX-Redirect); a GET

@@ -74,7 +74,17 @@ class Command(BaseCommand):
         # Whatever the demo wrote in bulk: its figures as every change would have kept them.
         figures_recompute(organisation=org)
 
+        from reporting.demo import build_demo_sharing
+
+        shared = build_demo_sharing(org, owner, timezone.localdate())
+
         self.stdout.write(self.style.SUCCESS(f"Demo organisation: {org.name} (/o/{org.slug}/)"))
+        self.stdout.write(f"Public progress page: /p/{org.slug}/")
+        if shared.link is not None:
+            # Shown once, like any new link's: the database keeps only its fingerprint.
+            self.stdout.write(f"Share link to “{shared.report.title}”: /s/{shared.link.token}/")
+        if not shared.pdf_made:
+            self.stdout.write("The report's PDF can't be made on this server (no WeasyPrint).")
         self.stdout.write(f"Log in with any of these, password {DEMO_PASSWORD!r}:")
         for email, _, role in DEMO_PEOPLE:
             self.stdout.write(f"  {role.label:<7} {email}")
