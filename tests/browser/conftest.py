@@ -27,7 +27,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from tests.browser.markup_checks import VNU_JAR, MarkupChecks, Validator, Visited
+from tests.browser.markup_checks import VNU_JAR, AxeReplay, MarkupChecks, Validator, Visited
 from tests.conftest import CHROMIUM, require_service
 
 # Playwright's sync API runs an event loop in this thread; Django would refuse ORM calls.
@@ -99,12 +99,17 @@ def clean_pages() -> set[str]:
     return set()
 
 
+@pytest.fixture(scope="session")
+def axe_replay(browser: Browser) -> Iterator[AxeReplay]:
+    replay = AxeReplay(browser, widths=[DESKTOP, PHONE])
+    yield replay
+    replay.close()
+
+
 @pytest.fixture
-def markup(browser: Browser, validator: Validator, clean_pages: set[str]) -> MarkupChecks:
+def markup(validator: Validator, axe_replay: AxeReplay, clean_pages: set[str]) -> MarkupChecks:
     """The pages this test received; new_page checks them when the test ends."""
-    return MarkupChecks(
-        validator=validator, browser=browser, widths=[DESKTOP, PHONE], clean=clean_pages
-    )
+    return MarkupChecks(validator=validator, axe=axe_replay, clean=clean_pages)
 
 
 def _record_html(markup: MarkupChecks, site: str) -> Callable[[Response], None]:
@@ -120,10 +125,13 @@ def _record_html(markup: MarkupChecks, site: str) -> Callable[[Response], None]:
             return
         if not response.headers.get("content-type", "").startswith("text/html"):
             return
+        markup.reading += 1
         try:
             body = response.body()
         except Error:  # the page went on to another before the body was read
             return
+        finally:
+            markup.reading -= 1
         if body:
             markup.record(Visited(response.url, response.status, response.headers, body, fragment))
 
@@ -147,6 +155,7 @@ def new_page(
         contexts.append(context)
         context.on("response", _record_html(markup, live_server.url))
         page = context.new_page()
+        markup.pages.append(page)
 
         def on_console(message: ConsoleMessage) -> None:
             if message.type == "error":
@@ -157,6 +166,7 @@ def new_page(
         return page
 
     yield open_page
+    markup.settle()
     for context in contexts:
         context.close()
     failures = []

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from playwright.sync_api import Browser, Route
+from playwright.sync_api import Browser, Page, Route
+
+from tests.html import VOID
 
 TOOLS = Path(__file__).parent / "markup" / "node_modules"
 VNU_JAR = TOOLS / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -40,21 +42,6 @@ FRAGMENT_PARENTS = {
     "tr": ("<table>", "</table>"),
     "td": ("<table><tr>", "</tr></table>"),
     "option": ("<select>", "</select>"),
-}
-VOID_ELEMENTS = {
-    "area",
-    "base",
-    "br",
-    "col",
-    "embed",
-    "hr",
-    "img",
-    "input",
-    "link",
-    "meta",
-    "source",
-    "track",
-    "wbr",
 }
 
 
@@ -173,11 +160,11 @@ class _TopLevel(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.depth == 0:
             self.starts.append((self.getpos(), tag))
-        if tag not in VOID_ELEMENTS:
+        if tag not in VOID:
             self.depth += 1
 
     def handle_endtag(self, tag: str) -> None:
-        if tag not in VOID_ELEMENTS:
+        if tag not in VOID:
             self.depth = max(0, self.depth - 1)
 
 
@@ -197,40 +184,55 @@ def top_level_elements(html: str) -> list[tuple[str, str]]:
     return [(tags[i], html[cuts[i] : cuts[i + 1]]) for i in range(len(tags))]
 
 
-def axe_violations(
-    browser: Browser, visited: list[Visited], widths: list[dict[str, int]]
-) -> list[str]:
-    """Serious and critical axe violations of each document, each replayed from what the
-    server sent (so the test's own pages are not resized or disturbed) with its styles
-    and scripts, at each width."""
-    documents = {v.url: v for v in visited if not v.fragment}
-    if not documents:
-        return []
-    context = browser.new_context()
-    context.add_init_script(path=str(AXE_JS))
-    serving: dict[str, Visited] = {}
+class AxeReplay:
+    """A page of its own, kept for the session, on which each document a test received
+    is served again as it came (so the test's own pages are not resized or disturbed),
+    with its styles and scripts, and scanned by axe-core at each width."""
 
-    def replay(route: Route) -> None:
-        if (page := serving.get(route.request.url)) and route.request.resource_type == "document":
-            route.fulfill(status=page.status, headers=page.replay_headers(), body=page.body)
+    def __init__(self, browser: Browser, widths: list[dict[str, int]]) -> None:
+        self.browser = browser
+        self.widths = widths
+        self.page: Page | None = None
+        self.serving: Visited | None = None
+
+    def _open(self) -> Page:
+        context = self.browser.new_context()
+        context.add_init_script(path=str(AXE_JS))
+        context.route("**/*", self._serve)
+        return context.new_page()
+
+    def _serve(self, route: Route) -> None:
+        document = self.serving
+        request = route.request
+        if document and request.url == document.url and request.resource_type == "document":
+            route.fulfill(
+                status=document.status, headers=document.replay_headers(), body=document.body
+            )
         else:
             route.continue_()
 
-    context.route("**/*", replay)
-    found = []
-    page = context.new_page()
-    try:
-        for url, document in documents.items():
-            serving = {url: document}
-            page.set_viewport_size(widths[0])
-            page.goto(url, wait_until="load")
-            for size in widths:
-                page.set_viewport_size(size)
-                for violation in page.evaluate(AXE_RUN, list(FAILING_IMPACTS)):
-                    found.append(f"{url} at {size['width']} px: {violation}")
-    finally:
-        context.close()
-    return found
+    def violations(self, documents: list[Visited]) -> list[str]:
+        """Serious and critical violations of each document at each width."""
+        if not documents:
+            return []
+        if self.page is None:
+            self.page = self._open()
+        found = []
+        for document in documents:
+            self.serving = document
+            self.page.set_viewport_size(self.widths[0])
+            self.page.goto(document.url, wait_until="load")
+            for size in self.widths:
+                self.page.set_viewport_size(size)
+                for violation in self.page.evaluate(AXE_RUN, list(FAILING_IMPACTS)):
+                    found.append(f"{document.url} at {size['width']} px: {violation}")
+        self.serving = None
+        return found
+
+    def close(self) -> None:
+        if self.page is not None:
+            self.page.context.close()
+            self.page = None
 
 
 AXE_RUN = """async (impacts) => {
@@ -249,11 +251,13 @@ class MarkupChecks:
     """What one test's pages received, and what the validator and axe found in them."""
 
     validator: Validator
-    browser: Browser
-    widths: list[dict[str, int]]
+    axe: AxeReplay
     # Pages found clean earlier in the session, by key: the same page is not checked twice.
     clean: set[str] = field(default_factory=set)
     visited: list[Visited] = field(default_factory=list)
+    # The test's pages, and how many response bodies are being read from them.
+    pages: list[Page] = field(default_factory=list)
+    reading: int = 0
     allowed: list[re.Pattern[str]] = field(default_factory=list)
 
     def allow(self, pattern: str) -> None:
@@ -262,17 +266,28 @@ class MarkupChecks:
     def record(self, visited: Visited) -> None:
         self.visited.append(visited)
 
+    def settle(self) -> None:
+        """Wait for the bodies still being read: a response's listener reads its body while
+        the test goes on, and Playwright only runs it while some page is awaited."""
+        deadline = time.monotonic() + 10
+        while self.reading and time.monotonic() < deadline:
+            open_pages = [p for p in self.pages if not p.is_closed()]
+            if not open_pages:
+                return
+            open_pages[0].wait_for_timeout(50)
+
     def forget(self) -> None:
         self.visited.clear()
 
     def problems(self) -> list[str]:
+        self.settle()
         unique = [v for k, v in {v.key(): v for v in self.visited}.items() if k not in self.clean]
         found = [
             f"{v.url}{' (htmx fragment)' if v.fragment else ''} {error}"
             for v in unique
             for error in self.validator.errors(v.as_document())
         ]
-        found += axe_violations(self.browser, unique, self.widths)
+        found += self.axe.violations([v for v in unique if not v.fragment])
         if not found:
             self.clean.update(v.key() for v in unique)
         return [p for p in found if not any(a.search(p) for a in self.allowed)]
