@@ -87,7 +87,10 @@ def console_errors() -> ConsoleErrors:
 
 @pytest.fixture(scope="session")
 def validator() -> Iterator[Validator]:
-    require_service(VNU_JAR.exists(), "The Nu validator (npm ci --prefix tests/browser/markup)")
+    require_service(
+        VNU_JAR.exists() and shutil.which("java") is not None,
+        "The Nu validator (Java, and npm ci --prefix tests/browser/markup --ignore-scripts)",
+    )
     validator = Validator()
     validator.start()
     yield validator

@@ -66,6 +66,8 @@ def test_a_full_page_form_with_errors_starts_at_a_summary_linking_each_field(
         link.click()
         expect(page.locator(target)).to_be_focused()
         expect(page.locator(target)).to_have_attribute("aria-invalid", "true")
+        if index == 0:
+            shot(page, "first-field-focused-from-summary")
     assert links.count() >= 2
 
     # From the summary, Tab reaches its first link before anything else.
