@@ -34,7 +34,7 @@ FAILING_IMPACTS = ("serious", "critical")
 
 # Tokens and nonces differ on every render of a page; without them, pages that are
 # otherwise the same are checked once.
-PER_REQUEST = re.compile(rb'(name="csrfmiddlewaretoken" value|nonce|"X-CSRFToken": )="?[^"&\s]+')
+PER_REQUEST = re.compile(rb'(?:name="csrfmiddlewaretoken" value=|nonce=|"X-CSRFToken": )"?[^"&\s]+')
 
 
 FRAGMENT_PARENTS = {
@@ -52,8 +52,8 @@ def _free_port() -> int:
 
 
 class Validator:
-    """The Nu validator's own HTTP server, started on first use and kept for the session:
-    one Java start per test process instead of one per page."""
+    """The Nu validator's own HTTP server, started with the first browser test and kept
+    for the session: one Java start per test process instead of one per page."""
 
     def __init__(self) -> None:
         self.process: subprocess.Popen[bytes] | None = None

@@ -32,6 +32,9 @@ def log_in(page: Page, user: User, live_server) -> None:
     page.context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
     )
+    # These tests come first in a test process, whose first pages compile their templates:
+    # on a busy machine that takes longer than the usual 10 s.
+    page.set_default_navigation_timeout(30_000)
 
 
 def focused(page: Page) -> str:
