@@ -92,6 +92,12 @@ def moment(at: datetime) -> str:
     return f"{day_month_year(local)}, {local:%H:%M}"
 
 
+def machine_moment(at: datetime) -> str:
+    """2026-03-07T14:02:09+00:00: for a <time datetime="...">, which allows at most three
+    digits of a second's fraction (isoformat writes six), so whole seconds."""
+    return _local(at).isoformat(timespec="seconds")
+
+
 def local_day(on: date | datetime) -> date:
     """The day `on` is, in the current time zone for a datetime."""
     if isinstance(on, datetime):

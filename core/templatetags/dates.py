@@ -31,3 +31,8 @@ weekday_date = _filter(dates.weekday_date)
 @register.filter
 def moment(at: datetime | None) -> str:
     return dates.moment(at) if at else ""
+
+
+@register.filter
+def machine_moment(at: datetime | None) -> str:
+    return dates.machine_moment(at) if at else ""

@@ -2,8 +2,10 @@
 
 Each test gets fresh browser contexts (no shared cookies), a `shot` helper that
 saves full-page screenshots at desktop and phone widths under
-artifacts/screenshots/<test>/, and a check that no page logged a console error
-(the strict Content-Security-Policy reports its violations there).
+artifacts/screenshots/<test>/, a check that no page logged a console error
+(the strict Content-Security-Policy reports its violations there), and a check of
+every HTML page and htmx fragment the test received: the W3C Nu validator finds no
+error and axe-core no serious or critical violation at either width (markup_checks).
 """
 
 import os
@@ -15,8 +17,17 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Error,
+    Page,
+    Playwright,
+    Response,
+    sync_playwright,
+)
 
+from tests.browser.markup_checks import VNU_JAR, AxeReplay, MarkupChecks, Validator, Visited
 from tests.conftest import CHROMIUM, require_service
 
 # Playwright's sync API runs an event loop in this thread; Django would refuse ORM calls.
@@ -74,9 +85,69 @@ def console_errors() -> ConsoleErrors:
     return ConsoleErrors()
 
 
+@pytest.fixture(scope="session")
+def validator() -> Iterator[Validator]:
+    require_service(
+        VNU_JAR.exists() and shutil.which("java") is not None,
+        "The Nu validator (Java, and npm ci --prefix tests/browser/markup --ignore-scripts)",
+    )
+    validator = Validator()
+    validator.start()
+    yield validator
+    validator.stop()
+
+
+@pytest.fixture(scope="session")
+def clean_pages() -> set[str]:
+    return set()
+
+
+@pytest.fixture(scope="session")
+def axe_replay(browser: Browser) -> Iterator[AxeReplay]:
+    replay = AxeReplay(browser, widths=[DESKTOP, PHONE])
+    yield replay
+    replay.close()
+
+
+@pytest.fixture
+def markup(validator: Validator, axe_replay: AxeReplay, clean_pages: set[str]) -> MarkupChecks:
+    """The pages this test received; new_page checks them when the test ends."""
+    return MarkupChecks(validator=validator, axe=axe_replay, clean=clean_pages)
+
+
+def _record_html(markup: MarkupChecks, site: str) -> Callable[[Response], None]:
+    """A response listener keeping each HTML document and htmx fragment from our server
+    (not the single sign-on provider's pages, nor redirects)."""
+
+    def on_response(response: Response) -> None:
+        request = response.request
+        fragment = request.headers.get("hx-request") == "true"
+        if not (request.resource_type == "document" or fragment):
+            return
+        if not response.url.startswith(site) or 300 <= response.status < 400:
+            return
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            return
+        markup.reading += 1
+        try:
+            body = response.body()
+        except Error:  # the page went on to another before the body was read
+            return
+        finally:
+            markup.reading -= 1
+        if body:
+            markup.record(Visited(response.url, response.status, response.headers, body, fragment))
+
+    return on_response
+
+
 @pytest.fixture
 def new_page(
-    browser: Browser, live_server, transactional_db: None, console_errors: ConsoleErrors
+    browser: Browser,
+    live_server,
+    transactional_db: None,
+    console_errors: ConsoleErrors,
+    markup: MarkupChecks,
 ) -> Iterator[Callable[[], Page]]:
     """Open a page in a fresh browser context: a new, anonymous visitor."""
     contexts = []
@@ -85,7 +156,9 @@ def new_page(
         context = browser.new_context(base_url=live_server.url, viewport=DESKTOP, locale="en-GB")
         context.set_default_timeout(10_000)
         contexts.append(context)
+        context.on("response", _record_html(markup, live_server.url))
         page = context.new_page()
+        markup.pages.append(page)
 
         def on_console(message: ConsoleMessage) -> None:
             if message.type == "error":
@@ -96,10 +169,16 @@ def new_page(
         return page
 
     yield open_page
+    markup.settle()
     for context in contexts:
         context.close()
+    failures = []
     if unexpected := console_errors.unexpected():
-        pytest.fail("Console errors in the browser:\n" + "\n".join(unexpected))
+        failures.append("Console errors in the browser:\n" + "\n".join(unexpected))
+    if problems := markup.problems():
+        failures.append("Invalid or inaccessible markup:\n" + "\n".join(problems))
+    if failures:
+        pytest.fail("\n\n".join(failures))
 
 
 @pytest.fixture

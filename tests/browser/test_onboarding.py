@@ -122,7 +122,7 @@ def test_owner_signs_up_invites_a_colleague_who_joins_and_switches_organisations
     shot(guest, "people-as-member")
 
     # 4. They create a second organisation from the switcher, then switch back.
-    guest.get_by_label("Switch organisation").click()
+    guest.locator("summary", has_text="switch organisation").click()
     guest.get_by_role("link", name="+ New organisation").click()
     guest.get_by_label("Organisation name").fill("Nia's Side Project")
     shot(guest, "new-organisation")
@@ -132,7 +132,7 @@ def test_owner_signs_up_invites_a_colleague_who_joins_and_switches_organisations
     assert org_slug(guest) == side_project.slug != harbour.slug
     shot(guest, "second-organisation")
 
-    guest.get_by_label("Switch organisation").click()
+    guest.locator("summary", has_text="switch organisation").click()
     switcher = guest.locator("details.switcher")
     shot(guest, "switcher-open")
     switcher.get_by_role("link", name=re.compile(r"^Harbour Bakery")).click()

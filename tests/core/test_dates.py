@@ -71,3 +71,12 @@ def test_a_moment_is_written_in_the_current_time_zone():
         assert dates.moment(at) == "8 Mar 2026, 08:30"
         assert dates.day_month_year(at) == "8 Mar 2026"
     assert dates.weekday_date(datetime.date(2026, 3, 7)) == "Sat 7 Mar 2026"
+
+
+def test_a_machine_moment_is_a_valid_html_datetime_in_whole_seconds():
+    """A <time datetime> allows at most three digits of a second's fraction; isoformat
+    writes six whenever there are microseconds."""
+    at = datetime.datetime(2026, 3, 7, 23, 30, 5, 123456, tzinfo=datetime.UTC)
+    with timezone.override("Asia/Tokyo"):
+        assert dates.machine_moment(at) == "2026-03-08T08:30:05+09:00"
+    assert dates.machine_moment(None) == ""
