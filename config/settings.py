@@ -414,7 +414,8 @@ CACHES = {
     )
 }
 # Where heartbeats are kept in Redis (core.heartbeats): the workers', beat's and sweeps'.
-HEARTBEAT_PREFIX = "waymark:heartbeat"
+# Two installations sharing one Redis database need one each (as parallel tests do).
+HEARTBEAT_PREFIX = env_str("HEARTBEAT_PREFIX", "waymark:heartbeat")
 
 # How long records are kept before beat's daily prune deletes them (orgs.pruning): email
 # claims (a claim older than this can no longer stop a send twice: its period is long
