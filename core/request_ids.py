@@ -7,7 +7,9 @@ because the id is written into log lines and email headers.
 """
 
 import contextlib
+import logging
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,6 +65,8 @@ def stamp[M: "EmailMessage"](message: M) -> M:
 # ---- Celery: the id travels in each message's headers, and is current while it runs.
 
 _task_tokens: dict[str, Any] = {}
+_task_started_at: dict[str, float] = {}
+task_logger = logging.getLogger("waymark.tasks")
 
 
 def _published(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
@@ -78,9 +82,22 @@ def _task_started(task_id: str = "", task: Any = None, **kwargs: Any) -> None:
     )
     # Run in process, it is part of the request; one beat started has its own id.
     _task_tokens[task_id] = _current.set(accepted(carried or current_request_id() or task_id))
+    _task_started_at[task_id] = time.perf_counter()
 
 
-def _task_finished(task_id: str = "", **kwargs: Any) -> None:
+def _task_finished(task_id: str = "", task: Any = None, state: str = "", **kwargs: Any) -> None:
+    """One line per task run, like the request's: which task, how it ended, how long."""
+    started = _task_started_at.pop(task_id, None)
+    if started is not None:
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        name = getattr(task, "name", "?")
+        task_logger.info(
+            "%s %s %.1fms",
+            name,
+            state,
+            duration_ms,
+            extra={"task": name, "task_id": task_id, "state": state, "duration_ms": duration_ms},
+        )
     token = _task_tokens.pop(task_id, None)
     if token is not None:
         # Finished in another context than it started in: that one is left as it was.
