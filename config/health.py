@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
 
 from core import heartbeats
 
@@ -32,11 +33,13 @@ _migrated = False
 _migrations_checked_at = float("-inf")
 
 
+@require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
     """Alive: answers without touching the database, Redis or anything else."""
     return HttpResponse("ok", content_type="text/plain")
 
 
+@require_safe
 def readyz(request: HttpRequest) -> HttpResponse:
     checks = readiness()
     ready = all(result in (OK, NOT_APPLICABLE) for result in checks.values())
