@@ -52,11 +52,11 @@ format: install
 
 .PHONY: help install run test lint format
 
-# The production server, locally: granian (WSGI, 2 workers, 1 blocking thread each).
+# The production server, locally: granian through `manage.py serve`, as the image runs it
+# (WEB_WORKERS, WEB_THREADS...: the README's configuration table; one process without Redis).
 serve: install
 	DEBUG=0 SECURE_SSL_REDIRECT=0 $(UV) run --frozen python manage.py collectstatic --noinput -v0
-	DEBUG=0 SECURE_SSL_REDIRECT=0 $(UV) run --frozen granian --interface wsgi --host 127.0.0.1 \
-	  --port 8000 --workers 2 --blocking-threads 1 config.wsgi:application
+	DEBUG=0 SECURE_SSL_REDIRECT=0 $(UV) run --frozen python manage.py serve --host 127.0.0.1 --port 8000
 
 # Seeds the scale organisation into PostgreSQL and measures the pages with wrk.
 bench: install

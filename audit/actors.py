@@ -14,6 +14,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
+from core.request_ids import current_request_id
 from orgs.models import User
 
 SYSTEM_LABEL = "system"
@@ -64,7 +65,8 @@ class ActorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = _acting.set(_request_actor(request, uuid.uuid4().hex))
+        # The request log's id (core.request_log), so a change can be found in the logs.
+        token = _acting.set(_request_actor(request, current_request_id() or uuid.uuid4().hex))
         try:
             return self.get_response(request)
         finally:

@@ -163,6 +163,7 @@ def main() -> list[Row]:
     django.setup()
     import redis
     from aiosmtpd.controller import Controller
+    from django.conf import settings
     from django.db import connection
     from django.db.models import Count, Max
     from django.test.utils import CaptureQueriesContext
@@ -238,7 +239,7 @@ def main() -> list[Row]:
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
     controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
     controller.start()
-    broker = redis.Redis.from_url(REDIS_URL)
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)  # the queue, beside the cache
     broker.delete("celery", "unacked", "unacked_index", "unacked_mutex")
     worker = start_worker(smtp_port)
     try:

@@ -17,7 +17,7 @@ prints the command it would have run (a dry run, safe anywhere).
 What it does: creates and migrates the database if needed, starts the production server
 (granian, 2 workers, as bench/run.py does) with CONN_MAX_AGE and connection health checks
 as configured in config/settings.py, and runs --threads loops requesting each --path
-(default /healthz, which queries the database) without pause. After --before seconds it
+(default /healthz/database, which queries the database) without pause. After --before seconds it
 runs the restart command, and goes on for --after seconds. It prints the requests made,
 the errors by kind (500, 503, refused, timeout...), the first and last error relative to
 the restart, and the time to recover: from the restart command's start to the first
@@ -106,7 +106,7 @@ def main() -> int:
     parser.add_argument("--after", type=float, default=30.0)
     parser.add_argument("--port", type=int, default=8124)
     args = parser.parse_args()
-    paths = args.path or ["/healthz"]
+    paths = args.path or ["/healthz/database"]
 
     database_url = os.environ.get(
         "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/waymark_faults_bench"
@@ -132,7 +132,7 @@ def main() -> int:
     load = Load(base, paths, args.threads)
     try:
         for _ in range(240):
-            if load.request("/healthz") == "200":
+            if load.request("/healthz/database") == "200":
                 break
             time.sleep(0.5)
         else:

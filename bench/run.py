@@ -98,7 +98,7 @@ TARGET_SHARE = {"Dashboard": 3.0, "Mission page": 3.0, "My check-ins": 3.0,
 TARGET_P99_MS = 150.0
 
 Row = tuple[str, float, float, float, float]  # label, req/s, p50, p99, % of health
-HEALTH = ("/healthz", None)
+HEALTH = ("/healthz/database", None)
 HEALTH_AGAIN = "Health view, again"
 SCALE_MARK = "<!-- make scale: written by bench/scale.py; make bench keeps it -->"
 
@@ -172,7 +172,7 @@ def measure(
     try:
         for _ in range(60):
             try:
-                urllib.request.urlopen(BASE + "/healthz", timeout=1)  # noqa: S310 -- local
+                urllib.request.urlopen(BASE + "/healthz/database", timeout=1)  # noqa: S310 -- local
                 break
             except OSError:
                 time.sleep(0.5)

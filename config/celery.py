@@ -9,3 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("waymark")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Each worker stamps a heartbeat in Redis that /readyz and its healthcheck read.
+from core.heartbeats import WorkerHeartbeat  # noqa: E402  (after the settings module is named)
+
+app.steps["worker"].add(WorkerHeartbeat)

@@ -4,9 +4,10 @@ The defaults run locally on SQLite, with Celery tasks executed in process and
 email printed to the console, so `make run` needs no other server.
 """
 
+import ipaddress
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 import django_stubs_ext
@@ -36,6 +37,16 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
+def env_int(name: str, default: int) -> int:
+    value = env_str(name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
 DEBUG = env_bool("DEBUG", default=False)
 
 SECRET_KEY = env_str("SECRET_KEY")
@@ -51,6 +62,22 @@ SITE_URL_IS_HTTP = SITE_URL.startswith("http://")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# The reverse proxies (load balancers) in front of the web processes, each of which adds
+# the address it was connected from to X-Forwarded-For (core.client_addresses). 0: clients
+# connect directly, and the header is ignored. With networks, the header is read only on
+# connections from them, so a client that reaches the app directly cannot forge it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+TRUSTED_PROXY_NETWORKS = env_list("TRUSTED_PROXY_NETWORKS")
+for _network in TRUSTED_PROXY_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXY_NETWORKS: {_network!r} is not an address or a network."
+        ) from None
+if TRUSTED_PROXY_NETWORKS and TRUSTED_PROXY_COUNT < 1:
+    raise ImproperlyConfigured("TRUSTED_PROXY_NETWORKS needs TRUSTED_PROXY_COUNT of 1 or more.")
 
 INSTALLED_APPS = [
     "orgs.apps.TwoFactorAdminConfig",
@@ -79,7 +106,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: a body over the limit is refused before anything reads it.
+    # /healthz and /readyz answer whatever the Host, and are not logged (config.health).
+    "config.health.HealthMiddleware",
+    # Every other request gets an id (X-Request-ID) and one log line (core.request_log).
+    "core.request_log.RequestLogMiddleware",
+    # Then a body over the limit is refused before anything reads it.
     "core.request_size.RequestSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -138,6 +169,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# PgBouncer in transaction pooling mode hands each transaction whichever server connection
+# is free: a server-side cursor (what .iterator() opens on PostgreSQL) would be gone by
+# the next fetch, and a prepared statement may live on another connection.
+DATABASE_PGBOUNCER_TRANSACTION_MODE = env_bool("DATABASE_PGBOUNCER_TRANSACTION_MODE")
+if DATABASE_PGBOUNCER_TRANSACTION_MODE:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgs.User"
@@ -276,10 +314,27 @@ STORAGES = {
     },
 }
 
-# Celery: Redis when REDIS_URL is set; otherwise tasks run in process.
+
+def redis_database_beside(url: str) -> str:
+    """The Redis database next to `url`'s on the same server (db 15's is db 14)."""
+    parts = urlsplit(url)
+    try:
+        number = int(parts.path.strip("/") or 0)
+    except ValueError:
+        raise ImproperlyConfigured(f"REDIS_URL's database must be a number: {url!r}") from None
+    return urlunsplit(parts._replace(path=f"/{number + 1 if number < 15 else number - 1}"))
+
+
+# Celery: Redis when REDIS_URL is set; otherwise tasks run in process. The queue lives
+# apart from the cache (REDIS_URL): clearing the cache, or evicting from it, must never
+# drop a queued task. CELERY_BROKER_URL may name another server (one that never evicts).
 REDIS_URL = env_str("REDIS_URL")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or (
+    redis_database_beside(REDIS_URL) if REDIS_URL else "memory://"
+)
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Task log lines go through LOGGING below (JSON or text, with the request id).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 # A worker process that dies mid-task hands its message back to the queue.
@@ -333,6 +388,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": SWEEP_SECONDS,
         "options": {"expires": SWEEP_SECONDS},
     },
+    # Expired sessions, old email claims and forgotten browsers (orgs.pruning).
+    "prune": {
+        "task": "orgs.tasks.prune_records",
+        "schedule": crontab(hour=4, minute=10),
+        "options": {"expires": 6 * 60 * 60},
+    },
     # Every change keeps the stored figures current; this finds (and fixes) any drift.
     "figures": {
         "task": "metrics.tasks.sweep_figures",
@@ -356,6 +417,34 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Where heartbeats are kept in Redis (core.heartbeats): the workers', beat's and sweeps'.
+# Two installations sharing one Redis database need one each (as parallel tests do).
+HEARTBEAT_PREFIX = env_str("HEARTBEAT_PREFIX", "waymark:heartbeat")
+
+# How long records are kept before beat's daily prune deletes them (orgs.pruning): email
+# claims (a claim older than this can no longer stop a send twice: its period is long
+# past), and the list of signed-in browsers for sessions that have ended.
+EMAIL_DELIVERY_RETENTION_DAYS = env_int("EMAIL_DELIVERY_RETENTION_DAYS", 180)
+USER_SESSION_RETENTION_DAYS = env_int("USER_SESSION_RETENTION_DAYS", 90)
+
+# The production server (`manage.py serve`, granian): where it listens, how many processes, how many
+# threads each, the memory (MiB) a process may grow to before it is replaced (0: no cap),
+# and granian's own access log next to the request log. A crashed process is replaced.
+WEB_HOST = env_str("WEB_HOST", "127.0.0.1")
+WEB_PORT = env_int("WEB_PORT", 8000)
+WEB_WORKERS = env_int("WEB_WORKERS", 2 if REDIS_URL else 1)
+WEB_THREADS = env_int("WEB_THREADS", 1)
+WEB_MAX_RSS_MB = env_int("WEB_MAX_RSS_MB", 0)
+WEB_ACCESS_LOG = env_bool("WEB_ACCESS_LOG")
+# Without Redis every process keeps a cache of its own: the others would serve pages up to
+# PAGE_CACHE_SECONDS stale, and logins and rate limits would count per process.
+if not DEBUG and not REDIS_URL and WEB_WORKERS > 1:
+    raise ImproperlyConfigured(
+        f"WEB_WORKERS={WEB_WORKERS} with no REDIS_URL: each process would keep its own cache, "
+        "serving the others' pages stale and counting logins apart. Set REDIS_URL (a shared "
+        "cache, and the queue reminders need), or WEB_WORKERS=1."
+    )
+
 # How long a rendered page part (share pages, the dashboard's missions) may be served from
 # the cache; every change invalidates it sooner. 0 renders every request afresh, as
 # `make bench` does to measure the pages uncached.
@@ -406,7 +495,6 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(env_str("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -414,14 +502,43 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# Logs: a line with time, level, logger and request id, or one JSON object per line with
+# LOG_FORMAT=json (for a log collector), on standard error, from web, worker and beat alike.
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "filters": {"one_line_refusals": {"()": "core.refusal_logs.OneLineRefusals"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "core.log_format.JsonFormatter"},
+    },
+    "filters": {
+        "request_id": {"()": "core.log_format.RequestIdFilter"},
+        "one_line_refusals": {"()": "core.refusal_logs.OneLineRefusals"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         # A 403 or 404 is one line; a 500 keeps its traceback.
         "django.request": {"filters": ["one_line_refusals"]},
+        # A request for a host not in ALLOWED_HOSTS (scanners, a misdirected probe) is
+        # one line, not a traceback each time.
+        "django.security.DisallowedHost": {"filters": ["one_line_refusals"]},
     },
 }
+
+# Error reporting (Sentry, or anything that speaks its protocol), only when SENTRY_DSN is
+# set: exceptions from web requests and tasks, with no personal data (core.error_reports).
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    from core.error_reports import start_error_reports
+
+    start_error_reports(SENTRY_DSN, environment=env_str("SENTRY_ENVIRONMENT", "production"))

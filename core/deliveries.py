@@ -31,6 +31,8 @@ from django.db import connection, models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core import request_ids
+
 logger = logging.getLogger(__name__)
 
 # A send that keeps failing (the server is down, a temporary refusal) is tried again by
@@ -289,7 +291,7 @@ def _refused_for_good(refused: smtplib.SMTPRecipientsRefused) -> bool:
 def _built(
     build: Callable[[], EmailMultiAlternatives], claims: Sequence[Claim]
 ) -> EmailMultiAlternatives:
-    message = build()
+    message = request_ids.stamp(build())
     message.extra_headers["Message-ID"] = message_id(claims)
     return message
 

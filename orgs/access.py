@@ -26,6 +26,7 @@ from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
 from core import numbers
+from core.request_log import note_organisation
 from orgs import policy
 from orgs.models import Membership, Organisation, OrganisationSlug
 from orgs.roles import Role
@@ -39,6 +40,7 @@ def get_org_for_user(
     membership = _membership(request, org_slug)
     if membership is None:
         raise Http404
+    note_organisation(request, membership.organisation_id)
     if not membership.has_role(min_role):
         raise PermissionDenied(f"This needs the {Role(min_role).label.lower()} role or higher.")
     if request.session.get(ORG_SESSION_KEY) != org_slug:

@@ -13,10 +13,13 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.stages import EmailVerificationStage
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.forms import BaseForm
 from django.http import HttpRequest
 from django.urls import reverse
 
+from core import request_ids
+from core.client_addresses import client_address
 from orgs.models import User
 
 
@@ -52,6 +55,11 @@ class AccountAdapter(DefaultAccountAdapter):
         "email straight away.",
     }
 
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The same address the request log shows (core.client_addresses): the rate limits
+        count it and user sessions record it, so a forged X-Forwarded-For moves neither."""
+        return client_address(request) or super().get_client_ip(request)
+
     def get_login_stages(self) -> list[str]:
         return [
             f"{__name__}.SignupVerificationStage"
@@ -64,6 +72,15 @@ class AccountAdapter(DefaultAccountAdapter):
         super().send_mail(
             template_prefix, email, {"current_site": SITE, "site_url": settings.SITE_URL, **context}
         )
+
+    def render_mail(
+        self,
+        template_prefix: str,
+        email: str | list[str],
+        context: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> EmailMessage:
+        return request_ids.stamp(super().render_mail(template_prefix, email, context, headers))
 
     def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation: Any) -> str:
         return site_link(reverse("account_confirm_email", args=[emailconfirmation.key]))

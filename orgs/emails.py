@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core import request_ids
 from core.deliveries import OneLineHeader
 from core.tokens import new_token, token_digest
 from orgs.models import Invitation, Organisation, Stakeholder
@@ -58,7 +59,7 @@ def invitation_email_send(invitation_id: int) -> bool:
     )
     message.attach_alternative(render_to_string("emails/invitation.html", context), "text/html")
     try:
-        message.send()
+        request_ids.stamp(message).send()
     except Exception:
         # Give the send back so the retry can claim it again (with a token of its own).
         Invitation.objects.filter(pk=invitation_id).update(sent_at=None)
@@ -95,7 +96,7 @@ def stakeholder_confirmation_send(stakeholder_id: int) -> bool:
     message.attach_alternative(
         render_to_string("emails/stakeholder_confirm.html", context), "text/html"
     )
-    message.send()
+    request_ids.stamp(message).send()
     return True
 
 

@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from core.enqueue import enqueue
-from orgs import emails
+from orgs import emails, pruning
 
 # How email tasks retry: SMTP errors are OSErrors. Backoff is capped so that a retry is
 # never scheduled far ahead; after the last one, a later sweep tries the send again.
@@ -29,3 +29,9 @@ def sweep_invitations() -> None:
     """Send what an outage left unsent: an invitation saved while Redis was down."""
     for invitation_id in emails.invitations_unsent():
         enqueue(send_invitation_email, invitation_id)
+
+
+@shared_task
+def prune_records() -> dict[str, int]:
+    """Beat's daily prune: expired sessions, ended browsers' records, old email claims."""
+    return pruning.records_prune()

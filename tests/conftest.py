@@ -67,11 +67,12 @@ def shared_broker() -> Iterator[str]:
     or another run against the same Redis) would take this test's tasks and run them
     against their own test database: such tests take turns, on a lock named for the URL."""
     require_service(bool(settings.REDIS_URL), "Redis")
-    name = hashlib.sha256(settings.REDIS_URL.encode()).hexdigest()[:16]
+    # The queue is in the broker's database (CELERY_BROKER_URL, beside REDIS_URL's).
+    name = hashlib.sha256(settings.CELERY_BROKER_URL.encode()).hexdigest()[:16]
     with (Path(tempfile.gettempdir()) / f"waymark-broker-{name}.lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         # Nothing stale from runs before: queued or unacknowledged messages.
-        redis.Redis.from_url(settings.REDIS_URL).delete(
+        redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(
             "celery", "unacked", "unacked_index", "unacked_mutex"
         )
         yield settings.REDIS_URL

@@ -103,6 +103,8 @@ ACCESS: dict[str, Rule] = {
     # --- Outside any organisation ---
     "home": public(),  # the landing page, or a redirect to the person's organisation
     "healthz": public(),
+    "readyz": public(),
+    "health_database": public(),
     "account_profile": login_only(),
     # One's own account: deleting it (with the password), and downloading one's own data.
     "account_delete": login_only(),
