@@ -20,7 +20,7 @@ bridge, processes, the waymark_scale databases, Redis database SCALE_REDIS_DB) i
 the end, on failure too. Environment: SCALE_WEB_WORKERS (granian workers per web host,
 default 1: each host stands for a one-core machine), SCALE_HEALTH_PATH (the load
 balancer's health check, default /healthz), SCALE_SECONDS (each load, default 10),
-SCALE_REDIS_DB (default 5), SCALE_SMTP_PORT (default 2525).
+SCALE_REDIS_DB (default 5; the queue uses the next), SCALE_SMTP_PORT (default 2525).
 """
 
 import io
@@ -57,12 +57,13 @@ PYTHON = sys.executable
 BIN = str(Path(PYTHON).parent)
 DATABASE = "waymark_scale"
 EXPECTED_DATABASE = "waymark_scale_expect"
-REDIS_DB = int(os.environ.get("SCALE_REDIS_DB", "5"))
+REDIS_DB = int(os.environ.get("SCALE_REDIS_DB", "5"))  # the cache; the queue is the next one
+QUEUE_DB = REDIS_DB + 1
 SMTP_PORT = int(os.environ.get("SCALE_SMTP_PORT", "2525"))
 WEB_PORT = 8080  # inside each web host's own namespace
 WEB_WORKERS = int(os.environ.get("SCALE_WEB_WORKERS", "1"))
-# The load balancer's health check. Today's health view; switch to the readiness view
-# once there is one.
+# The load balancer's health check: /healthz says the process answers. Not /readyz: its
+# worker and beat checks would take every web host out when the workers lag.
 HEALTH_PATH = os.environ.get("SCALE_HEALTH_PATH", "/healthz")
 SECONDS = int(os.environ.get("SCALE_SECONDS", "10"))
 LOAD_THREADS = 4
@@ -75,6 +76,7 @@ COMMAND = "make scale"
 APP_ENV = os.environ | {
     "DATABASE_URL": f"postgres://postgres@{hosts.GATEWAY}:5432/{DATABASE}",
     "REDIS_URL": f"redis://{hosts.GATEWAY}:6379/{REDIS_DB}",
+    "CELERY_BROKER_URL": f"redis://{hosts.GATEWAY}:6379/{QUEUE_DB}",
     "DEBUG": "0",
     "SECRET_KEY": "scale-only-not-secret-" + "x" * 40,
     "ALLOWED_HOSTS": HOST,
@@ -88,6 +90,7 @@ APP_ENV = os.environ | {
 LOCAL_ENV = APP_ENV | {
     "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
     "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
+    "CELERY_BROKER_URL": f"redis://127.0.0.1:6379/{QUEUE_DB}",
     "DJANGO_SETTINGS_MODULE": "config.settings",
 }
 
@@ -761,11 +764,13 @@ def main() -> int:
     import redis
 
     cache = redis.Redis.from_url(LOCAL_ENV["REDIS_URL"])
+    queue = redis.Redis.from_url(LOCAL_ENV["CELERY_BROKER_URL"])
     with interrupts_as_exceptions():
         try:
             print(f"Logs in {directory}. Database {DATABASE}, seeded afresh...", flush=True)
             drop_databases()
-            cache.flushdb()  # our own database number only
+            cache.flushdb()  # our own database numbers only
+            queue.flushdb()
             psql("postgres", f'CREATE DATABASE "{DATABASE}"')
             # Static files for DEBUG=0 (WhiteNoise's manifest), meanwhile.
             statics = subprocess.Popen(
@@ -843,6 +848,7 @@ def main() -> int:
                     connections.close_all()
             drop_databases()
             cache.flushdb()
+            queue.flushdb()
     minutes = (time.monotonic() - began) / 60
     write_results(findings, rows, cached, sizes, minutes, load_before, load_average())
     print(f"Done in {minutes:.1f} min; every namespace, process and database removed.")
