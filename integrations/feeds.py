@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from integrations import outbound
 from integrations.models import FeedFormat, MetricFeed
-from metrics.models import CADENCE_DAYS, Cadence, Confidence, Metric
+from metrics.models import CADENCE_DAYS, Cadence, CheckIn, Confidence, Metric
 from metrics.services import CheckInConflict, checkin_record
 from orgs.emails import from_address, subject_line
 
@@ -152,6 +152,16 @@ def feed_value(feed: MetricFeed) -> Decimal:
     )
 
 
+def _storable(value: Decimal) -> Decimal:
+    """The value as a check-in stores it (four places), if it fits: the same validation
+    the check-in form's field gives."""
+    if value.adjusted() >= 12:
+        raise FeedError(f"{value} is too large for a metric’s value.")
+    rounded = value.quantize(Decimal("0.0001"))
+    CheckIn._meta.get_field("value").clean(rounded, None)
+    return rounded
+
+
 def next_run(metric: Metric, now: datetime) -> datetime:
     return now + timedelta(days=CADENCE_DAYS[Cadence(metric.cadence)])
 
@@ -169,7 +179,7 @@ def feed_run(feed_id: int, now: datetime | None = None) -> bool | None:
         return None
     metric = feed.metric
     try:
-        value = feed_value(feed)
+        value = _storable(feed_value(feed))
         metric.check_reading(value)
         checkin_record(
             metric,

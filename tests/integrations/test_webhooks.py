@@ -222,9 +222,7 @@ def test_send_again_makes_a_new_attempt_of_the_same_delivery(
     record(metric, django_capture_on_commit_callbacks)
     delivery = WebhookDelivery.objects.get()
     client = login(cast.admin)
-    url = reverse(
-        "integrations:delivery_resend", args=[cast.org.slug, endpoint.uid, delivery.uid]
-    )
+    url = reverse("integrations:delivery_resend", args=[cast.org.slug, endpoint.uid, delivery.uid])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url)
     assert response.status_code == 302
