@@ -15,6 +15,7 @@ from core import events
 from metrics.catalogue import MissionTemplate
 from metrics.figures import figures_refresh, metric_trends
 from metrics.models import CheckIn, CheckInImport, Metric
+from metrics.progress import Status
 from metrics.rollups import figures_of
 from missions.models import Goal, Milestone, Mission, MissionStatus
 from orgs.models import Organisation, User
@@ -71,12 +72,13 @@ def _checkin_announce(checkin: CheckIn, metric: Metric) -> None:
     events.event_emit(metric.mission.organisation_id, events.CHECKIN_RECORDED, payload)
 
 
-def metric_refresh_latest(metric: Metric) -> None:
+def metric_refresh_latest(metric: Metric) -> Status | None:
     """Keep the metric's copy of its latest current check-in with its trend, and of its
     first (its starting point while it has no baseline), and its next due date.
 
     Its progress, and its goal's and mission's figures, follow in the same transaction
-    (metrics.signals). A status that moves with them is announced (core.events)."""
+    (metrics.signals). Returns the status it had when that moved with them (for the
+    caller to announce: core.events), else None."""
     today = timezone.localdate()
     stored = Metric.objects.filter(pk=metric.pk).first()
     before = figures_of(stored, today).status if stored else None
@@ -93,7 +95,12 @@ def metric_refresh_latest(metric: Metric) -> None:
     with transaction.atomic(savepoint=False):
         metric.save(update_fields=[*FROM_CHECKINS, "next_due_on"])
     after = figures_of(metric, today).status
-    if before is not None and after != before:
+    return before if before is not None and after != before else None
+
+
+def _status_announce(metric: Metric, before: Status | None) -> None:
+    """Announce a status a refresh moved (metric_refresh_latest's answer), if it did."""
+    if before is not None:
         payload = {"metric": metric_event_payload(metric), "previous_status": before.value}
         events.event_emit(metric.mission.organisation_id, events.METRIC_STATUS_CHANGED, payload)
 
@@ -129,8 +136,9 @@ def checkin_record(
             confidence=confidence,
             note=note,
         )
-        metric_refresh_latest(metric)
+        was = metric_refresh_latest(metric)
         _checkin_announce(checkin, metric)
+        _status_announce(metric, was)
     return checkin
 
 
@@ -158,8 +166,9 @@ def checkin_correct(
                 note=note,
                 corrects=checkin,
             )
-            metric_refresh_latest(checkin.metric)
+            was = metric_refresh_latest(checkin.metric)
             _checkin_announce(correction, checkin.metric)
+            _status_announce(checkin.metric, was)
     except IntegrityError as error:
         raise CheckInConflict(
             "Someone changed this check-in at the same moment. Nothing was saved; try again."
@@ -239,7 +248,7 @@ def checkins_import(metric: Metric, readings: Sequence[Reading], *, author: User
                 ],
                 batch_size=BATCH,
             )
-            metric_refresh_latest(metric)
+            _status_announce(metric, metric_refresh_latest(metric))
             CheckInImport.objects.create(
                 organisation_id=organisation_id,
                 metric=metric,
