@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core import text
 from core.events import EVENTS
 from metrics.models import Metric
 from missions.models import Mission
@@ -39,7 +40,7 @@ class WebhookEndpoint(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="webhook_endpoints"
     )
     url = models.URLField("address", max_length=500)
-    description = models.CharField(max_length=200, blank=True)
+    description = text.CharField(max_length=200, blank=True)
     events = models.JSONField(default=list, help_text="The events sent to this address.")
     secret = models.CharField(max_length=80, default=new_secret, editable=False)
     is_active = models.BooleanField(default=True)
@@ -147,7 +148,7 @@ class Channel(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="chat_channels"
     )
     kind = models.CharField(max_length=5, choices=ChannelKind.choices)
-    name = models.CharField(max_length=100, help_text='What you call it, e.g. "#missions".')
+    name = text.CharField(max_length=100, help_text='What you call it, e.g. "#missions".')
     url = models.URLField("incoming-webhook address", max_length=500)
     team = models.ForeignKey(
         Team, on_delete=models.CASCADE, null=True, blank=True, related_name="chat_channels"
@@ -234,7 +235,7 @@ class MetricFeed(models.Model):
     metric = models.OneToOneField(Metric, on_delete=models.CASCADE, related_name="feed")
     url = models.URLField("address", max_length=500)
     format = models.CharField(max_length=4, choices=FeedFormat.choices, default=FeedFormat.CSV)
-    selector = models.CharField(
+    selector = text.CharField(
         "where the value is",
         max_length=200,
         help_text=(
