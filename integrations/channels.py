@@ -78,7 +78,10 @@ def missions_heard_by(channel: Channel) -> QuerySet[Mission]:
 
 
 def _status_label(status: str) -> str:
-    return Status(status).label if status in Status.__members__.values() else status
+    try:
+        return Status(status).label
+    except ValueError:
+        return status
 
 
 def _metric_line(metric: Metric, today: date) -> str:
@@ -243,6 +246,9 @@ def channel_post_send(post_id: int) -> bool | None:
     if not claimed:
         return None
     post = ChannelPost.objects.select_related("channel").get(pk=post_id)
+    if not post.channel.is_active:  # turned off since: not posted
+        ChannelPost.objects.filter(pk=post.pk).update(state=SendState.GAVE_UP)
+        return False
     body = outbound_body(post.body)
     status, error = None, ""
     try:

@@ -170,7 +170,13 @@ def feed_run(feed_id: int, now: datetime | None = None) -> bool | None:
     """Fetch the feed's value and record it, if the feed is due and this call claims it.
     Returns whether a value was recorded; None when it was not this call's to run."""
     now = now or timezone.now()
-    feed = MetricFeed.objects.select_related("metric__mission__organisation").get(pk=feed_id)
+    feed = (
+        MetricFeed.objects.select_related("metric__mission__organisation")
+        .filter(pk=feed_id)
+        .first()
+    )
+    if feed is None:  # removed since it was enqueued
+        return None
     # The claim: moving next_run_at on, from the value read, which one caller wins.
     claimed = MetricFeed.objects.filter(
         pk=feed_id, is_active=True, next_run_at=feed.next_run_at, next_run_at__lte=now

@@ -270,3 +270,12 @@ def test_a_channel_cannot_be_for_another_organisations_team(cast, login, local_a
     )
     assert response.status_code == 400
     assert not Channel.objects.exists()
+
+
+def test_a_channel_turned_off_before_its_post_went_posts_nothing(cast, receiver, local_addresses):
+    channel = channel_for(cast, receiver.url)
+    [post_id] = channels.channel_posts_create([channel], "event:x", Message(title="Hello"))
+    Channel.objects.filter(pk=channel.pk).update(is_active=False)
+    assert tasks.send_channel_post(post_id) is False
+    assert receiver.posts() == []
+    assert ChannelPost.objects.get().state == SendState.GAVE_UP
