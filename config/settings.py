@@ -6,6 +6,7 @@ email printed to the console, so `make run` needs no other server.
 
 import ipaddress
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -103,6 +104,7 @@ INSTALLED_APPS = [
     "metrics",
     "audit",
     "reporting",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -372,6 +374,8 @@ EMAIL_SEND_CHUNK = int(env_str("EMAIL_SEND_CHUNK", "10"))
 # first, so a missed run loses nothing and two beats send nothing twice. A sweep left
 # queued longer than an interval expires; the next one does its work.
 SWEEP_SECONDS = int(env_str("SWEEP_SECONDS", "900"))
+# Webhook retries back off from a minute, so their sweep runs more often.
+INTEGRATIONS_SWEEP_SECONDS = int(env_str("INTEGRATIONS_SWEEP_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
     "reminders": {
         "task": "reporting.tasks.sweep_reminders",
@@ -393,6 +397,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orgs.tasks.prune_records",
         "schedule": crontab(hour=4, minute=10),
         "options": {"expires": 6 * 60 * 60},
+    },
+    # Webhooks and chat posts to (re)try, channels' reminders and digests, metric feeds.
+    "integrations": {
+        "task": "integrations.tasks.sweep_integrations",
+        "schedule": INTEGRATIONS_SWEEP_SECONDS,
+        "options": {"expires": INTEGRATIONS_SWEEP_SECONDS},
     },
     # Every change keeps the stored figures current; this finds (and fixes) any drift.
     "figures": {
@@ -449,6 +459,22 @@ if not DEBUG and not REDIS_URL and WEB_WORKERS > 1:
 # the cache; every change invalidates it sooner. 0 renders every request afresh, as
 # `make bench` does to measure the pages uncached.
 PAGE_CACHE_SECONDS = int(env_str("PAGE_CACHE_SECONDS", "600"))
+
+# Integrations (webhooks, Slack and Teams channels, metric feeds). Addresses that lead to
+# private, loopback or link-local networks are refused unless this is on (local testing
+# only: it lets anyone who manages an organisation reach inside Waymark's network).
+INTEGRATIONS_ALLOW_PRIVATE_URLS = env_bool("INTEGRATIONS_ALLOW_PRIVATE_URLS")
+INTEGRATIONS_TIMEOUT_SECONDS = int(env_str("INTEGRATIONS_TIMEOUT_SECONDS", "10"))
+INTEGRATIONS_MAX_RESPONSE_BYTES = int(env_str("INTEGRATIONS_MAX_RESPONSE_BYTES", str(1024 * 1024)))
+INTEGRATIONS_CLAIM_LEASE_SECONDS = int(env_str("INTEGRATIONS_CLAIM_LEASE_SECONDS", "300"))
+# A failed delivery is tried again after 1, 4, 16... minutes (the base, times 4 each
+# time), WEBHOOK_MAX_ATTEMPTS tries in all: about a day with the defaults.
+WEBHOOK_RETRY_BASE_SECONDS = int(env_str("WEBHOOK_RETRY_BASE_SECONDS", "60"))
+WEBHOOK_MAX_ATTEMPTS = int(env_str("WEBHOOK_MAX_ATTEMPTS", "7"))
+# An endpoint that has failed this many deliveries in a row, for at least this long, is
+# disabled and the admin who added it told.
+WEBHOOK_DISABLE_AFTER_FAILURES = int(env_str("WEBHOOK_DISABLE_AFTER_FAILURES", "5"))
+WEBHOOK_DISABLE_AFTER = timedelta(hours=int(env_str("WEBHOOK_DISABLE_AFTER_HOURS", "24")))
 
 # Email: the console unless an SMTP host is configured.
 MAILERS = {

@@ -61,6 +61,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include("metrics.urls")),
     path("o/<slug:org_slug>/", include("missions.urls")),
     path("o/<slug:org_slug>/", include("reporting.urls")),
+    path("o/<slug:org_slug>/", include("integrations.urls")),
     # No account needed. The public page's argument is not called org_slug: it is not
     # an org-scoped page, and the access middleware and the URL walk must leave it be.
     path("s/<str:token>/", public_views.share_page, name="share_page"),

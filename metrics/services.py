@@ -4,13 +4,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from core import events
 from metrics.catalogue import MissionTemplate
 from metrics.figures import figures_refresh, metric_trends
 from metrics.models import CheckIn, CheckInImport, Metric
+from metrics.progress import Status
+from metrics.rollups import figures_of
 from missions.models import Goal, Milestone, Mission, MissionStatus
 from orgs.models import Organisation, User
 
@@ -26,12 +32,56 @@ FROM_CHECKINS = (
 )
 
 
-def metric_refresh_latest(metric: Metric) -> None:
+def metric_event_payload(metric: Metric) -> dict[str, Any]:
+    """What an event about this metric says of it (core.events): webhooks send it."""
+    mission = metric.mission
+    today = timezone.localdate()
+    return {
+        "uid": str(metric.uid),
+        "name": metric.name,
+        "unit": metric.unit,
+        "status": figures_of(metric, today).status.value,
+        "progress": metric.progress,
+        "latest_value": _number(metric.latest_value),
+        "latest_on": metric.latest_on.isoformat() if metric.latest_on else None,
+        "target_value": _number(metric.target_value),
+        "mission": {"slug": mission.slug, "title": mission.title},
+        "url": settings.SITE_URL
+        + reverse("metrics:detail", args=[mission.organisation.slug, mission.slug, metric.uid]),
+    }
+
+
+def _number(value: Decimal | None) -> str | None:
+    """A decimal as JSON carries it without losing digits: a string."""
+    return None if value is None else format(value.normalize(), "f")
+
+
+def _checkin_announce(checkin: CheckIn, metric: Metric) -> None:
+    payload = {
+        "checkin": {
+            "uid": str(checkin.uid),
+            "value": _number(checkin.value),
+            "for_date": checkin.for_date.isoformat(),
+            "confidence": checkin.confidence,
+            "note": checkin.note,
+            "author": checkin.author.display_name if checkin.author else "Waymark",
+            "corrects": str(checkin.corrects.uid) if checkin.corrects else None,
+        },
+        "metric": metric_event_payload(metric),
+    }
+    events.event_emit(metric.mission.organisation_id, events.CHECKIN_RECORDED, payload)
+
+
+def metric_refresh_latest(metric: Metric) -> Status | None:
     """Keep the metric's copy of its latest current check-in with its trend, and of its
     first (its starting point while it has no baseline), and its next due date.
 
     Its progress, and its goal's and mission's figures, follow in the same transaction
-    (metrics.signals)."""
+    (metrics.signals). Returns the status it had when that moved with them (for the
+    caller to announce: core.events), else None."""
+    today = timezone.localdate()
+    stored = Metric.objects.filter(pk=metric.pk).first()
+    before = figures_of(stored, today).status if stored else None
     current = metric.checkins.filter(is_current=True)
     latest = current.order_by("-for_date", "-created_at").first()
     first = current.order_by("for_date", "created_at").first()
@@ -44,6 +94,15 @@ def metric_refresh_latest(metric: Metric) -> None:
     metric.next_due_on = metric.next_due_date()
     with transaction.atomic(savepoint=False):
         metric.save(update_fields=[*FROM_CHECKINS, "next_due_on"])
+    after = figures_of(metric, today).status
+    return before if before is not None and after != before else None
+
+
+def _status_announce(metric: Metric, before: Status | None) -> None:
+    """Announce a status a refresh moved (metric_refresh_latest's answer), if it did."""
+    if before is not None:
+        payload = {"metric": metric_event_payload(metric), "previous_status": before.value}
+        events.event_emit(metric.mission.organisation_id, events.METRIC_STATUS_CHANGED, payload)
 
 
 def checkin_record(
@@ -51,11 +110,12 @@ def checkin_record(
     *,
     value: Decimal,
     for_date: date,
-    author: User,
+    author: User | None,
     confidence: str,
     note: str = "",
 ) -> CheckIn:
-    """Record a reading. A second reading for the same date corrects the first.
+    """Record a reading. A second reading for the same date corrects the first. A reading
+    Waymark fetched itself (a metric feed) has no author.
 
     Raises TooManyReadings, saving nothing, when a new date would take the metric past
     MAX_READINGS current readings."""
@@ -76,12 +136,14 @@ def checkin_record(
             confidence=confidence,
             note=note,
         )
-        metric_refresh_latest(metric)
+        was = metric_refresh_latest(metric)
+        _checkin_announce(checkin, metric)
+        _status_announce(metric, was)
     return checkin
 
 
 def checkin_correct(
-    checkin: CheckIn, *, value: Decimal, author: User, confidence: str, note: str = ""
+    checkin: CheckIn, *, value: Decimal, author: User | None, confidence: str, note: str = ""
 ) -> CheckIn:
     """Replace a reading with a corrected one; the earlier row stays in the history."""
     try:
@@ -104,7 +166,9 @@ def checkin_correct(
                 note=note,
                 corrects=checkin,
             )
-            metric_refresh_latest(checkin.metric)
+            was = metric_refresh_latest(checkin.metric)
+            _checkin_announce(correction, checkin.metric)
+            _status_announce(checkin.metric, was)
     except IntegrityError as error:
         raise CheckInConflict(
             "Someone changed this check-in at the same moment. Nothing was saved; try again."
@@ -184,7 +248,7 @@ def checkins_import(metric: Metric, readings: Sequence[Reading], *, author: User
                 ],
                 batch_size=BATCH,
             )
-            metric_refresh_latest(metric)
+            _status_announce(metric, metric_refresh_latest(metric))
             CheckInImport.objects.create(
                 organisation_id=organisation_id,
                 metric=metric,
@@ -262,4 +326,5 @@ def mission_create_from_template(
     )
     # The metrics came in bulk, without the save signals that keep the figures.
     figures_refresh([mission.pk])
+    mission.event_emit(events.MISSION_CREATED)
     return mission

@@ -1,10 +1,12 @@
 """Missions and what hangs off them: goals, milestones, alignment, stakeholders, ideas."""
 
 import uuid
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -13,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.tracking import AuditedModel, AuditedQuerySet
-from core import numbers, text
+from core import events, numbers, text
 from core.slugs import unique_slug
 from core.tokens import new_token, token_digest, unknown_token_digest
 from core.versioned import Versioned
@@ -190,6 +192,34 @@ class Mission(Versioned, AuditedModel):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+    def event_payload(self) -> dict[str, Any]:
+        """What an event about this mission says of it (core.events): webhooks send it."""
+        return {
+            "slug": self.slug,
+            "title": self.title,
+            "status": self.status,
+            "visibility": self.visibility,
+            "archived": self.is_archived,
+            "progress": self.progress,
+            "url": settings.SITE_URL + self.get_absolute_url(),
+        }
+
+    def event_emit(self, name: str, **more: Any) -> None:
+        events.event_emit(self.organisation_id, name, {"mission": self.event_payload(), **more})
+
+    def save_edit(self, fields: Iterable[str], *, version: int, by: AbstractBaseUser) -> bool:
+        """As Versioned.save_edit; a saved change of status is announced (core.events)."""
+        fields = list(fields)
+        before = (
+            Mission.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if "status" in fields
+            else None
+        )
+        saved = super().save_edit(fields, version=version, by=by)
+        if saved and before is not None and before != self.status:
+            self.event_emit(events.MISSION_STATUS_CHANGED, previous_status=before)
+        return saved
 
     def health(self) -> list[HealthIssue]:
         """From the counts stored on the row."""

@@ -37,13 +37,15 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, router, transaction
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.db.models.signals import post_save
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from core import dates
+from core import dates, events
 from core.pagecache import cached
 from metrics import chart_images, charts
 from metrics.forecast import Forecast, forecast
@@ -583,7 +585,24 @@ def report_publish(report: Report, user: User) -> Report:
             raw=False,
             using=router.db_for_write(Report),
         )
+        events.event_emit(report.organisation_id, events.REPORT_PUBLISHED, _published(report))
     return report
+
+
+def _published(report: Report) -> dict[str, Any]:
+    """What the report.published event says (core.events)."""
+    url = reverse("reporting:report_detail", args=[report.organisation.slug, report.uid])
+    return {
+        "report": {
+            "uid": str(report.uid),
+            "title": report.title,
+            "period_start": report.period_start.isoformat(),
+            "period_end": report.period_end.isoformat(),
+            "published_at": report.published_at.isoformat() if report.published_at else None,
+            "missions": [m.slug for m in report.missions.order_by("title")],
+            "url": settings.SITE_URL + url,
+        }
+    }
 
 
 def _private_missions_refusal(titles: Sequence[str]) -> str:

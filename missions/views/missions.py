@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import events
 from core.pagecache import cached_page
 from core.responses import form_status
 from missions.access import get_mission_for_user
@@ -82,6 +83,7 @@ def mission_create(request: HttpRequest, org_slug: str) -> HttpResponse:
         except IntegrityError:  # the same title, saved by someone else a moment ago
             form.add_error("title", "Another mission already has this title.")
         else:
+            mission.event_emit(events.MISSION_CREATED)
             messages.success(request, f"Mission “{mission.title}” created. Now give it goals.")
             return redirect(mission)
     return render(
@@ -130,6 +132,7 @@ def mission_archive(request: HttpRequest, org_slug: str, mission_slug: str) -> H
     elif mission.archived_at is None:
         mission.archived_at = timezone.now()
         mission.save(update_fields=["archived_at"])
+        mission.event_emit(events.MISSION_ARCHIVED)
         messages.success(
             request, f"“{mission.title}” is archived. It stays readable under Archived."
         )

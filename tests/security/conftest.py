@@ -12,6 +12,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client, override_settings
 
+from integrations.models import (
+    Channel,
+    MetricFeed,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from metrics.services import checkin_record
 from missions.models import Report, ShareLink, ShareTarget, Visibility
 from orgs.consent import confirmation_token
@@ -57,6 +64,9 @@ SECRETS = {
     "report_narrative": "Narrative Marchbank",
     "invitee": "marker-invitee@acme.example",
     "member_email": "@acme.example",  # every Acme person's address
+    "endpoint": "Endpoint Larkspur",
+    "channel": "Channel Morrowby",
+    "feed_selector": "Feed column Quarrendon",
 }
 # Seeded in a private mission owned by the organisation's owner: besides outsiders,
 # the victim's members and viewers must never read these either.
@@ -228,8 +238,36 @@ def build_victim(cast: Cast) -> Victim:
         organisation=org, name="Reader", email="reader@partner.example", consent_to_email=True
     )
 
+    endpoint = WebhookEndpoint.objects.create(
+        organisation=org,
+        url="https://hooks.example/acme",
+        description=SECRETS["endpoint"],
+        events=["checkin.recorded"],
+        created_by=cast.admin,
+    )
+    event = WebhookEvent.objects.create(
+        uid="00000000-0000-4000-8000-00000000e7e7",
+        organisation=org,
+        name="checkin.recorded",
+        payload={"metric": {"name": SECRETS["metric"]}},
+        happened_at=TODAY,
+    )
+    delivery = WebhookDelivery.objects.create(event=event, endpoint=endpoint, state="sent")
+    channel = Channel.objects.create(
+        organisation=org, kind="slack", name=SECRETS["channel"], url="https://hooks.example/c"
+    )
+    MetricFeed.objects.create(
+        metric=metric,
+        url="https://sheets.example/acme.csv",
+        selector=SECRETS["feed_selector"],
+        next_run_at=TODAY + datetime.timedelta(days=7),
+    )
+
     values = {
         "org_slug": org.slug,
+        "endpoint_uid": str(endpoint.uid),
+        "delivery_uid": str(delivery.uid),
+        "channel_uid": str(channel.uid),
         "public_slug": org.slug,
         "membership_uid": str(cast.membership(cast.member).uid),
         "invitation_uid": str(pending.uid),

@@ -21,6 +21,7 @@ import inspect
 import io
 import json
 import re
+import uuid
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -42,6 +43,13 @@ from hypothesis import strategies as st
 
 from core.csv_safety import csv_safe
 from core.deliveries import DeliveryState
+from integrations.models import (
+    Channel,
+    MetricFeed,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from metrics.models import CheckIn, Metric
 from metrics.services import checkin_record
 from missions.models import (
@@ -288,7 +296,30 @@ def world(cast):
                 consent_to_email=True,
             ),
         ]
-        return {
+        endpoint = WebhookEndpoint.objects.create(
+            organisation=org,
+            url="https://hooks.example/fuzz",
+            description=f"Endpoint {XSS[10]}",
+            events=["checkin.recorded"],
+        )
+        event = WebhookEvent.objects.create(
+            uid=uuid.uuid4(),
+            organisation=org,
+            name="checkin.recorded",
+            payload={"note": XSS[11]},
+            happened_at=timezone.now(),
+        )
+        integrations = {
+            "endpoint": endpoint.pk,
+            "delivery": WebhookDelivery.objects.create(event=event, endpoint=endpoint).pk,
+            "channel": Channel.objects.create(
+                organisation=org, kind="teams", name=f"Channel {XSS[12]}", url="https://t.example/"
+            ).pk,
+        }
+        MetricFeed.objects.create(
+            metric=metric, url="https://sheets.example/f.csv", selector=f"Column {XSS[13]}"
+        )
+        return integrations | {
             "org": org.pk,
             "owner": cast.owner,
             "member": cast.membership(cast.member).pk,
@@ -344,6 +375,9 @@ def page_urls(world) -> list[str]:
         "key": "not-a-valid-key",
         "provider_id": "no-such-provider",
         "pk": 999999,
+        "endpoint_uid": WebhookEndpoint.objects.get(pk=world["endpoint"]).uid,
+        "delivery_uid": WebhookDelivery.objects.get(pk=world["delivery"]).uid,
+        "channel_uid": Channel.objects.get(pk=world["channel"]).uid,
     }
     shares = list(ShareLink.objects.filter(pk__in=world["shares"]))
     several = {

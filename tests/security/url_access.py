@@ -285,6 +285,19 @@ ACCESS: dict[str, Rule] = {
     "metrics:my_checkin": org(
         write=M, viewer_post=NOT_FOUND, admin_post=NOT_FOUND, owner_post=NOT_FOUND
     ),
+    # --- integrations: webhooks and chat channels are the admins'; a metric's feed is
+    # for whoever may edit its mission ---
+    "integrations:index": org(A),
+    "integrations:endpoint_add": org(A, A),
+    "integrations:endpoint": org(A, A),
+    "integrations:endpoint_remove": org(write=A),
+    "integrations:delivery_resend": org(write=A),
+    "integrations:channel_add": org(A, A),
+    "integrations:channel": org(A, A),
+    "integrations:channel_remove": org(write=A),
+    "integrations:feed": org(EDITOR, EDITOR),
+    "integrations:feed_run": org(write=EDITOR),
+    "integrations:feed_remove": org(write=EDITOR),
 }
 
 # Patterns that take a POST without a CSRF token, and why. Each is still walked above.
