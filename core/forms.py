@@ -196,6 +196,9 @@ class VersionedForm(MergingForm):
     # Any text: a token that is not one of ours is read as no token (core.merge.read_base).
     base = forms.Field(widget=forms.HiddenInput, required=False)
     instance: Versioned
+    # Model fields the form sets on its instance beside its own fields (the invitation an
+    # owner choice may name), saved with them.
+    also_saved: tuple[str, ...] = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -228,6 +231,7 @@ class VersionedForm(MergingForm):
         for _ in range(MERGE_ATTEMPTS):
             if self.is_valid():
                 edited = [name for name in self._meta.fields or () if name in self.cleaned_data]
+                edited += self.also_saved
                 if self.instance.save_edit(edited, version=self.cleaned_data["version"], by=by):
                     return True
             current = (
