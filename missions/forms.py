@@ -75,6 +75,8 @@ class OwnerChoiceMixin:
     `owner_invitation`, handed to them when they accept: see missions.signals)."""
 
     fields: dict[str, forms.Field]
+    cleaned_data: dict[str, Any]
+    initial: dict[str, Any]
     instance: Any
     also_saved: tuple[str, ...] = ()
 
