@@ -76,7 +76,6 @@ class OwnerChoiceMixin:
 
     fields: dict[str, forms.Field]
     cleaned_data: dict[str, Any]
-    initial: dict[str, Any]
     instance: Any
     also_saved: tuple[str, ...] = ()
 
