@@ -246,7 +246,7 @@ MFA_TOTP_ISSUER = "Waymark"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = SITE_URL_IS_HTTP
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "orgs.passwords.PersonalDetailsValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
