@@ -10,7 +10,7 @@ from django import forms
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.forms.boundfield import BoundField
-from django.http import Http404, QueryDict
+from django.http import Http404, HttpRequest, QueryDict
 from django.utils import formats, timezone
 from django.utils.text import get_text_list
 
@@ -171,6 +171,15 @@ class MergingForm(forms.ModelForm):
         if isinstance(value, Decimal):
             return format(value.normalize(), "f")
         return str(value)
+
+
+def focus_asked(form: forms.BaseForm, request: HttpRequest) -> None:
+    """Give the field named by `?focus=` the focus when the page opens: a link that says
+    "Set an end date" lands on the end date. An unknown name is ignored; a form with errors
+    keeps its own focus (the first wrong field)."""
+    name = request.GET.get("focus", "")
+    if name in form.fields and not form.errors:
+        form.fields[name].widget.attrs["autofocus"] = True
 
 
 # A version past PostgreSQL's integer range can only be made up; refuse it as a form error.

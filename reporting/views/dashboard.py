@@ -33,6 +33,7 @@ from metrics.models import CheckIn, Metric, MetricKind
 from metrics.rollups import Figures, Rollup, figures_of
 from metrics.templatetags.metric_charts import percent, progress_bar, sparkline_svg, status_badge
 from missions.models import Goal, Mission, MissionStatus
+from orgs import policy
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation
 
@@ -112,8 +113,32 @@ def dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
             "membership": membership,
             "body": mark_safe(body),  # noqa: S308 -- our own template's output
             "alone": membership.can_manage and org.memberships.count() == 1,
-        },
+        }
+        | _getting_started(org, membership),
     )
+
+
+STARTING_DRAFTS = 3
+
+
+def _getting_started(org: Organisation, membership: Membership) -> dict[str, Any]:
+    """What a new organisation does first: while it has no active mission, whoever may
+    create one is asked to (from a template or a blank page); and the drafts they may edit,
+    hidden from the overview until they are active, are shown with what their health check
+    still asks for and a button to make them active."""
+    missions = Mission.objects.visible_to(membership).live()
+    has_active = missions.filter(status=MissionStatus.ACTIVE).exists()
+    drafts = [
+        mission
+        for mission in missions.filter(status=MissionStatus.DRAFT).order_by("-created_at")[
+            :STARTING_DRAFTS
+        ]
+        if policy.can_edit_mission(membership, mission)
+    ]
+    return {
+        "first_mission": not has_active and policy.can_manage(membership),
+        "drafts": [(mission, mission.health()) for mission in drafts],
+    }
 
 
 def _body(org: Organisation, membership: Membership, today: date) -> str:
