@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "orgs.access.HtmxLoginRedirectMiddleware",
+    # Last, inside MessageMiddleware: an htmx fragment carries its messages with it.
+    "core.htmx_messages.HtmxMessagesMiddleware",
 ]
 
 # Request bodies (core.request_size): 1 MB is many times the longest form; the CSV
