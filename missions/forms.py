@@ -96,6 +96,10 @@ class OwnerChoiceMixin:
                 Invitation.objects.filter(organisation=organisation).pending().order_by("email")
             )
             self.also_saved = ("owner_invitation",)
+            owner.help_text = (
+                "Someone invited who has not joined yet can be given it too: it is theirs "
+                "once they accept."
+            )
         self.fields["owner"] = owner
         assert isinstance(self, forms.ModelForm)
         show_stored_choice(self, "owner")

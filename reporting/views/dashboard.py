@@ -112,7 +112,10 @@ def dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
             "org": org,
             "membership": membership,
             "body": mark_safe(body),  # noqa: S308 -- our own template's output
-            "alone": membership.can_manage and org.memberships.count() == 1,
+            # Until someone else is in, or on the way (invited).
+            "alone": membership.can_manage
+            and org.memberships.count() == 1
+            and not org.invitations.pending().exists(),
         }
         | _getting_started(org, membership),
     )
@@ -122,12 +125,11 @@ STARTING_DRAFTS = 3
 
 
 def _getting_started(org: Organisation, membership: Membership) -> dict[str, Any]:
-    """What a new organisation does first: while it has no active mission, whoever may
-    create one is asked to (from a template or a blank page); and the drafts they may edit,
+    """What a new organisation does first: while it has no mission, whoever may create one
+    is asked to (from a template or a blank page); and the drafts they may edit,
     hidden from the overview until they are active, are shown with what their health check
     still asks for and a button to make them active."""
     missions = Mission.objects.visible_to(membership).live()
-    has_active = missions.filter(status=MissionStatus.ACTIVE).exists()
     drafts = [
         mission
         for mission in missions.filter(status=MissionStatus.DRAFT).order_by("-created_at")[
@@ -136,7 +138,7 @@ def _getting_started(org: Organisation, membership: Membership) -> dict[str, Any
         if policy.can_edit_mission(membership, mission)
     ]
     return {
-        "first_mission": not has_active and policy.can_manage(membership),
+        "first_mission": policy.can_manage(membership) and not missions.exists(),
         "drafts": [(mission, mission.health()) for mission in drafts],
     }
 
