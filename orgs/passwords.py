@@ -16,4 +16,4 @@ class PersonalDetailsValidator(UserAttributeSimilarityValidator):
         )
 
     def get_help_text(self) -> str:
-        return "It can’t be close to your name or email address."
+        return "Your password can’t be close to your name or email address."

@@ -121,25 +121,29 @@ def dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
     )
 
 
-STARTING_DRAFTS = 3
+STARTING_MISSIONS = 3
 
 
 def _getting_started(org: Organisation, membership: Membership) -> dict[str, Any]:
-    """What a new organisation does first: while it has no mission, whoever may create one
-    is asked to (from a template or a blank page); and the drafts they may edit,
-    hidden from the overview until they are active, are shown with what their health check
-    still asks for and a button to make them active."""
+    """What a new organisation does first. While it has no mission, whoever may create one
+    is asked to (from a template or a blank page). The drafts they may edit, hidden from
+    the overview until they are active, are shown with what their health check still
+    asks for and a button to make them active; and until the first check-in, so are the
+    active missions whose health check still asks for something."""
     missions = Mission.objects.visible_to(membership).live()
-    drafts = [
-        mission
-        for mission in missions.filter(status=MissionStatus.DRAFT).order_by("-created_at")[
-            :STARTING_DRAFTS
-        ]
-        if policy.can_edit_mission(membership, mission)
-    ]
+    statuses = [MissionStatus.DRAFT]
+    if not CheckIn.objects.filter(metric__mission__organisation=org).exists():
+        statuses.append(MissionStatus.ACTIVE)
+    starting = []
+    for mission in missions.filter(status__in=statuses).order_by("-created_at")[:STARTING_MISSIONS]:
+        health = mission.health()
+        draft = mission.status == MissionStatus.DRAFT
+        if (draft or health) and policy.can_edit_mission(membership, mission):
+            starting.append((mission, health))
     return {
         "first_mission": policy.can_manage(membership) and not missions.exists(),
-        "drafts": [(mission, mission.health()) for mission in drafts],
+        "starting": starting,
+        "drafts_starting": any(m.status == MissionStatus.DRAFT for m, _ in starting),
     }
 
 

@@ -112,11 +112,14 @@ def test_a_founder_starts_and_a_colleague_checks_in_from_the_reminder_on_a_phone
 
     # 5. The draft is made active from the overview, where drafts are explained.
     nav.get_by_role("link", name="Overview").click()
-    drafts = page.get_by_role("region", name="Your draft")
+    drafts = page.get_by_role("region", name="Getting started")
     expect(drafts).to_contain_text("Drafts stay off this overview")
     shot(page, "overview-draft")
     drafts.get_by_role("button", name=f"Make “{TEMPLATE}” active").click()
     expect(page.get_by_text(f"“{TEMPLATE}” is active")).to_be_visible()
+    # Until the first check-in, what its health check asks for stays in view.
+    expect(drafts).to_contain_text("No team leads it.")
+    expect(drafts.get_by_role("button")).to_have_count(0)
     shot(page, "overview-active")
 
     # 6. The colleague opens the invitation on a phone and joins: they arrive to their

@@ -2,12 +2,21 @@
 drafts with what the health check still asks for, and each fix link lands on its field."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from metrics.services import checkin_record
 from orgs.models import Stakeholder
-from tests.factories import AlignmentFactory, MissionFactory, StakeholderFactory, TeamFactory
+from tests.factories import (
+    AlignmentFactory,
+    MetricFactory,
+    MissionFactory,
+    StakeholderFactory,
+    TeamFactory,
+)
 from tests.html import parse
 from tests.missions.test_missions import MISSION
 
@@ -69,9 +78,31 @@ def test_drafts_are_explained_with_their_health_check_and_can_be_made_active(
     assert draft.status == "active"
     assert draft.version == 2  # an edit like any other: a form opened before is out of date
     page = dashboard(client)
-    assert section(page, "drafts-heading") is None
     assert "“Zero waste” is active: it shows on the overview now." in page.text
+    # Until the first check-in its health check stays in view, with nothing to activate.
+    starting = section(page, "drafts-heading")
+    assert "Nobody owns this mission. Choose an owner" in [li.spoken for li in starting.all("li")]
+    assert starting.all("button") == []
     assert "Zero waste" in section(page, "missions-heading").text
+
+
+def test_after_the_first_check_in_only_drafts_are_shown(cast, login):
+    mission = MissionFactory(organisation=cast.org, status="active")
+    MissionFactory(organisation=cast.org, title="Zero waste", status="draft")
+    page = dashboard(login(cast.admin))
+    assert mission.title in section(page, "drafts-heading").text
+
+    metric = MetricFactory(mission=mission, goal=None)
+    checkin_record(
+        metric,
+        value=Decimal(20),
+        for_date=timezone.localdate(),
+        author=cast.admin,
+        confidence="on_track",
+    )
+    starting = section(dashboard(login(cast.admin)), "drafts-heading")
+    assert "Zero waste" in starting.text
+    assert mission.title not in starting.text
 
 
 def test_only_those_who_may_edit_a_draft_see_it_or_make_it_active(cast, login):
