@@ -132,6 +132,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "orgs.access.HtmxLoginRedirectMiddleware",
+    # Last, inside MessageMiddleware: an htmx fragment carries its messages with it.
+    "core.htmx_messages.HtmxMessagesMiddleware",
 ]
 
 # Request bodies (core.request_size): 1 MB is many times the longest form; the CSV
@@ -286,7 +288,7 @@ MFA_TOTP_ISSUER = "Waymark"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = SITE_URL_IS_HTTP
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "orgs.passwords.PersonalDetailsValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.forms.boundfield import BoundField
-from django.http import Http404, QueryDict
+from django.http import Http404, HttpRequest, QueryDict
 from django.utils import formats, timezone
 from django.utils.text import get_text_list
 
@@ -173,6 +173,15 @@ class MergingForm(forms.ModelForm):
         return str(value)
 
 
+def focus_asked(form: forms.BaseForm, request: HttpRequest) -> None:
+    """Give the field named by `?focus=` the focus when the page opens: a link that says
+    "Set an end date" lands on the end date. An unknown name is ignored; a form with errors
+    keeps its own focus (the first wrong field)."""
+    name = request.GET.get("focus", "")
+    if name in form.fields and not form.errors:
+        form.fields[name].widget.attrs["autofocus"] = True
+
+
 # A version past PostgreSQL's integer range can only be made up; refuse it as a form error.
 MAX_VERSION = 2**31 - 1
 # Merging again when yet another save lands in between; past this, the person decides.
@@ -196,6 +205,9 @@ class VersionedForm(MergingForm):
     # Any text: a token that is not one of ours is read as no token (core.merge.read_base).
     base = forms.Field(widget=forms.HiddenInput, required=False)
     instance: Versioned
+    # Model fields the form sets on its instance beside its own fields (the invitation an
+    # owner choice may name), saved with them.
+    also_saved: tuple[str, ...] = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -228,6 +240,7 @@ class VersionedForm(MergingForm):
         for _ in range(MERGE_ATTEMPTS):
             if self.is_valid():
                 edited = [name for name in self._meta.fields or () if name in self.cleaned_data]
+                edited += self.also_saved
                 if self.instance.save_edit(edited, version=self.cleaned_data["version"], by=by):
                     return True
             current = (

@@ -55,7 +55,7 @@ class MetricForm(OwnerChoiceMixin, VersionedForm):
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.limit_owner(organisation)
+        self.limit_owner(organisation, invited=True)
         if self.instance.latest_on is not None:
             del self.fields["first_due_on"]  # checked in already: it is due a cadence after
         today = timezone.localdate()

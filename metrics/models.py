@@ -16,7 +16,7 @@ from core import dates, numbers, text
 from core.versioned import Versioned
 from metrics import rollups
 from metrics.forecast import RECENT
-from missions.models import WEIGHT_VALIDATORS, Goal, Mission
+from missions.models import WEIGHT_VALIDATORS, Goal, Mission, owner_named
 from orgs.models import Organisation
 
 
@@ -101,6 +101,15 @@ class Metric(Versioned, AuditedModel):
         blank=True,
         related_name="metrics_owned",
     )
+    # Given to someone invited who has not joined yet: theirs once they accept (the
+    # invitation_accepted receiver in metrics.signals moves it to `owner`).
+    owner_invitation = models.ForeignKey(
+        "orgs.Invitation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     source_note = text.CharField(
         "source", max_length=240, blank=True, help_text="Where the number comes from."
     )
@@ -151,10 +160,18 @@ class Metric(Versioned, AuditedModel):
                 | ~Q(target_value=F("baseline_value")),
                 name="metric_target_differs_from_baseline",
             ),
+            models.CheckConstraint(
+                condition=Q(owner__isnull=True) | Q(owner_invitation__isnull=True),
+                name="metric_owned_by_a_member_or_an_invitation",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def owner_named(self) -> str:
+        return owner_named(self)
 
     @property
     def has_baseline(self) -> bool:

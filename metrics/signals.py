@@ -17,9 +17,9 @@ from django.dispatch import receiver
 from metrics.figures import Refreshed, figures_recompute, figures_refresh
 from metrics.models import Metric
 from missions.models import Alignment, Goal, Mission, StakeholderLink
-from orgs.models import Organisation, User
+from orgs.models import Invitation, Organisation, User
 from orgs.portability import organisation_imported
-from orgs.signals import member_leaving
+from orgs.signals import invitation_accepted, member_leaving
 
 # The fields each row's part in the figures comes from: a save of none of them (an owner,
 # a name, when the next check-in is due) moves nothing.
@@ -109,4 +109,12 @@ def disown_metrics(
     stamp = Metric.edit_stamp(removed_by)
     Metric.objects.filter(mission__organisation=organisation, owner=user).update(
         owner=None, **stamp
+    )
+
+
+@receiver(invitation_accepted)
+def hand_over_metrics(sender: Any, invitation: Invitation, user: User, **kwargs: Any) -> None:
+    """The metrics given to them before they joined are theirs to check in on now."""
+    Metric.objects.filter(invitation.promised()).update(
+        owner=user, owner_invitation=None, **Metric.edit_stamp(user)
     )

@@ -19,28 +19,101 @@ from missions.models import (
     StakeholderLink,
 )
 from orgs.forms import PeopleSelect, show_stored_choice
-from orgs.models import Organisation, Stakeholder, StakeholderKind, User
+from orgs.models import Invitation, Organisation, Stakeholder, StakeholderKind, User
 
 
 def members_of(organisation: Organisation) -> Any:
     return User.objects.filter(memberships__organisation=organisation).order_by("email")
 
 
+INVITED = "Invited, not joined yet"
+
+
+class OwnerChoices(forms.models.ModelChoiceIterator):
+    """The members, then (when the field offers them) the addresses invited but not joined
+    yet, in a group of their own."""
+
+    field: "OwnerField"
+
+    def __iter__(self) -> Any:
+        yield from super().__iter__()
+        if self.field.invitations is not None:
+            invited = [(i.email, f"{i.email} (invited)") for i in self.field.invitations]
+            if invited:
+                yield (INVITED, invited)
+
+
+class OwnerField(forms.ModelChoiceField):
+    """A member, by email; or, when `invitations` is set, one of those pending invitations,
+    by the address it went to: work can be given to someone before they join."""
+
+    iterator = OwnerChoices
+    invitations: Any = None  # a QuerySet of pending invitations, when they are offered
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            return super().to_python(value)
+        except forms.ValidationError:
+            invitation = (
+                self.invitations.filter(email__iexact=str(value)).first()
+                if self.invitations is not None
+                else None
+            )
+            if invitation is None:
+                raise
+            return invitation
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Invitation):
+            return value.email
+        return super().prepare_value(value)
+
+
 class OwnerChoiceMixin:
-    """An owner field offering the organisation's members, by email (no ids in pages)."""
+    """An owner field offering the organisation's members, by email (no ids in pages);
+    with `invited`, also the people invited who have not joined yet (the row's
+    `owner_invitation`, handed to them when they accept: see missions.signals)."""
 
     fields: dict[str, forms.Field]
+    cleaned_data: dict[str, Any]
+    instance: Any
+    also_saved: tuple[str, ...] = ()
 
-    def limit_owner(self, organisation: Organisation) -> None:
-        owner = self.fields["owner"]
-        assert isinstance(owner, forms.ModelChoiceField)
-        owner.widget = PeopleSelect(attrs=owner.widget.attrs)  # given its choices just below
-        owner.queryset = members_of(organisation)
-        owner.to_field_name = "email"
-        owner.required = False
-        owner.empty_label = "Nobody yet"
+    def limit_owner(self, organisation: Organisation, *, invited: bool = False) -> None:
+        stored = self.fields["owner"]
+        assert isinstance(stored, forms.ModelChoiceField)
+        owner = OwnerField(
+            queryset=members_of(organisation),
+            to_field_name="email",
+            required=False,
+            empty_label="Nobody yet",
+            label=stored.label,
+            help_text=stored.help_text,
+            widget=PeopleSelect(attrs=stored.widget.attrs),
+        )
+        if invited:
+            owner.invitations = (
+                Invitation.objects.filter(organisation=organisation).pending().order_by("email")
+            )
+            self.also_saved = ("owner_invitation",)
+            owner.help_text = (
+                "Someone invited who has not joined yet can be given it too: it is theirs "
+                "once they accept."
+            )
+        self.fields["owner"] = owner
         assert isinstance(self, forms.ModelForm)
         show_stored_choice(self, "owner")
+        if invited and self.instance.owner_invitation_id and not self.instance.owner_id:
+            self.initial["owner"] = self.instance.owner_invitation.email
+
+    def clean_owner(self) -> Any:
+        """A chosen invitation is kept on the row's `owner_invitation`, its owner left
+        empty until they join; choosing a member (or nobody) drops it."""
+        chosen = self.cleaned_data["owner"]
+        field = self.fields["owner"]
+        if isinstance(field, OwnerField) and field.invitations is not None:
+            self.instance.owner_invitation = chosen if isinstance(chosen, Invitation) else None
+        return None if isinstance(chosen, Invitation) else chosen
 
 
 class DateInput(forms.DateInput):
@@ -111,19 +184,20 @@ class GoalForm(OwnerChoiceMixin, VersionedForm):
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.limit_owner(organisation)
+        self.limit_owner(organisation, invited=True)
         dates.keep_within(self, {"due_on": dates.PLAN})
 
 
-class MilestoneForm(forms.ModelForm):
+class MilestoneForm(OwnerChoiceMixin, forms.ModelForm):
     class Meta:
         model = Milestone
-        fields = ("title", "due_on")
+        fields = ("title", "due_on", "owner")
         labels = {"due_on": "Due on"}
         widgets = {"due_on": DateInput()}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.limit_owner(organisation, invited=True)
         dates.keep_within(self, {"due_on": dates.PLAN})
 
 

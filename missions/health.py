@@ -26,24 +26,26 @@ class HealthIssue:
     code: str
     message: str
     fix: str  # what to do, shown as the link text
-    where: (
-        str  # which part of the mission the fix link goes to: edit, goals, alignment, stakeholders
-    )
+    # Which part of the mission the fix link goes to: edit, goals, alignment, stakeholders
+    where: str
+    # The field there that the link lands on and focuses ("ends_on" on the edit form).
+    field: str = ""
 
 
 def mission_health(facts: HealthFacts) -> list[HealthIssue]:
     issues = []
     if not facts.has_owner:
         issues.append(
-            HealthIssue("no_owner", "Nobody owns this mission.", "Choose an owner", "edit")
+            HealthIssue("no_owner", "Nobody owns this mission.", "Choose an owner", "edit", "owner")
         )
     if not facts.has_end_date:
         issues.append(
             HealthIssue(
                 "no_end_date",
-                "It has no dated end state, so nobody can tell when it is done.",
+                "It has no end date (its “Ends on”), so nobody can tell when it should be done.",
                 "Set an end date",
                 "edit",
+                "ends_on",
             )
         )
     if facts.goal_count == 0:
@@ -83,7 +85,9 @@ def mission_health(facts: HealthFacts) -> list[HealthIssue]:
         )
     if not facts.lead_team_count:
         issues.append(
-            HealthIssue("no_lead_team", "No team leads it.", "Align a lead team", "alignment")
+            HealthIssue(
+                "no_lead_team", "No team leads it.", "Align a lead team", "alignment", "team"
+            )
         )
     if not facts.stakeholder_count:
         issues.append(
@@ -92,6 +96,7 @@ def mission_health(facts: HealthFacts) -> list[HealthIssue]:
                 "No stakeholders are linked: who outside the team cares how it goes?",
                 "Link stakeholders",
                 "stakeholders",
+                "stakeholder",
             )
         )
     return issues

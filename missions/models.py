@@ -238,6 +238,16 @@ class Mission(Versioned, AuditedModel):
         )
 
 
+def owner_named(row: Any) -> str:
+    """Who a goal, milestone or metric is given to, as people read it: its owner, or the
+    address it was promised to before they joined; "" for nobody."""
+    if row.owner_id is not None:
+        return str(row.owner.display_name)
+    if row.owner_invitation_id is not None:
+        return f"{row.owner_invitation.email} (invited)"
+    return ""
+
+
 class OrderedQuerySet(models.QuerySet[Any]):
     def next_position(self) -> int:
         last = self.aggregate(models.Max("position"))["position__max"]
@@ -267,6 +277,15 @@ class Goal(Versioned, AuditedModel):
         blank=True,
         related_name="goals_owned",
     )
+    # Given to someone invited who has not joined yet: theirs once they accept (the
+    # invitation_accepted receiver in missions.signals moves it to `owner`).
+    owner_invitation = models.ForeignKey(
+        "orgs.Invitation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     due_on = models.DateField(null=True, blank=True)
     weight = numbers.WholeNumberField(
         default=1,
@@ -288,6 +307,10 @@ class Goal(Versioned, AuditedModel):
             models.CheckConstraint(
                 condition=Q(weight__gte=1, weight__lte=100), name="goal_weight_between_1_and_100"
             ),
+            models.CheckConstraint(
+                condition=Q(owner__isnull=True) | Q(owner_invitation__isnull=True),
+                name="goal_owned_by_a_member_or_an_invitation",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -300,12 +323,34 @@ class Milestone(models.Model):
     title = text.CharField(max_length=200)
     due_on = models.DateField()
     done_on = models.DateField(null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="milestones_owned",
+    )
+    # Given to someone invited who has not joined yet: theirs once they accept (the
+    # invitation_accepted receiver in missions.signals moves it to `owner`).
+    owner_invitation = models.ForeignKey(
+        "orgs.Invitation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     position = models.PositiveIntegerField(default=0)
 
     objects = OrderedQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner__isnull=True) | Q(owner_invitation__isnull=True),
+                name="milestone_owned_by_a_member_or_an_invitation",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -14,6 +14,7 @@ urlpatterns = [
     path("missions/new/", missions.mission_create, name="create"),
     path(M + "edit/", missions.mission_edit, name="edit"),
     path(M + "archive/", missions.mission_archive, name="archive"),
+    path(M + "activate/", missions.mission_activate, name="activate"),
     path("alignment/", alignment.alignment_overview, name="alignment_overview"),
     path(M + "alignment/", alignment.mission_alignment, name="alignment"),
     path(M + "alignment/teams/", alignment.alignment_add, name="alignment_add"),
@@ -37,6 +38,7 @@ urlpatterns = [
         name="resource_remove",
     ),
     path(M + "stakeholders/", stakeholders.mission_stakeholders, name="stakeholders"),
+    path(M + "stakeholders/new/", stakeholders.mission_stakeholder_add, name="stakeholder_add"),
     path(
         M + "stakeholders/<uuid:link_uid>/",
         stakeholders.stakeholder_link_edit,

@@ -550,6 +550,15 @@ class Invitation(models.Model):
         self.token_hash = token_digest(self.token)
         return self.token
 
+    def promised(self) -> Q:
+        """A filter on rows given to the invited address before they join (their
+        `owner_invitation`): any of its invitations to this organisation, since a renewal
+        revokes one and sends another, and the work stays promised to the address."""
+        return Q(
+            owner_invitation__organisation_id=self.organisation_id,
+            owner_invitation__email__iexact=self.email,
+        )
+
     def get_accept_url(self) -> str:
         """The link to accept it; only on the instance that was just issued its token."""
         assert self.token is not None, "the token is known only when it is issued"

@@ -65,6 +65,19 @@ def can_change_owners(membership: Member) -> bool:
     return membership.role == Role.OWNER
 
 
+# The organisation's pages that only managers act on: anyone may still open them (a link
+# from a mission works), but the menu leaves them out for the roles that do not use them.
+MANAGERS_PAGES = frozenset({"alignment", "stakeholders", "teams", "people", "settings"})
+
+
+def in_menu(membership: Member, page: str) -> bool:
+    """Whether the organisation's menu offers this page: each role what it uses. My
+    check-ins is for those who record check-ins; the managers' pages for managers."""
+    if page == "my_checkins":
+        return can_contribute(membership)
+    return page not in MANAGERS_PAGES or can_manage(membership)
+
+
 def needs_two_factor(membership: Member, rule: str) -> bool:
     """Whether the organisation's two-factor rule ("", "managers", "everyone") covers
     this member, who then sets it up before using the organisation."""

@@ -19,7 +19,7 @@ from orgs.models import (
     User,
 )
 from orgs.roles import Role
-from orgs.signals import member_leaving
+from orgs.signals import invitation_accepted, member_leaving
 
 
 class RuleBroken(Exception):
@@ -136,6 +136,7 @@ def invitation_accept(invitation: Invitation, user: User) -> Membership:
         if not created and not membership.has_role(invitation.role):
             membership.role = invitation.role
             membership.save(update_fields=["role"])
+        invitation_accepted.send(sender=Invitation, invitation=invitation, user=user)
     return membership
 
 

@@ -19,6 +19,10 @@ from orgs.models import User
 # member, before the membership goes: the apps above orgs leave what the person owned
 # there for someone else to take on (orgs knows nothing of missions or metrics).
 member_leaving = Signal()
+# Sent with `invitation` and `user` inside the transaction that accepts an invitation: what
+# was given to the invited address before they joined (a metric, a goal, a milestone)
+# becomes theirs, in each app that has owners.
+invitation_accepted = Signal()
 
 
 @receiver(user_logged_out)

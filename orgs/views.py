@@ -221,6 +221,10 @@ def _accept(request: HttpRequest, invitation: Invitation, user: User) -> HttpRes
         messages.error(request, str(error))
         return redirect("home")
     messages.success(request, f"You have joined {membership.organisation.name}.")
+    if membership.can_contribute and not membership.can_manage:
+        # Staff come to record what is theirs: anything given to them before they joined
+        # is on their list of check-ins, with when it is due.
+        return redirect("metrics:my_checkins", membership.organisation.slug)
     return redirect(membership.organisation)
 
 

@@ -27,7 +27,8 @@ from missions.models import (
     ShareLink,
     StakeholderLink,
 )
-from orgs.models import Membership, Organisation, Team, User
+from orgs.models import Invitation, Membership, Organisation, Team, User
+from orgs.signals import invitation_accepted
 
 
 def _changed_after_commit(
@@ -109,6 +110,13 @@ def person_changed(
         "organisation_id", flat=True
     ):
         _changed_after_commit(organisation_id, wide=True)
+
+
+@receiver(invitation_accepted)
+def owners_handed_over(sender: Any, invitation: Invitation, **kwargs: Any) -> None:
+    # Pages name the owners of what was given to the invited address; their receivers
+    # move it with update(), which sends no save signals.
+    _changed_after_commit(invitation.organisation_id, wide=True)
 
 
 @receiver(post_save, sender=CheckIn)

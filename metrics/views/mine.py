@@ -199,8 +199,14 @@ def _page(
 
 
 def _body_context(
-    org: Organisation, membership: Membership, today: date, refused: RowCheckInForm | None
+    org: Organisation,
+    membership: Membership,
+    today: date,
+    refused: RowCheckInForm | None,
+    recorded: CheckIn | None = None,
 ) -> dict[str, Any]:
+    """The summary and the groups of rows; `recorded` just now, its row says so (and takes
+    the focus, having moved to the group of when it is next due)."""
     refused_uid = refused.metric.uid if refused else None
     metrics = list(row_metrics(membership))
     checked_in = [metric.pk for metric in metrics if metric.latest_on == today]
@@ -221,6 +227,7 @@ def _body_context(
                 membership,
                 today,
                 form=refused if metric.uid == refused_uid else None,
+                recorded=recorded if recorded and recorded.metric_id == metric.pk else None,
                 today_reading=today_readings.get(metric.pk),
             )
             for metric in metrics
@@ -242,6 +249,7 @@ def _body_context(
         "today": today,
         "groups": [group for group in groups if group["rows"]],
         "summary": _summary([row.due for row in rows]),
+        "just_recorded": recorded.metric_id if recorded else None,
     }
 
 
@@ -292,13 +300,10 @@ def my_checkin(request: HtmxRequest, org_slug: str, metric_uid: Any) -> HttpResp
         checked_in = f"Checked in {metric.format_value(recorded.value)} for {metric.name}."
         messages.success(request, f"{checked_in} {form.merged}".strip())
         return redirect(reverse("metrics:my_checkins", args=[org.slug]) + f"#checkin-{metric.uid}")
-    # Read again: the sparkline and the status include the new reading.
-    metric = row_metrics(membership).get(pk=metric.pk)
-    row = _row(metric, membership, today, recorded=recorded)
-    # The counts at the top of the page change too: sent along for htmx to swap out of band.
-    summary = _summary([due_state(due_on(m), today) for m in owned_metrics(membership)])
-    context = {"org": org, "today": today, "row": row, "summary": summary, "oob": True}
-    html = render_to_string("metrics/my_checkins.html#checkin_row", context, request) + (
-        render_to_string("metrics/my_checkins.html#summary", context, request)
-    )
-    return HttpResponse(html)
+    # The list is drawn again: the row moves to the group of when it is next due, and
+    # the summary and every group's heading count it there.
+    context = _body_context(org, membership, today, None, recorded=recorded)
+    response = render(request, "metrics/my_checkins.html#body", context)
+    response["HX-Retarget"] = "#checkin-body"
+    response["HX-Reswap"] = "outerHTML"
+    return response

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.forms import focus_asked
 from core.pagecache import cached_page
 from core.requests import HtmxRequest
 from core.responses import refused_status
@@ -64,17 +65,21 @@ def _tab_context(
 ) -> dict[str, Any]:
     alignments = list(mission.alignments.select_related("team").annotate(team_load=_team_load()))
     can_edit = policy.can_edit_mission(membership, mission)
+    has_lead = any(a.role == AlignmentRole.LEAD for a in alignments)
+    # A mission without a lead team is asked for one first (its health check says so).
+    initial = {} if has_lead else {"role": AlignmentRole.LEAD}
     return {
         "org": org,
         "membership": membership,
         "mission": mission,
         "can_edit": can_edit,
         "alignments": alignments,
-        "has_lead": any(a.role == AlignmentRole.LEAD for a in alignments),
+        "has_lead": has_lead,
         "over_committed": [a for a in alignments if a.team_load > FULL_CAPACITY],
         "resource_groups": resource_groups(mission.resources.all()),
         "org_has_teams": can_edit and org.teams.exists(),
-        "alignment_form": alignment_form or AlignmentForm(mission=mission, prefix="alignment"),
+        "alignment_form": alignment_form
+        or AlignmentForm(mission=mission, prefix="alignment", initial=initial),
         "resource_form": resource_form or ResourceForm(prefix="resource"),
         "notice": notice,
     }
@@ -159,7 +164,9 @@ def _edit_page(
 @require_GET
 def mission_alignment(request: HtmxRequest, org_slug: str, mission_slug: str) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug)
-    return render(request, TAB_TEMPLATE, _tab_context(org, membership, mission))
+    context = _tab_context(org, membership, mission)
+    focus_asked(context["alignment_form"], request)
+    return render(request, TAB_TEMPLATE, context)
 
 
 # --- Teams --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import events
+from core.forms import focus_asked
 from core.pagecache import cached_page
 from core.responses import form_status
 from missions.access import get_mission_for_user
@@ -107,12 +108,33 @@ def mission_edit(request: HttpRequest, org_slug: str, mission_slug: str) -> Http
             messages.success(request, f"Mission saved. {form.merged}".strip())
             return redirect(mission)
         mission.refresh_from_db()
+    focus_asked(form, request)
     return render(
         request,
         "missions/form.html",
         {"org": org, "membership": membership, "form": form, "mission": mission},
         status=form_status(request, form),
     )
+
+
+@login_required
+@require_POST
+def mission_activate(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
+    """Make a draft active, from the overview where drafts are hidden until they are: it
+    then shows there, with its progress, and its metrics are reminded."""
+    org, _, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
+    assert isinstance(request.user, User)
+    if mission.status != MissionStatus.DRAFT:
+        messages.info(request, f"“{mission.title}” is {mission.get_status_display().lower()}.")
+    else:
+        mission.status = MissionStatus.ACTIVE
+        if mission.save_edit(["status"], version=mission.version, by=request.user):
+            messages.success(request, f"“{mission.title}” is active: it shows on the overview now.")
+        else:  # someone saved it between our read and this write
+            messages.error(
+                request, f"“{mission.title}” was changed just now; look, then try again."
+            )
+    return redirect("reporting:dashboard", org.slug)
 
 
 @login_required

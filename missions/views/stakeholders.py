@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.forms import focus_asked
 from core.requests import HtmxRequest
 from core.responses import refused_status
 from missions.access import get_mission_for_user
@@ -159,8 +161,13 @@ def stakeholder_edit(request: HttpRequest, org_slug: str, stakeholder_uid: Any) 
 
 
 def _tab_context(
-    org: Organisation, membership: Membership, mission: Mission, form: StakeholderLinkForm
+    org: Organisation,
+    membership: Membership,
+    mission: Mission,
+    form: StakeholderLinkForm,
+    new_form: StakeholderForm | None = None,
 ) -> dict[str, Any]:
+    can_add = policy.can_manage(membership)  # the register is the admins', as on its page
     return {
         "org": org,
         "membership": membership,
@@ -169,6 +176,10 @@ def _tab_context(
         "can_edit": policy.can_edit_mission(membership, mission),
         "links": mission.stakeholder_links.select_related("stakeholder"),
         "form": form,
+        "register_empty": not org.stakeholders.exists(),
+        "new_form": (new_form or StakeholderForm(organisation=org, prefix="new"))
+        if can_add
+        else None,
         "today": timezone.localdate(),
     }
 
@@ -200,9 +211,43 @@ def mission_stakeholders(request: HtmxRequest, org_slug: str, mission_slug: str)
             form = StakeholderLinkForm(mission=mission)
     context = _tab_context(org, membership, mission, form)
     status = refused_status(request) if form.errors else 200
+    if not editing:
+        focus_asked(form, request)
     if editing and request.htmx:
         return render(request, "missions/stakeholders.html#links", context, status=status)
     return render(request, "missions/stakeholders.html", context, status=status)
+
+
+@login_required
+@require_POST
+def mission_stakeholder_add(request: HttpRequest, org_slug: str, mission_slug: str) -> HttpResponse:
+    """A new stakeholder in the register, linked to this mission at once: adding one does
+    not mean leaving the mission. The register is the admins' (as on its own page)."""
+    org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
+    if not policy.can_manage(membership):
+        raise PermissionDenied("Admins add stakeholders to the register.")
+    new_form = StakeholderForm(request.POST, organisation=org, prefix="new")
+    if new_form.is_valid():
+        stakeholder = new_form.save(commit=False)
+        stakeholder.organisation = org
+        try:
+            with transaction.atomic():
+                asked = stakeholder_save(stakeholder, by=_person(request))
+                link = StakeholderLink.objects.create(mission=mission, stakeholder=stakeholder)
+        except IntegrityError:  # the same name added by someone else a moment ago
+            new_form.add_error("name", "The register already has a stakeholder with this name.")
+        except RuleBroken as refused:
+            new_form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request, f"{stakeholder.name} is in the register and linked to this mission."
+            )
+            _say_how_consent_goes(request, stakeholder, asked)
+            return redirect(_tab_url(mission, org, f"link-{link.uid}"))
+    context = _tab_context(
+        org, membership, mission, StakeholderLinkForm(mission=mission), new_form=new_form
+    )
+    return render(request, "missions/stakeholders.html", context, status=400)
 
 
 def _link(mission: Mission, link_uid: Any) -> StakeholderLink:

@@ -18,6 +18,7 @@ RULES: dict[str, Callable[..., bool]] = {
     "see_mission": policy.can_see_mission,
     "edit_mission": policy.can_edit_mission,
     "check_in": policy.can_check_in,
+    "menu": policy.in_menu,
 }
 
 

@@ -20,7 +20,7 @@ from core.templatetags.paths import path_for
 from metrics.models import MetricKind
 from metrics.rollups import GoalProgress, MetricProgress
 from metrics.templatetags.metric_charts import progress_bar, status_badge
-from missions.models import Milestone, Mission
+from missions.models import Milestone, Mission, owner_named
 
 register = template.Library()
 
@@ -134,7 +134,7 @@ def goal_row(
             else ""
         ),
         weight=goal.weight,
-        owner=goal.owner.display_name if goal.owner else "no owner",
+        owner=owner_named(goal) or "no owner",
         due=f" · due {day_month_year(goal.due_on)}" if goal.due_on else "",
         metrics=metrics,
         add_metric=add_metric,
@@ -197,6 +197,8 @@ def milestone_row(
         if done
         else f"due {day_month_year(milestone.due_on)}"
     )
+    if owner := owner_named(milestone):
+        when = f"{when} · {owner}"
     actions = ""
     if can_edit:
         # In a div, not a span: a form may not sit inside a span.

@@ -38,6 +38,7 @@ from metrics.progress import SEVERITY, Status, movement
 from metrics.rollups import Figures, Rollup, figures_of
 from metrics.templatetags.metric_charts import percent, progress_bar, sparkline_svg, status_badge
 from missions.models import Goal, Mission, MissionStatus
+from orgs import policy
 from orgs.access import get_org_for_user
 from orgs.models import Membership, Organisation, User
 
@@ -140,9 +141,39 @@ def dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
             "org": org,
             "membership": membership,
             "body": mark_safe(body),  # noqa: S308 -- our own template's output
-            "alone": membership.can_manage and org.memberships.count() == 1,
-        },
+            # Until someone else is in, or on the way (invited).
+            "alone": membership.can_manage
+            and org.memberships.count() == 1
+            and not org.invitations.pending().exists(),
+        }
+        | _getting_started(org, membership),
     )
+
+
+STARTING_MISSIONS = 3
+
+
+def _getting_started(org: Organisation, membership: Membership) -> dict[str, Any]:
+    """What a new organisation does first. While it has no mission, whoever may create one
+    is asked to (from a template or a blank page). The drafts they may edit, hidden from
+    the overview until they are active, are shown with what their health check still
+    asks for and a button to make them active; and until the first check-in, so are the
+    active missions whose health check still asks for something."""
+    missions = Mission.objects.visible_to(membership).live()
+    statuses = [MissionStatus.DRAFT]
+    if not CheckIn.objects.filter(metric__mission__organisation=org).exists():
+        statuses.append(MissionStatus.ACTIVE)
+    starting = []
+    for mission in missions.filter(status__in=statuses).order_by("-created_at")[:STARTING_MISSIONS]:
+        health = mission.health()
+        draft = mission.status == MissionStatus.DRAFT
+        if (draft or health) and policy.can_edit_mission(membership, mission):
+            starting.append((mission, health))
+    return {
+        "first_mission": policy.can_manage(membership) and not missions.exists(),
+        "starting": starting,
+        "drafts_starting": any(m.status == MissionStatus.DRAFT for m, _ in starting),
+    }
 
 
 def _body(org: Organisation, membership: Membership, today: date) -> str:

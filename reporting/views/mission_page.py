@@ -46,7 +46,9 @@ def _goals_and_metrics(mission: Mission) -> tuple[list[Goal], list[Metric]]:
     Without their trends: the page draws none, and each is a year of readings."""
     metrics = Metric.objects.defer("trend")
     goals = list(
-        mission.goals.select_related("owner").prefetch_related(Prefetch("metrics", metrics))
+        mission.goals.select_related("owner", "owner_invitation").prefetch_related(
+            Prefetch("metrics", metrics)
+        )
     )
     return goals, list(metrics.filter(mission=mission, goal__isnull=True))
 
@@ -59,7 +61,7 @@ def _detail_context(
     counts = _page_counts(mission)
     goals, loose = _goals_and_metrics(mission)
     alignments = list(mission.alignments.select_related("team"))
-    milestones = list(mission.milestones.all())
+    milestones = list(mission.milestones.select_related("owner", "owner_invitation"))
     progress = mission_progress(mission, goals, loose, today)
     can_edit = policy.can_edit_mission(membership, mission)
     return {
@@ -179,7 +181,9 @@ def goal_add(request: HtmxRequest, org_slug: str, mission_slug: str) -> HttpResp
 
 
 def _goal(mission: Mission, goal_uid: Any) -> Goal:
-    return get_object_or_404(mission.goals.select_related("owner"), uid=goal_uid)
+    return get_object_or_404(
+        mission.goals.select_related("owner", "owner_invitation"), uid=goal_uid
+    )
 
 
 @login_required
@@ -238,8 +242,10 @@ def goal_move(
 def milestone_add(request: HtmxRequest, org_slug: str, mission_slug: str) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
     if request.method == "GET":
-        return _add_form(request, org, membership, mission, MilestoneForm(prefix="milestone"))
-    form = MilestoneForm(request.POST, prefix="milestone")
+        return _add_form(
+            request, org, membership, mission, MilestoneForm(organisation=org, prefix="milestone")
+        )
+    form = MilestoneForm(request.POST, organisation=org, prefix="milestone")
     if form.is_valid():
         milestone = form.save(commit=False)
         milestone.mission = mission
@@ -261,7 +267,7 @@ def milestone_edit(
 ) -> HttpResponse:
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
     milestone = _milestone(mission, milestone_uid)
-    form = MilestoneForm(request.POST or None, instance=milestone)
+    form = MilestoneForm(request.POST or None, organisation=org, instance=milestone)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Milestone saved.")

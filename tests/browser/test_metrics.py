@@ -160,6 +160,10 @@ def test_mission_owner_adds_a_metric_checks_in_from_my_checkins_and_corrects_the
     expect(row).to_have_class(re.compile(r"\bis-done\b"))
     expect(row).to_contain_text(re.compile(r"Last\s*100 MWh"))
     expect(page.locator("#checkin-summary")).to_contain_text("Nothing overdue")
+    # The list regroups: the row moves to when it is next due, and says so with the focus.
+    expect(page.get_by_role("region", name=re.compile(r"^Later \d+$"))).to_contain_text(METRIC)
+    expect(page.get_by_role("region", name=re.compile(r"^Due today"))).to_have_count(0)
+    expect(row.locator(".checkin-done")).to_be_focused()
     assert_no_reload_since_marker(page)
     assert page.url == my_checkins_url
     shot(page, "my-checkins-done")

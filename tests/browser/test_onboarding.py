@@ -109,13 +109,15 @@ def test_owner_signs_up_invites_a_colleague_who_joins_and_switches_organisations
     guest.get_by_label("Password confirmation").fill(PASSWORD)
     guest.get_by_role("button", name="Create account and join").click()
     expect(guest.get_by_role("status")).to_contain_text("You have joined Harbour Bakery.")
-    expect(guest.get_by_role("heading", level=1)).to_have_text("Harbour Bakery")
-    assert org_slug(guest) == harbour.slug
+    # A member arrives to what they come for: their check-ins.
+    expect(guest.get_by_role("heading", level=1)).to_have_text("My check-ins")
+    expect(guest).to_have_url(re.compile(rf"/o/{harbour.slug}/my-check-ins/$"))
     membership = Membership.objects.get(organisation=harbour, user__email="new.person@example.com")
     assert membership.role == Role.MEMBER
-    guest.get_by_role("navigation", name="Harbour Bakery").get_by_role(
-        "link", name="People"
-    ).click()
+    # The menu leaves out the managers' pages; the People page still opens for them.
+    nav = guest.get_by_role("navigation", name="Harbour Bakery")
+    expect(nav.get_by_role("link", name="People")).to_have_count(0)
+    guest.goto(f"{live_server.url}/o/{harbour.slug}/members/")
     members = guest.get_by_role("table", name=re.compile("Members of Harbour Bakery"))
     expect(members).to_contain_text("Nia Newperson")
     expect(members).to_contain_text("Orla Owner")

@@ -111,7 +111,7 @@ CASES = {
         PLAN,
     ),
     "a milestone's due date": (
-        lambda c, m: MilestoneForm({"title": "M", "due_on": "1999-12-31"}),
+        lambda c, m: MilestoneForm({"title": "M", "due_on": "1999-12-31"}, organisation=c.org),
         "due_on",
         PLAN,
     ),

@@ -180,24 +180,33 @@ def test_the_day_is_the_organisations_day(cast, login, mission):
     assert "Due today" in page
 
 
-def test_htmx_check_in_returns_the_updated_row_and_records_the_value(cast, login, mission):
+def test_htmx_check_in_regroups_the_list_and_records_the_value(cast, login, mission):
     metric = owned(cast, mission, "Waste", due_in=-3, unit="tonnes", cadence="weekly")
+    owned(cast, mission, "Water", due_in=-2)
 
     response = login(cast.member).post(
         row_url(metric), {"value": "42", "confidence": "at_risk", "for_date": "2026-12-04"}, **HTMX
     )
 
     assert response.status_code == 200
+    # The whole list is drawn again in place of the one the form sat in.
+    assert response["HX-Retarget"] == "#checkin-body"
+    assert response["HX-Reswap"] == "outerHTML"
     body = text(response)
-    assert body.lstrip().startswith(
-        f'<li class="card checkin-row due-soon is-done" id="checkin-{metric.uid}"'
+    assert body.lstrip().startswith('<div id="checkin-body">')
+    assert "<html" not in body
+    row = re.search(
+        rf'<li class="card checkin-row (due-\w+) is-done" id="checkin-{metric.uid}"', body
     )
+    assert row and row[1] == "due-soon"
     assert "Checked in 42 tonnes today" in body
     assert "Next due Fri 11 Dec" in body
-    assert "<html" not in body
-    # The counts at the top of the page are swapped too.
-    assert 'id="checkin-summary" class="checkin-summary" hx-swap-oob="true"' in body
-    assert "Nothing overdue" in body
+    # The summary and each group's heading count it where it is due now.
+    assert "1 overdue" in body
+    headings = dict(re.findall(r'id="due-(\w+)">[^<]*<span class="group-count">(\d+)</span>', body))
+    assert headings == {"overdue": "1", "soon": "1"}
+    # The row that moved says what happened, and has the focus.
+    assert re.search(r'<p class="checkin-done" role="status" tabindex="-1" autofocus>', body)
     metric.refresh_from_db()
     assert metric.latest_value == Decimal("42")
     assert metric.latest_on == TODAY

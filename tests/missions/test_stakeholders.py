@@ -313,7 +313,9 @@ def test_htmx_linking_swaps_the_section_in_place(cast, login, mission, supplier)
     assert response.text.lstrip().startswith('<div class="grid-2" id="stakeholder-links">')
     assert "<html" not in response.text
     assert "Brick &amp; Mortar Ltd" in response.text
-    assert "Every stakeholder in the register is linked already" in response.text
+    assert "Every stakeholder in the register is linked already. Add a new one below." in (
+        response.text
+    )
     assert StakeholderLink.objects.filter(mission=mission, stakeholder=supplier).exists()
 
 

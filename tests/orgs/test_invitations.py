@@ -118,7 +118,8 @@ def test_a_new_person_accepts_by_creating_an_account(cast, client):
         },
     )
 
-    assert response["Location"] == "/o/acme/"
+    # A member comes to record what is theirs: their check-ins.
+    assert response["Location"] == "/o/acme/my-check-ins/"
     user = User.objects.get(email="newbie@example.com")
     assert Membership.objects.get(organisation=cast.org, user=user).role == Role.MEMBER
     assert not User.objects.filter(email="ignored@evil.example").exists()

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from orgs.models import User
 from tests.factories import PASSWORD, InvitationFactory, UserFactory
+from tests.html import parse
 from tests.mail_links import RESET, link_path
 
 COMMON = "password123"
@@ -63,8 +64,30 @@ def test_a_password_like_the_email_address_is_refused(client, db):
             "password2": "gracehopper",
         },
     )
-    assert "The password is too similar to the email address." in response.text
+    # It says why, under the password itself (not the confirmation), and keeps the
+    # name and address typed; the passwords are typed again.
+    page = parse(response.text)
+    password = page.one("input", id="id_password1")
+    assert password["aria-invalid"] == "true"
+    assert "id_password1_error" in password["aria-describedby"].split()
+    assert page.one("ul", id="id_password1_error").text == (
+        "This password is too close to your email address: anyone who knows it could "
+        "guess the password. Use words that have nothing to do with it."
+    )
+    assert page.one("input", id="id_password2").get("aria-invalid") is None
+    assert page.one("input", id="id_name")["value"] == "Grace Hopper"
+    assert page.one("input", id="id_email")["value"] == "gracehopper@example.com"
+    assert password.get("value") is None
+    # Nothing takes the focus past the name.
+    assert not [field for field in page.all("input") if "autofocus" in field.attrs]
     assert not User.objects.exists()
+
+
+def test_sign_up_asks_for_the_name_first(client, db):
+    page = parse(client.get(reverse("account_signup")).text)
+    fields = [field for field in page.one("main").all("input") if field.get("type") != "hidden"]
+    assert [field["name"] for field in fields] == ["name", "email", "password1", "password2"]
+    assert not [field for field in fields if "autofocus" in field.attrs]
 
 
 def test_a_reset_link_works_for_a_day(client, db):

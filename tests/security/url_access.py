@@ -228,6 +228,7 @@ ACCESS: dict[str, Rule] = {
     "reporting:mission": org(V),
     "missions:edit": org(EDITOR, EDITOR),
     "missions:archive": org(write=EDITOR),
+    "missions:activate": org(write=EDITOR),
     "reporting:goal_add": org(EDITOR, EDITOR),  # GET: the form, fetched when wanted
     "reporting:goal_edit": org(EDITOR, EDITOR),
     "reporting:goal_move": org(write=EDITOR),
@@ -244,6 +245,7 @@ ACCESS: dict[str, Rule] = {
     "missions:resource_edit": org(EDITOR, EDITOR),
     "missions:resource_remove": org(write=EDITOR),
     "missions:stakeholders": org(V, EDITOR),
+    "missions:stakeholder_add": org(write=A),  # the register is the admins'
     "missions:stakeholder_link_edit": org(EDITOR, EDITOR),
     "missions:stakeholder_link_remove": org(write=EDITOR),
     "missions:stakeholder_link_met": org(write=EDITOR),
