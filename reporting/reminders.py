@@ -14,11 +14,9 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from functools import partial, reduce
 from operator import or_
 from typing import NamedTuple
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -28,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.deliveries import Claim, OutgoingParts, claimed_sends, deliveries_settled, sending_day
+from metrics.checkin_links import quick_checkin_url
 from metrics.models import CADENCE_DAYS, Cadence, Metric
 from metrics.progress import Status
 from metrics.rollups import figures_of
@@ -157,18 +156,9 @@ class Reminder:
 
     @property
     def check_in_url(self) -> str:
-        """The check-in form, prefilled, and back to My check-ins (the mission's page for
-        the mission owner) once it is saved."""
-        mission = self.metric.mission
-        slug = self.organisation.slug
-        back_to = (
-            reverse("metrics:my_checkins", args=[slug])
-            if self.kind == EmailKind.REMINDER
-            else mission.get_absolute_url()
-        )
-        path = reverse("metrics:check_in", args=[slug, mission.slug, self.metric.uid])
-        query = {"value": prefill_value(self.metric), "next": back_to}
-        return settings.SITE_URL + path + "?" + urlencode({k: v for k, v in query.items() if v})
+        """The signed link that opens this metric's check-in, prefilled, for this recipient
+        alone: one tap when they are logged in, their password alone when not."""
+        return quick_checkin_url(self.metric, self.recipient)
 
     @property
     def metric_url(self) -> str:
@@ -522,17 +512,6 @@ def _email_of_claimed(
 
 
 # ---- The email ----
-
-
-def prefill_value(metric: Metric) -> str:
-    """The value the check-in form opens with: the latest reading (else the baseline),
-    so that "no change" is one tap."""
-    value: Decimal | None = metric.latest_value
-    if value is None:
-        value = metric.baseline_value
-    if value is None:
-        return ""
-    return f"{value.normalize():f}"
 
 
 def _subject(own: Sequence[Reminder], escalations: Sequence[Reminder]) -> str:

@@ -188,15 +188,15 @@ def test_a_reminder_links_to_the_prefilled_check_in_form_and_back(cast, scene, c
         assert email.subject == "Acme Missions: “Tonnes of CO2” is due today"
         link = re.search(r"Check in: (\S+)", email.body).group(1)
         url = urlsplit(link)
-        assert url.path == f"/o/acme/missions/net-zero/metrics/{scene.metric.uid}/check-in/"
-        assert url.query == "value=17.5&next=%2Fo%2Facme%2Fmy-check-ins%2F"
+        assert url.path.startswith("/o/acme/check-in/")  # signed, for them and this metric
+        assert url.query == ""
 
-        anonymous = client.get(f"{url.path}?{url.query}")
+        anonymous = client.get(url.path)
         assert anonymous.status_code == 302
         assert anonymous["Location"].startswith("/accounts/login/?next=")
 
         client.force_login(cast.member)
-        form = client.get(f"{url.path}?{url.query}")
+        form = client.get(url.path)
         assert form.status_code == 200
         assert b'value="17.5"' in form.content
         assert b'name="next" value="/o/acme/my-check-ins/"' in form.content
