@@ -217,6 +217,26 @@ class MetricMove:
     better: bool | None  # whether that way is good for the metric; None if unchanged
     readings: list[CheckInLine]
 
+    @property
+    def change_said(self) -> str:
+        """ "+6, better": the change, and whether it is the way the metric should go."""
+        if self.better is None:
+            return self.change
+        return f"{self.change}, {'better' if self.better else 'worse'}"
+
+    @property
+    def readings_said(self) -> str:
+        """The period's readings on one line, in date order ("2 Mar: 22 by Sam, 4 Mar:
+        24 by Ali"); a single one that is the latest value, by its date alone. A line,
+        not a row each: a batch's emails carry hundreds of them."""
+        if len(self.readings) == 1 and self.readings[0].value == self.latest:
+            (only,) = self.readings
+            return dates.day_month(only.for_date) + (f" by {only.author}" if only.author else "")
+        return ", ".join(
+            f"{dates.day_month(r.for_date)}: {r.value}" + (f" by {r.author}" if r.author else "")
+            for r in self.readings
+        )
+
 
 def _change(metric: Metric, before: Decimal | None) -> tuple[str, bool | None]:
     """The move from `before` to the latest value, in the metric's own terms, and whether
@@ -273,7 +293,9 @@ class MissionNews:
             self.status != self.status_before
         )
 
-    @property
+    # Cached: each digest of a batch asks whether the mission has news, and the template
+    # reads them more than once. Set include_late before reading them.
+    @cached_property
     def late(self) -> list[Metric]:
         if not self.include_late:
             return []
@@ -284,7 +306,7 @@ class MissionNews:
             if (row.metric.next_due_on or row.metric.next_due_date()) < self.today
         ]
 
-    @property
+    @cached_property
     def milestones_overdue(self) -> list[Milestone]:
         return [m for m in self.milestones_ahead if m.due_on < self.today]
 
@@ -292,7 +314,7 @@ class MissionNews:
     def overdue_count(self) -> int:
         return len(self.late) + len(self.milestones_overdue)
 
-    @property
+    @cached_property
     def milestones_coming(self) -> list[Milestone]:
         return [m for m in self.milestones_ahead if m.due_on >= self.today]
 

@@ -97,15 +97,13 @@ def test_each_metric_that_moved_says_where_it_is_and_how_far_it_moved(cast, week
 
 def test_the_text_part_groups_readings_under_their_metric_in_date_order(cast, week):
     text, _ = sent_digest(cast)
-    assert "Metrics that moved (3):" in text
+    assert "Metrics that moved since the last digest (3):" in text
     assert (
-        "- Tonnes of CO2: now 26 (+6 since the last digest, better)\n"
-        "    2 Mar: 22, by Acme Owner\n"
-        "    4 Mar: 24, by Acme Member\n"
-        "    6 Mar: 26, by Acme Member\n"
+        "- Tonnes of CO2: now 26, +6, better "
+        "(2 Mar: 22 by Acme Owner, 4 Mar: 24 by Acme Member, 6 Mar: 26 by Acme Member)\n"
     ) in text
-    assert "- Waste to landfill: now 80 (-10 since the last digest, better)" in text
-    assert "- Recycled share: now 11 % (-1.5 pts since the last digest, worse)" in text
+    assert "- Waste to landfill: now 80, -10, better (5 Mar by Acme Member)" in text
+    assert "- Recycled share: now 11 %, -1.5 pts, worse (5 Mar by Acme Member)" in text
     assert "Untouched metric" not in text  # no reading this week: it did not move
     assert text.count("Tonnes of CO2") == 1  # one entry per metric, not one per check-in
 
@@ -127,7 +125,7 @@ def test_the_html_part_says_the_same_in_the_same_order(cast, week):
     _, html = sent_digest(cast)
     sections = [
         "Overdue (1)",
-        "Metrics that moved (3)",
+        "Metrics that moved since the last digest (3)",
         "Milestones coming up (1)",
         "Commitments slipping (1)",
         "New ideas (1)",
@@ -136,8 +134,8 @@ def test_the_html_part_says_the_same_in_the_same_order(cast, week):
     assert positions == sorted(positions)
     readings = re.findall(r"(\d+ Mar): (\d+)", html.split("Tonnes of CO2", 1)[1])[:3]
     assert readings == [("2 Mar", "22"), ("4 Mar", "24"), ("6 Mar", "26")]
-    assert "<strong>26</strong>" in html and "+6 ▲ better" in html
-    assert "-1.5 pts ▼ worse" in html
+    assert '<strong>26</strong> <span class="better">+6, better</span>' in html
+    assert '<span class="worse">-1.5 pts, worse</span>' in html
     assert "Audit booked" in html and "Solar panels on" in html
     assert "Greenfold Packaging" in html and "Reuse crates" in html
     assert "Untouched metric" not in html
