@@ -365,10 +365,15 @@ def send_chunk() -> int:
 
 
 def claimed_sends(outgoing: Sequence[Outgoing | OutgoingParts], mailer: BaseEmailBackend) -> int:
-    """Claim, build, send over the open `mailer` and record each of these emails, once,
+    """Claim, build, send over `mailer` and record each of these emails, once,
     send_chunk() at a time: a fixed number of statements for a chunk, whatever its size. An
     email another sender holds, or has sent, is left out (an email of parts goes with the
     parts this call won). Returns how many were sent.
+
+    The connection is opened at the first send, once that email is claimed, and kept for
+    the rest: a server that is down fails a claimed send, which gives its claims back
+    (attempts counted) for the task's retries and later sweeps, as a single send does. It
+    is closed at the end.
 
     A thread of its own hands the emails to the server, one after the other, while this
     one renders the next: most of a send is waiting for the server's four replies.
@@ -384,6 +389,16 @@ def claimed_sends(outgoing: Sequence[Outgoing | OutgoingParts], mailer: BaseEmai
     finally:
         # Whatever stopped the batch (even an interruption), nothing more is sent.
         relay.shutdown(cancel_futures=True)
+        try:
+            mailer.close()
+        except Exception:  # what was sent is recorded; a failed goodbye changes nothing
+            logger.warning("Closing the mail connection failed", exc_info=True)
+
+
+def _send_over(mailer: BaseEmailBackend, messages: list[EmailMultiAlternatives]) -> int:
+    # Opened here, not by send_messages: a connection send_messages opens, it closes again.
+    mailer.open()
+    return mailer.send_messages(messages)
 
 
 def _chunk_send(
@@ -400,7 +415,7 @@ def _chunk_send(
     try:
         for item, won, pks in mine:
             message = _built(partial(item.built, won), won)
-            sending.append((item, pks, relay.submit(mailer.send_messages, [message])))
+            sending.append((item, pks, relay.submit(_send_over, mailer, [message])))
     except Exception as error:  # building one failed: build none of the rest
         failure = (item, error)
     accepted: list[int] = []

@@ -661,8 +661,7 @@ def _send_or_skip[D: MemberDigest | StakeholderDigest](
         else:
             quiet.append((organisation_id, claim))
     deliveries_skip(quiet)
-    with mailers.default as mailer:
-        return claimed_sends(outgoing, mailer)
+    return claimed_sends(outgoing, mailers.default)
 
 
 # ---- A stakeholder's digest ----

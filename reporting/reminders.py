@@ -499,8 +499,7 @@ def reminders_send_batch(
         for user_id, theirs in by_recipient.items()
         if user_id in memberships  # left since the sweep: nothing to say to them here
     ]
-    with mailers.default as mailer:
-        return claimed_sends(outgoing, mailer)
+    return claimed_sends(outgoing, mailers.default)
 
 
 def _email_of_claimed(

@@ -281,6 +281,17 @@ ACCESS: dict[str, Rule] = {
     "metrics:my_checkin": org(
         write=M, viewer_post=NOT_FOUND, admin_post=NOT_FOUND, owner_post=NOT_FOUND
     ),
+    # A reminder's signed link, walked with the member's: it is theirs alone, and anyone
+    # else in the organisation is told it is for someone else, even those who may check
+    # in on the metric by its own page.
+    "metrics:quick_checkin": org(
+        M,
+        M,
+        admin_get=FORBIDDEN,
+        admin_post=FORBIDDEN,
+        owner_get=FORBIDDEN,
+        owner_post=FORBIDDEN,
+    ),
 }
 
 # Patterns that take a POST without a CSRF token, and why. Each is still walked above.
