@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from email.policy import Policy
 from email.utils import parseaddr
-from functools import reduce
+from functools import partial, reduce
 from itertools import batched
 from operator import or_
 from typing import Any, ClassVar
@@ -332,6 +332,28 @@ class Outgoing:
     claim: Claim
     build: Callable[[], EmailMultiAlternatives]
 
+    @property
+    def claims(self) -> tuple[Claim, ...]:
+        return (self.claim,)
+
+    def built(self, won: Sequence[Claim]) -> EmailMultiAlternatives:
+        return self.build()
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingParts:
+    """One email of a batch that tells its recipient several things, each claimed on its
+    own (a reminder names every metric due, and each is sent once whichever email names
+    it): it goes with the parts this sender won, built from them, and not at all if it
+    won none."""
+
+    owner_id: int
+    claims: tuple[Claim, ...]
+    build: Callable[[Sequence[Claim]], EmailMultiAlternatives]
+
+    def built(self, won: Sequence[Claim]) -> EmailMultiAlternatives:
+        return self.build(won)
+
 
 def send_chunk() -> int:
     """How many of a batch's emails are claimed together, and recorded sent together once
@@ -344,10 +366,16 @@ def send_chunk() -> int:
     return max(1, settings.EMAIL_SEND_CHUNK)
 
 
-def claimed_sends(outgoing: Sequence[Outgoing], mailer: BaseEmailBackend) -> int:
-    """Claim, build, send over the open `mailer` and record each of these emails, once,
+def claimed_sends(outgoing: Sequence[Outgoing | OutgoingParts], mailer: BaseEmailBackend) -> int:
+    """Claim, build, send over `mailer` and record each of these emails, once,
     send_chunk() at a time: a fixed number of statements for a chunk, whatever its size. An
-    email another sender holds, or has sent, is left out. Returns how many were sent.
+    email another sender holds, or has sent, is left out (an email of parts goes with the
+    parts this call won). Returns how many were sent.
+
+    The connection is opened at the first send, once that email is claimed, and kept for
+    the rest: a server that is down fails a claimed send, which gives its claims back
+    (attempts counted) for the task's retries and later sweeps, as a single send does. It
+    is closed at the end.
 
     A thread of its own hands the emails to the server, one after the other, while this
     one renders the next: most of a send is waiting for the server's four replies.
@@ -363,34 +391,50 @@ def claimed_sends(outgoing: Sequence[Outgoing], mailer: BaseEmailBackend) -> int
     finally:
         # Whatever stopped the batch (even an interruption), nothing more is sent.
         relay.shutdown(cancel_futures=True)
+        try:
+            mailer.close()
+        except Exception:  # what was sent is recorded; a failed goodbye changes nothing
+            logger.warning("Closing the mail connection failed", exc_info=True)
+
+
+def _send_over(mailer: BaseEmailBackend, messages: list[EmailMultiAlternatives]) -> int:
+    # Opened here, not by send_messages: a connection send_messages opens, it closes again.
+    mailer.open()
+    return mailer.send_messages(messages)
 
 
 def _chunk_send(
-    chunk: Sequence[Outgoing], mailer: BaseEmailBackend, relay: ThreadPoolExecutor
+    chunk: Sequence[Outgoing | OutgoingParts], mailer: BaseEmailBackend, relay: ThreadPoolExecutor
 ) -> int:
-    held = _claim((item.owner_id, item.claim) for item in chunk)
-    mine = [(item, pk) for item in chunk if (pk := held.pop(item.claim, 0))]
-    sending: list[tuple[Outgoing, int, Future[int]]] = []
-    failure: tuple[Outgoing, Exception] | None = None
+    held = _claim((item.owner_id, claim) for item in chunk for claim in item.claims)
+    mine: list[tuple[Outgoing | OutgoingParts, list[Claim], list[int]]] = []
+    for item in chunk:
+        won = [claim for claim in item.claims if claim in held]
+        if won:
+            mine.append((item, won, [held.pop(claim) for claim in won]))
+    sending: list[tuple[Outgoing | OutgoingParts, list[int], Future[int]]] = []
+    failure: tuple[Outgoing | OutgoingParts, Exception] | None = None
     try:
-        for item, pk in mine:
-            message = _built(item.build, [item.claim])
-            sending.append((item, pk, relay.submit(mailer.send_messages, [message])))
+        for item, won, pks in mine:
+            message = _built(partial(item.built, won), won)
+            sending.append((item, pks, relay.submit(_send_over, mailer, [message])))
     except Exception as error:  # building one failed: build none of the rest
         failure = (item, error)
     accepted: list[int] = []
+    sent = 0
     send_failed = False
-    for item, pk, send in sending:
+    for item, pks, send in sending:
         if send_failed:
             send.cancel()  # if not begun: the server is down, say; given back below
         try:
             if not send.cancelled() and send.result():
-                accepted.append(pk)
+                accepted += pks
+                sent += 1
         except smtplib.SMTPRecipientsRefused as refused:
             if not _refused_for_good(refused):
                 failure, send_failed = failure or (item, refused), True
                 continue
-            rows = delivery_model()._default_manager.filter(pk=pk)
+            rows = delivery_model()._default_manager.filter(pk__in=pks)
             _settle_rows(rows, DeliveryState.BOUNCED, error=repr(refused.recipients))
             logger.warning("The mail server refused %r for good", refused.recipients)
         except Exception as error:
@@ -399,15 +443,17 @@ def _chunk_send(
     if failure:
         failed, cause = failure
         # The one that failed and those not tried (settled rows stay as they are).
-        given_back = delivery_model()._default_manager.filter(pk__in=[pk for _, pk in mine])
+        given_back = delivery_model()._default_manager.filter(
+            pk__in=[pk for _, _, pks in mine for pk in pks]
+        )
         _settle_rows(given_back, DeliveryState.FAILED, error=repr(cause))
         logger.warning(
             "Sending to %s failed: %r; it and the rest of its batch will be tried again",
-            failed.claim.recipient,
+            failed.claims[0].recipient,
             cause,
         )
         raise cause
-    return len(accepted)
+    return sent
 
 
 def moment(at: str | None) -> datetime:

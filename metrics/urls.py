@@ -5,6 +5,7 @@ from django.urls import path
 from metrics.views import checkins, metrics, templates
 from metrics.views import csv as csv_views
 from metrics.views.mine import my_checkin, my_checkins
+from metrics.views.quick import quick_checkin
 
 app_name = "metrics"
 
@@ -29,6 +30,8 @@ urlpatterns = [
 urlpatterns += [
     path("my-check-ins/", my_checkins, name="my_checkins"),
     path("my-check-ins/<uuid:metric_uid>/", my_checkin, name="my_checkin"),
+    # A reminder's signed link (metrics.checkin_links.quick_checkin_url).
+    path("check-in/<str:token>/", quick_checkin, name="quick_checkin"),
 ]
 
 # CSV import and export (metrics.views.csv).

@@ -52,6 +52,15 @@ class SignupForm(allauth_forms.SignupForm):
         return super().try_save(request)
 
 
+# The address the next login is for, when a signed link (a reminder's check-in link) said
+# whose it is: the login page then asks only for their password.
+LOGIN_EMAIL_KEY = "login_email"
+
+
+def remember_login_email(request: HttpRequest, email: str) -> None:
+    request.session[LOGIN_EMAIL_KEY] = email
+
+
 class LoginForm(allauth_forms.LoginForm):
     """allauth's login, refusing a password for an address its organisation signs in by SSO.
 
@@ -65,6 +74,28 @@ class LoginForm(allauth_forms.LoginForm):
         self.fields["login"].widget.attrs.pop("placeholder", None)
         self.fields["password"].widget.attrs.pop("placeholder", None)
         self.fields["password"].help_text = ""
+        self.fixed_email = self._fixed_email()
+        self.sso_required = False
+        if self.fixed_email:
+            # Whose password it asks for is known: a signed link sent to them said so.
+            self.fields["login"].widget = forms.HiddenInput()
+            self.fields["login"].initial = self.fixed_email
+            self.fields["password"].widget.attrs["autofocus"] = True
+            self.sso_required = sso_required_by(self.fixed_email) is not None
+            if self.sso_required:
+                del self.fields["password"]
+
+    def _fixed_email(self) -> str:
+        session = getattr(self.request, "session", None)
+        if session is None:
+            return ""
+        if self.request is not None and self.request.GET.get("another"):
+            session.pop(LOGIN_EMAIL_KEY, None)  # "Not you?"
+        return str(session.get(LOGIN_EMAIL_KEY, ""))
+
+    def login(self, request: HttpRequest, redirect_url: str | None = None) -> HttpResponse:
+        request.session.pop(LOGIN_EMAIL_KEY, None)
+        return super().login(request, redirect_url)
 
     def clean(self) -> dict[str, Any]:
         login = (self.cleaned_data.get("login") or "").strip()

@@ -28,6 +28,7 @@ from missions.models import (
     Visibility,
 )
 from orgs.models import Organisation, Stakeholder, StakeholderKind, Team, User
+from reporting.demo_history import digest_week, recorded_on
 from reporting.pdf import PdfUnavailable, published_pdf
 from reporting.reports import month_period, period_label, report_publish
 
@@ -201,7 +202,9 @@ def build_demo_missions(org: Organisation, owner: User, people: list[User]) -> N
             goal.save(update_fields=["owner"])
             goal.metrics.update(owner=person)
 
-    for mission_title, title, description, state, note in IDEAS:
+    # Ideas proposed through last week, so the digest preview has new ones to show.
+    week_first, _ = digest_week(org, today)
+    for day, (mission_title, title, description, state, note) in enumerate(IDEAS):
         mission = Mission.objects.get(organisation=org, title=mission_title)
         idea, created = Idea.objects.get_or_create(
             mission=mission,
@@ -217,6 +220,8 @@ def build_demo_missions(org: Organisation, owner: User, people: list[User]) -> N
         )
         if created:
             IdeaSupport.objects.bulk_create(IdeaSupport(idea=idea, user=u) for u in people[:2])
+            proposed = recorded_on(week_first + timedelta(days=day % 7), org.zone())
+            Idea.objects.filter(pk=idea.pk).update(created_at=proposed)
 
 
 def _record_baselines(mission: Mission, template: catalogue.MissionTemplate, on: date) -> None:

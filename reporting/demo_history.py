@@ -1,10 +1,12 @@
 """A year of check-in history for the demo organisation, so its charts have a story."""
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils import timezone
 
 from metrics.models import CADENCE_DAYS, Cadence, CheckIn, Confidence, Metric, MetricFormat
 from metrics.services import checkin_correct, metric_refresh_latest
@@ -25,7 +27,15 @@ NOTES = [
 
 @transaction.atomic
 def build_demo_history(org: Organisation, today: date) -> None:
-    """Readings from each metric's baseline to today. Idempotent: skips metrics with any."""
+    """Readings from each metric's baseline up to last week, each recorded on its own day.
+    Idempotent: skips metrics with any.
+
+    Last week is the one a digest sent this week covers (what the digest preview shows):
+    most metrics have their latest reading in it, the slowest have missed theirs and are
+    overdue, and nothing was recorded all at once today.
+    """
+    week_first, week_last = digest_week(org, today)
+    zone = org.zone()
     metrics = Metric.objects.filter(
         mission__organisation=org, mission__status=MissionStatus.ACTIVE
     ).select_related("mission", "owner")
@@ -41,8 +51,16 @@ def build_demo_history(org: Organisation, today: date) -> None:
         assert metric.baseline_value is not None and metric.target_value is not None
         baseline, target = float(metric.baseline_value), float(metric.target_value)
         span = (metric.target_on - metric.baseline_on).days
-        rows, on = [], metric.baseline_on + step
-        while on <= today:
+        latest = week_first + timedelta(days=rng.randrange((week_last - week_first).days + 1))
+        if pace < 0.5:
+            latest -= step  # the one behind has missed its last check-in too
+        days = []
+        on = latest
+        while on > metric.baseline_on:
+            days.append(on)
+            on -= step
+        rows = []
+        for on in reversed(days):
             share = min(1.0, pace * (on - metric.baseline_on).days / span)
             value = baseline + (target - baseline) * share
             value += (target - baseline) * rng.uniform(-0.04, 0.04)
@@ -56,19 +74,37 @@ def build_demo_history(org: Organisation, today: date) -> None:
                     note=rng.choice(NOTES),
                 )
             )
-            on += step
         CheckIn.objects.bulk_create(rows)
+        # Recorded on the day each is for, as its owner would have (the field is set to
+        # now on insert).
+        for row in rows:
+            row.created_at = recorded_on(row.for_date, zone)
+        CheckIn.objects.bulk_update(rows, ["created_at"])
         metric_refresh_latest(metric)
         if len(rows) > 3 and metric.owner:
             # One honest correction, so the history shows how they look.
             earlier = CheckIn.objects.get(metric=metric, for_date=rows[-3].for_date)
-            checkin_correct(
+            correction = checkin_correct(
                 earlier,
                 value=earlier.value + Decimal("1"),
                 author=metric.owner,
                 confidence=earlier.confidence,
                 note="Corrected: the first figure missed one site.",
             )
+            corrected_on = recorded_on(rows[-2].for_date, zone)
+            CheckIn.objects.filter(pk=correction.pk).update(created_at=corrected_on)
+
+
+def digest_week(org: Organisation, today: date) -> tuple[date, date]:
+    """The first and last days of last week, in the organisation's weeks: what a digest
+    sent this week on its first day covers."""
+    this_week = today - timedelta(days=(today.weekday() - org.week_starts_on) % 7)
+    return this_week - timedelta(days=7), this_week - timedelta(days=1)
+
+
+def recorded_on(day: date, zone: ZoneInfo) -> datetime:
+    """Mid-morning of `day` where the organisation is, but never later than now."""
+    return min(datetime.combine(day, time(10), tzinfo=zone), timezone.now())
 
 
 def _shape(metric: Metric, value: float) -> Decimal:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from copy import copy
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from core import dates
+from core import dates, numbers
 from core.deliveries import (
     Claim,
     Outgoing,
@@ -29,7 +30,7 @@ from core.deliveries import (
     deliveries_skip,
     sending_day,
 )
-from metrics.models import CheckIn, Metric
+from metrics.models import CheckIn, Direction, Metric, MetricFormat
 from metrics.progress import Status
 from metrics.rollups import (
     MissionProgress,
@@ -199,10 +200,60 @@ class MetricLine:
 
 @dataclass(frozen=True, slots=True)
 class CheckInLine:
-    metric: str
     value: str
     for_date: date
     author: str
+
+
+@dataclass(frozen=True, slots=True)
+class MetricMove:
+    """A metric with readings in the period: where it stands now, how far it moved since
+    the reading before the period (what the last digest said), and the period's readings
+    in date order."""
+
+    name: str
+    latest: str
+    change: str  # "+2.5 t", "-3 pts"; blank when there was no reading before
+    better: bool | None  # whether that way is good for the metric; None if unchanged
+    readings: list[CheckInLine]
+
+    @property
+    def change_said(self) -> str:
+        """ "+6, better": the change, and whether it is the way the metric should go."""
+        if self.better is None:
+            return self.change
+        return f"{self.change}, {'better' if self.better else 'worse'}"
+
+    @property
+    def readings_said(self) -> str:
+        """The period's readings on one line, in date order ("2 Mar: 22 by Sam, 4 Mar:
+        24 by Ali"); a single one that is the latest value, by its date alone. A line,
+        not a row each: a batch's emails carry hundreds of them."""
+        if len(self.readings) == 1 and self.readings[0].value == self.latest:
+            (only,) = self.readings
+            return dates.day_month(only.for_date) + (f" by {only.author}" if only.author else "")
+        return ", ".join(
+            f"{dates.day_month(r.for_date)}: {r.value}" + (f" by {r.author}" if r.author else "")
+            for r in self.readings
+        )
+
+
+def _change(metric: Metric, before: Decimal | None) -> tuple[str, bool | None]:
+    """The move from `before` to the latest value, in the metric's own terms, and whether
+    it is a move the metric wants (down is good for one that should decrease)."""
+    latest = metric.latest_value
+    if before is None or latest is None or metric.format == MetricFormat.YES_NO:
+        return "", None
+    delta = latest - before
+    if not delta:
+        return "no change", None
+    sign = "+" if delta > 0 else "-"
+    if metric.format == MetricFormat.PERCENTAGE:
+        size = f"{numbers.readable(abs(delta))} pts"
+    else:
+        size = metric.format_value(abs(delta))
+    wants_up = metric.direction in (Direction.INCREASE, Direction.STAY_ABOVE)
+    return f"{sign}{size}", (delta > 0) == wants_up
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,10 +271,13 @@ class MissionNews:
     progress: MissionProgress
     status_before: Status
     today: date
-    checkins: list[CheckInLine] = field(default_factory=list)
+    moved: list[MetricMove] = field(default_factory=list)
     checkin_count: int = 0
     ideas: list[Idea] = field(default_factory=list)
     milestones_done: list[Milestone] = field(default_factory=list)
+    # Not done yet: overdue, or due within MILESTONES_AHEAD_DAYS, soonest first.
+    milestones_ahead: list[Milestone] = field(default_factory=list)
+    commitments_slipping: list[StakeholderLink] = field(default_factory=list)
     commitment: StakeholderLink | None = None
     include_late: bool = True
     # Stakeholders see outcomes and outputs, as on share pages; inputs are the team's own.
@@ -239,7 +293,9 @@ class MissionNews:
             self.status != self.status_before
         )
 
-    @property
+    # Cached: each digest of a batch asks whether the mission has news, and the template
+    # reads them more than once. Set include_late before reading them.
+    @cached_property
     def late(self) -> list[Metric]:
         if not self.include_late:
             return []
@@ -250,15 +306,29 @@ class MissionNews:
             if (row.metric.next_due_on or row.metric.next_due_date()) < self.today
         ]
 
+    @cached_property
+    def milestones_overdue(self) -> list[Milestone]:
+        return [m for m in self.milestones_ahead if m.due_on < self.today]
+
+    @property
+    def overdue_count(self) -> int:
+        return len(self.late) + len(self.milestones_overdue)
+
+    @cached_property
+    def milestones_coming(self) -> list[Milestone]:
+        return [m for m in self.milestones_ahead if m.due_on >= self.today]
+
     @property
     def has_news(self) -> bool:
         return bool(
             self.status_changed
-            or self.checkins
+            or self.moved
             or self.checkin_count
             or self.late
             or self.ideas
             or self.milestones_done
+            or self.milestones_overdue
+            or self.commitments_slipping
         )
 
     @property
@@ -383,16 +453,40 @@ def missions_by_member(memberships: Sequence[Membership]) -> dict[int, list[int]
     return found
 
 
-CHECKIN_LINE = (
-    "value",
-    "for_date",
-    "metric__mission_id",
-    "metric__name",
-    "metric__format",
-    "metric__unit",
-    "author__name",
-    "author__email",
-)
+CHECKIN_LINE = ("value", "for_date", "metric__mission_id", "author__name", "author__email")
+# How far ahead a member's digest looks for milestones coming up.
+MILESTONES_AHEAD_DAYS = 30
+
+
+def _moves(news: MissionNews, checkins: list[CheckIn]) -> list[MetricMove]:
+    """The mission's metrics that have readings in the period, in the mission's order,
+    each with its readings in date order (`checkins` comes sorted by date)."""
+    readings: dict[int, list[CheckIn]] = defaultdict(list)
+    for checkin in checkins:
+        readings[checkin.metric_id].append(checkin)
+    moves = []
+    for row in news.progress.metrics:
+        metric = row.metric
+        if metric.pk not in readings:
+            continue
+        change, better = _change(metric, metric.value_before)  # type: ignore[attr-defined]
+        moves.append(
+            MetricMove(
+                metric.name,
+                metric.format_value(metric.latest_value),
+                change,
+                better,
+                [
+                    CheckInLine(
+                        metric.format_value(checkin.value),
+                        checkin.for_date,
+                        checkin.author.display_name if checkin.author else "",
+                    )
+                    for checkin in readings[metric.pk]
+                ],
+            )
+        )
+    return moves
 
 
 def _member_news(
@@ -411,7 +505,7 @@ def _member_news(
         .select_related("metric", "author")
         # What a digest says of each: a week's check-ins are most of what a batch reads.
         .only(*CHECKIN_LINE)
-        .order_by("created_at"),
+        .order_by("for_date", "created_at"),
         lambda checkin: checkin.metric.mission_id,
     )
     ideas = _by_mission(
@@ -420,17 +514,28 @@ def _member_news(
         .order_by("created_at"),
         lambda idea: idea.mission_id,
     )
+    milestones = _by_mission(
+        Milestone.objects.filter(
+            mission__in=ids,
+            done_on__isnull=True,
+            due_on__lte=today + timedelta(days=MILESTONES_AHEAD_DAYS),
+        ).order_by("due_on", "position"),
+        lambda milestone: milestone.mission_id,
+    )
+    slipping = _by_mission(
+        StakeholderLink.objects.filter(
+            mission__in=ids, commitment_met_on__isnull=True, commitment_due_on__lt=today
+        )
+        .exclude(commitment="")
+        .select_related("stakeholder")
+        .order_by("commitment_due_on"),
+        lambda link: link.mission_id,
+    )
     for item in news:
-        item.checkins = [
-            CheckInLine(
-                checkin.metric.name,
-                checkin.metric.format_value(checkin.value),
-                checkin.for_date,
-                checkin.author.display_name if checkin.author else "",
-            )
-            for checkin in checkins[item.mission.pk]
-        ]
+        item.moved = _moves(item, checkins[item.mission.pk])
         item.ideas = ideas[item.mission.pk]
+        item.milestones_ahead = milestones[item.mission.pk]
+        item.commitments_slipping = slipping[item.mission.pk]
     return {item.mission.pk: item for item in news}
 
 
@@ -556,8 +661,7 @@ def _send_or_skip[D: MemberDigest | StakeholderDigest](
         else:
             quiet.append((organisation_id, claim))
     deliveries_skip(quiet)
-    with mailers.default as mailer:
-        return claimed_sends(outgoing, mailer)
+    return claimed_sends(outgoing, mailers.default)
 
 
 # ---- A stakeholder's digest ----

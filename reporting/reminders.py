@@ -14,20 +14,19 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
-from functools import reduce
+from functools import partial, reduce
 from operator import or_
 from typing import NamedTuple
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from core.deliveries import Claim, claimed_send, deliveries_claim, deliveries_settled, sending_day
+from core.deliveries import Claim, OutgoingParts, claimed_sends, deliveries_settled, sending_day
+from metrics.checkin_links import quick_checkin_url
 from metrics.models import CADENCE_DAYS, Cadence, Metric
 from metrics.progress import Status
 from metrics.rollups import figures_of
@@ -157,18 +156,9 @@ class Reminder:
 
     @property
     def check_in_url(self) -> str:
-        """The check-in form, prefilled, and back to My check-ins (the mission's page for
-        the mission owner) once it is saved."""
-        mission = self.metric.mission
-        slug = self.organisation.slug
-        back_to = (
-            reverse("metrics:my_checkins", args=[slug])
-            if self.kind == EmailKind.REMINDER
-            else mission.get_absolute_url()
-        )
-        path = reverse("metrics:check_in", args=[slug, mission.slug, self.metric.uid])
-        query = {"value": prefill_value(self.metric), "next": back_to}
-        return settings.SITE_URL + path + "?" + urlencode({k: v for k, v in query.items() if v})
+        """The signed link that opens this metric's check-in, prefilled, for this recipient
+        alone: one tap when they are logged in, their password alone when not."""
+        return quick_checkin_url(self.metric, self.recipient)
 
     @property
     def metric_url(self) -> str:
@@ -283,7 +273,7 @@ class _Decision:
 
 
 def _candidates(
-    now: datetime, user_id: int | None, organisation_ids: Collection[int] | None
+    now: datetime, user_ids: Collection[int] | None, organisation_ids: Collection[int] | None
 ) -> QuerySet[Metric]:
     today_utc = now.astimezone(UTC).date()
     windows = reduce(
@@ -301,8 +291,8 @@ def _candidates(
         )
         .order_by("next_due_on", "pk")
     )
-    if user_id is not None:
-        metrics = metrics.filter(Q(owner_id=user_id) | Q(mission__owner_id=user_id))
+    if user_ids is not None:
+        metrics = metrics.filter(Q(owner_id__in=user_ids) | Q(mission__owner_id__in=user_ids))
     if organisation_ids is not None:
         metrics = metrics.filter(mission__organisation_id__in=organisation_ids)
     return metrics
@@ -363,11 +353,14 @@ class _Schedule:
 
 
 def _decisions(
-    now: datetime, user_id: int | None = None, organisation_ids: Collection[int] | None = None
+    now: datetime,
+    user_ids: Collection[int] | None = None,
+    organisation_ids: Collection[int] | None = None,
 ) -> list[_Decision]:
-    """What the schedule says should be sent now, sent already or not: a pass over one
-    row per candidate metric, with each person and organisation read once."""
-    rows = list(_candidates(now, user_id, organisation_ids).values_list(*_DECIDING))
+    """What the schedule says should be sent now (to these people, if given), sent already
+    or not: a pass over one row per candidate metric, with each person and organisation
+    read once."""
+    rows = list(_candidates(now, user_ids, organisation_ids).values_list(*_DECIDING))
     people = User.objects.only(*_PERSON).in_bulk({r[i] for r in rows for i in (5, 6)} - {None})
     organisations = Organisation.objects.only("name", "slug", "time_zone").in_bulk(
         {row[7] for row in rows}
@@ -393,17 +386,23 @@ def _decisions(
             escalation = schedule.decide(EmailKind.ESCALATION, row, mission_owner, organisation)
             if escalation:
                 found.append(escalation)
-    if user_id is not None:
-        found = [decision for decision in found if decision.recipient.pk == user_id]
+    if user_ids is not None:
+        found = [decision for decision in found if decision.recipient.pk in user_ids]
     return found
 
 
 def due_reminders(
-    now: datetime, *, user_id: int | None = None, organisation_id: int | None = None
+    now: datetime,
+    *,
+    user_id: int | None = None,
+    organisation_id: int | None = None,
+    user_ids: Collection[int] | None = None,
 ) -> list[Reminder]:
-    """What the schedule says should be sent now, sent already or not, with each
-    metric read in full (what an email says of it)."""
-    decisions = _decisions(now, user_id, None if organisation_id is None else [organisation_id])
+    """What the schedule says should be sent now (to this person or these people, if
+    given), sent already or not, with each metric read in full (what an email says of it)."""
+    if user_id is not None:
+        user_ids = {user_id}
+    decisions = _decisions(now, user_ids, None if organisation_id is None else [organisation_id])
     metrics = Metric.objects.select_related(
         "owner", "mission__owner", "mission__organisation"
     ).in_bulk({decision.metric_id for decision in decisions})
@@ -430,10 +429,14 @@ def due_reminders(
 
 
 def pending_reminders(
-    now: datetime, *, user_id: int | None = None, organisation_id: int | None = None
+    now: datetime,
+    *,
+    user_id: int | None = None,
+    organisation_id: int | None = None,
+    user_ids: Collection[int] | None = None,
 ) -> list[Reminder]:
     """Due now and not yet sent (nor being sent)."""
-    due = due_reminders(now, user_id=user_id, organisation_id=organisation_id)
+    due = due_reminders(now, user_id=user_id, organisation_id=organisation_id, user_ids=user_ids)
     claims = [reminder.claim for reminder in due]
     settled = deliveries_settled(claims)
     return [reminder for reminder, claim in zip(due, claims, strict=True) if claim not in settled]
@@ -459,33 +462,55 @@ def reminder_batches(
 
 def reminders_send(user_id: int, organisation_id: int, now: datetime | None = None) -> bool:
     """Send one person their pending reminders from one organisation, in one email, once.
+    Returns whether it sent one (see reminders_send_batch)."""
+    return reminders_send_batch(organisation_id, [user_id], now) == 1
 
-    Safe to run twice, or in two workers at once: each reminder is claimed first, and an
-    email goes only with the reminders this call claimed. Returns whether it sent one.
+
+def reminders_send_batch(
+    organisation_id: int, user_ids: Collection[int], now: datetime | None = None
+) -> int:
+    """Send each of these people their pending reminders from one organisation, one email
+    each, over one connection to the mail server. Returns how many emails went.
+
+    The schedule is read once for all of them, and the emails claimed and recorded sent in
+    chunks (core.deliveries.claimed_sends), as digests are. Safe to run twice, or in two
+    workers at once: each reminder is claimed first, and an email goes only with the
+    reminders this call claimed.
     """
     now = now or timezone.now()
-    pending = pending_reminders(now, user_id=user_id, organisation_id=organisation_id)
+    pending = pending_reminders(now, organisation_id=organisation_id, user_ids=set(user_ids))
     if not pending:
-        return False
-    won = set(deliveries_claim(organisation_id, [reminder.claim for reminder in pending]))
-    mine = [reminder for reminder in pending if reminder.claim in won]
-    if not mine:
-        return False
-    return claimed_send([reminder.claim for reminder in mine], lambda: reminder_email(mine))
+        return 0
+    by_recipient: dict[int, list[Reminder]] = defaultdict(list)
+    for reminder in pending:
+        by_recipient[reminder.recipient.pk].append(reminder)
+    memberships = {
+        membership.user_id: membership
+        for membership in Membership.objects.filter(
+            organisation_id=organisation_id, user_id__in=by_recipient
+        )
+    }
+    outgoing = [
+        OutgoingParts(
+            organisation_id,
+            tuple(reminder.claim for reminder in theirs),
+            partial(_email_of_claimed, theirs, memberships[user_id]),
+        )
+        for user_id, theirs in by_recipient.items()
+        if user_id in memberships  # left since the sweep: nothing to say to them here
+    ]
+    return claimed_sends(outgoing, mailers.default)
+
+
+def _email_of_claimed(
+    reminders: Sequence[Reminder], membership: Membership, won: Sequence[Claim]
+) -> EmailMultiAlternatives:
+    """The email with the reminders this sender claimed (another may hold the rest)."""
+    claimed = set(won)
+    return reminder_email([r for r in reminders if r.claim in claimed], membership)
 
 
 # ---- The email ----
-
-
-def prefill_value(metric: Metric) -> str:
-    """The value the check-in form opens with: the latest reading (else the baseline),
-    so that "no change" is one tap."""
-    value: Decimal | None = metric.latest_value
-    if value is None:
-        value = metric.baseline_value
-    if value is None:
-        return ""
-    return f"{value.normalize():f}"
 
 
 def _subject(own: Sequence[Reminder], escalations: Sequence[Reminder]) -> str:
@@ -502,10 +527,13 @@ def _subject(own: Sequence[Reminder], escalations: Sequence[Reminder]) -> str:
     return f"{len(escalations)} late check-ins on your missions"
 
 
-def reminder_email(reminders: Sequence[Reminder]) -> EmailMultiAlternatives:
+def reminder_email(
+    reminders: Sequence[Reminder], membership: Membership | None = None
+) -> EmailMultiAlternatives:
     first = reminders[0]
     organisation, recipient = first.organisation, first.recipient
-    membership = Membership.objects.get(organisation=organisation, user=recipient)
+    if membership is None:
+        membership = Membership.objects.get(organisation=organisation, user=recipient)
     my_checkins = reverse("metrics:my_checkins", args=[organisation.slug])
     own = [r for r in reminders if r.kind == EmailKind.REMINDER]
     escalations = [r for r in reminders if r.kind == EmailKind.ESCALATION]

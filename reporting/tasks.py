@@ -1,5 +1,5 @@
-"""Reminders and digests. Beat's sweeps find who is due one; a task per email (reminders)
-or per batch (digests) sends them.
+"""Reminders and digests. Beat's sweeps find who is due one; a task per batch of people
+from one organisation sends them.
 
 Both take ids (or nothing) and call reporting.reminders or reporting.digests, which claim
 every send in the database first, so a task run twice, two workers or two beats send each
@@ -22,6 +22,9 @@ from reporting import digests, reminders
 # of them, and all go over one connection to the mail server. Small enough that a retry
 # after a failure repeats little (what was sent is claimed, and is not sent again).
 DIGEST_BATCH = 500
+# Reminder emails sent by one task, for the same reasons: the schedule is read once for
+# all of them, and they share a connection.
+REMINDER_BATCH = 500
 
 
 @shared_task(**SMTP_RETRY)
@@ -69,10 +72,22 @@ def send_reminders(user_id: int, organisation_id: int, at: str | None = None) ->
     return reminders.reminders_send(user_id, organisation_id, moment(at))
 
 
+@shared_task(**SMTP_RETRY)
+def send_reminder_batch(organisation_id: int, user_ids: list[int], at: str | None = None) -> int:
+    return reminders.reminders_send_batch(organisation_id, user_ids, moment(at))
+
+
 @shared_task
 def sweep_reminders(at: str | None = None, organisation_id: int | None = None) -> int:
-    """Enqueue an email for everyone with reminders due now (from one organisation, if
-    given). Returns how many."""
+    """Enqueue the reminder emails due now (from one organisation, if given), in batches
+    of people from one organisation, as digests are. Returns how many emails."""
     only = None if organisation_id is None else [organisation_id]
-    batches = reminders.reminder_batches(moment(at), only)
-    return sum(enqueue(send_reminders, user_id, org_id, at) for user_id, org_id in batches)
+    people: dict[int, list[int]] = defaultdict(list)
+    for user_id, org_id in reminders.reminder_batches(moment(at), only):
+        people[org_id].append(user_id)
+    return sum(
+        len(batch)
+        for org_id, user_ids in people.items()
+        for batch in batched(user_ids, REMINDER_BATCH)
+        if enqueue(send_reminder_batch, org_id, list(batch), at)
+    )

@@ -33,7 +33,7 @@ def metric_url(metric: Metric) -> str:
     return reverse("metrics:detail", args=[mission.organisation.slug, mission.slug, metric.uid])
 
 
-def _previous(metric: Metric) -> CheckIn | None:
+def previous_reading(metric: Metric) -> CheckIn | None:
     return (
         metric.checkins.filter(is_current=True)
         .select_related("author")
@@ -76,7 +76,7 @@ def checkin_create(
             "mission": mission,
             "metric": metric,
             "form": form,
-            "previous": _previous(metric),
+            "previous": previous_reading(metric),
             "next": _next_url(request, metric),
         },
         status=400 if form.errors else 200,

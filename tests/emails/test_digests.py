@@ -48,8 +48,8 @@ def test_the_weekly_digest_comes_on_the_first_day_of_the_week_at_their_hour(cast
     assert "== Net zero ==" in text
     assert "50\xa0% of the way, on track." in text  # 30 is half way from 10 to 50
     assert "Status changed: At risk -> On track" in text
-    assert "- Tonnes of CO2: 30 for 4 Mar, by Acme Member" in text
-    assert "- Fleet miles: due 1 Mar, Acme Owner" in text
+    assert "- Tonnes of CO2: now 30, +20, better (4 Mar by Acme Member)" in text
+    assert "- Fleet miles: check-in due 1 Mar, Acme Owner" in text
     assert "- Secret idea: e-bikes, by Acme Viewer" in text
     # The owner owns the mission, the admin sees everything; the viewer is part of none.
     assert sorted(m.to[0] for _, m in sent) == sorted(

@@ -11,7 +11,7 @@ from kombu.exceptions import OperationalError
 
 from core.enqueue import enqueue, enqueue_on_commit
 from metrics.models import CheckIn, Metric
-from reporting.tasks import send_reminders, sweep_reminders
+from reporting.tasks import send_reminder_batch, send_reminders, sweep_reminders
 from tests.factories import MetricFactory
 
 BROKER_DOWN = OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
@@ -48,7 +48,7 @@ def test_with_redis_down_a_check_in_saves_and_the_next_sweep_finds_the_work(cast
     url = reverse("metrics:check_in", args=["acme", "net-zero", other.uid])
     with (
         time_machine.travel(datetime(2026, 3, 10, 9, tzinfo=UTC), tick=False),
-        mock.patch.object(send_reminders, "delay", side_effect=BROKER_DOWN),
+        mock.patch.object(send_reminder_batch, "delay", side_effect=BROKER_DOWN),
     ):
         response = login(cast.member).post(
             url, {"value": "22", "for_date": "2026-03-10", "confidence": "on_track"}

@@ -70,7 +70,7 @@ def test_an_admin_previews_a_members_digest_without_sending_it(cast, busy_week, 
     assert b"Acme Member\xe2\x80\x99s digest this week" in page.content
     assert "your missions’ week, 2–8 Mar 2026".encode() in page.content
     assert b"Mon 9 Mar from 09:00 (Europe/London)" in page.content
-    assert b"Tonnes of CO2: 30 for 4 Mar" in page.content  # the plain-text version
+    assert b"Tonnes of CO2: now 30, +20, better (4 Mar by" in page.content  # the plain text
     assert (
         b'<iframe src="' + preview_url(cast, cast.member, "reporting:member_digest_html").encode()
         in page.content

@@ -7,6 +7,7 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,13 +17,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.deliveries import DeliveryState
+from core.deliveries import DeliveryState, deliveries_claim
 from metrics.models import Cadence, Metric
 from metrics.services import checkin_record
 from orgs.models import EmailDelivery, EmailKind, User
 from orgs.roles import Role
-from reporting.reminders import pending_reminders, reminder_batches, reminders_send
-from reporting.tasks import send_reminders, sweep_reminders
+from reporting.reminders import (
+    pending_reminders,
+    reminder_batches,
+    reminders_send,
+    reminders_send_batch,
+)
+from reporting.tasks import send_reminder_batch, send_reminders, sweep_reminders
 from tests.factories import MembershipFactory, MetricFactory, UserFactory
 
 DUE = date(2026, 3, 10)  # a Tuesday; the clocks change in Los Angeles two days before
@@ -182,15 +188,15 @@ def test_a_reminder_links_to_the_prefilled_check_in_form_and_back(cast, scene, c
         assert email.subject == "Acme Missions: “Tonnes of CO2” is due today"
         link = re.search(r"Check in: (\S+)", email.body).group(1)
         url = urlsplit(link)
-        assert url.path == f"/o/acme/missions/net-zero/metrics/{scene.metric.uid}/check-in/"
-        assert url.query == "value=17.5&next=%2Fo%2Facme%2Fmy-check-ins%2F"
+        assert url.path.startswith("/o/acme/check-in/")  # signed, for them and this metric
+        assert url.query == ""
 
-        anonymous = client.get(f"{url.path}?{url.query}")
+        anonymous = client.get(url.path)
         assert anonymous.status_code == 302
         assert anonymous["Location"].startswith("/accounts/login/?next=")
 
         client.force_login(cast.member)
-        form = client.get(f"{url.path}?{url.query}")
+        form = client.get(url.path)
         assert form.status_code == 200
         assert b'value="17.5"' in form.content
         assert b'name="next" value="/o/acme/my-check-ins/"' in form.content
@@ -389,3 +395,59 @@ def test_a_sweep_of_some_organisations_selects_theirs_only(cast, scene):
     assert set(reminder_batches(now, [cast.org.pk, cast.other_org.pk])) == set(
         reminder_batches(now)
     )
+
+
+# ---- Reminders sent in batches, as digests are ----
+
+
+def test_one_batch_sends_each_person_their_own_email_in_a_fixed_number_of_queries(cast, scene):
+    Metric.objects.filter(pk=scene.metric.pk).update(next_due_on=DUE - timedelta(days=8))
+    now = datetime(2026, 3, 10, 21, tzinfo=UTC)
+    with CaptureQueriesContext(connection) as few:
+        assert reminders_send_batch(cast.org.pk, [cast.member.pk], now) == 1
+    EmailDelivery.objects.all().delete()
+    mail.outbox.clear()
+    more_owners_due(cast, scene, 6)
+    people = list(reminder_batches(now))
+    with CaptureQueriesContext(connection) as many:
+        assert reminders_send_batch(cast.org.pk, [user_id for user_id, _ in people], now) == 7
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        User.objects.get(pk=user_id).email for user_id, _ in people
+    )
+    assert len(many) == len(few)
+    assert set(EmailDelivery.objects.values_list("state", flat=True)) == {DeliveryState.SENT}
+    # Run again (a retried task, a second worker): nothing more goes.
+    assert reminders_send_batch(cast.org.pk, [user_id for user_id, _ in people], now) == 0
+    assert len(mail.outbox) == 7
+
+
+def test_a_batch_sends_only_the_reminders_it_claimed(cast, scene):
+    """Another sender holds one of a person's reminders: their email names the others."""
+    held = MetricFactory(goal=scene.metric.goal, owner=cast.member, name="Held elsewhere")
+    Metric.objects.filter(pk__in=[scene.metric.pk, held.pk]).update(next_due_on=DUE)
+    now = datetime(2026, 3, 10, 21, tzinfo=UTC)
+    (other_sender,) = [r for r in pending_reminders(now) if r.metric.pk == held.pk]
+    assert deliveries_claim(cast.org.pk, [other_sender.claim]) == [other_sender.claim]
+
+    assert reminders_send_batch(cast.org.pk, [cast.member.pk], now) == 1
+    (message,) = mail.outbox
+    assert scene.metric.name in message.body
+    assert "Held elsewhere" not in message.body
+
+
+def test_the_sweep_enqueues_one_task_per_organisation_batch(cast, scene, settings):
+    more_owners_due(cast, scene, 3)
+    elsewhere = MetricFactory(goal__mission__organisation=cast.other_org, owner=cast.outsider)
+    Metric.objects.filter(pk__in=[scene.metric.pk, elsewhere.pk]).update(
+        next_due_on=DUE - timedelta(days=8)
+    )
+    with (
+        time_machine.travel(datetime(2026, 3, 10, 21, tzinfo=UTC), tick=False),
+        mock.patch.object(send_reminder_batch, "delay") as delay,
+    ):
+        assert sweep_reminders() == 5
+    batches = sorted((c.args[0], sorted(c.args[1])) for c in delay.call_args_list)
+    owners = sorted(
+        u for u, o in reminder_batches(datetime(2026, 3, 10, 21, tzinfo=UTC)) if o == cast.org.pk
+    )
+    assert batches == sorted([(cast.org.pk, owners), (cast.other_org.pk, [cast.outsider.pk])])

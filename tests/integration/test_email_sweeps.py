@@ -217,14 +217,14 @@ def test_the_sweeps_send_every_email_due_exactly_once(cast, acme, smtp_server, s
     assert len(links) == 2
     assert client.get(local_path(links[0])).status_code == 302  # to the login page
     client.force_login(cast.member)
+    prefilled = set()
     for link in links:
         # Prefilled with the latest reading, or the baseline when there is none yet.
-        prefill = "30" if "value=30&" in link else "10"
         form = client.get(local_path(link))
         assert form.status_code == 200
-        assert f'value="{prefill}"'.encode() in form.content
+        prefilled |= {v for v in ("30", "10") if f'value="{v}"'.encode() in form.content}
         assert b'name="next" value="/o/acme/my-check-ins/"' in form.content
-    assert {"value=30&" in link for link in links} == {True, False}
+    assert prefilled == {"30", "10"}
 
     # The stakeholder's digest says nothing private, and its unsubscribe link works.
     stakeholder = by_kind[("dev@greenfold.example", "weekly progress update")]

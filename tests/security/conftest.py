@@ -19,6 +19,7 @@ from integrations.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
+from metrics.checkin_links import quick_checkin_url
 from metrics.services import checkin_record
 from missions.models import Report, ShareLink, ShareTarget, Visibility
 from orgs.consent import confirmation_token
@@ -317,6 +318,10 @@ def build_victim(cast: Cast) -> Victim:
         "public_badge": {"mission_slug": shown.slug},
         "share_chart": {"token": report_link.token, "chart_key": "chart-1"},
         "reporting:report_chart": {"report_uid": str(shown_report.uid), "chart_key": "chart-1"},
+        # The member's reminder link for their metric.
+        "metrics:quick_checkin": {
+            "token": quick_checkin_url(metric, cast.member).rstrip("/").rsplit("/", 1)[1]
+        },
     }
     return Victim(values, per_pattern, values | private_values)
 

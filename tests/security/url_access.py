@@ -300,6 +300,17 @@ ACCESS: dict[str, Rule] = {
     "integrations:feed": org(EDITOR, EDITOR),
     "integrations:feed_run": org(write=EDITOR),
     "integrations:feed_remove": org(write=EDITOR),
+    # A reminder's signed link, walked with the member's: it is theirs alone, and anyone
+    # else in the organisation is told it is for someone else, even those who may check
+    # in on the metric by its own page.
+    "metrics:quick_checkin": org(
+        M,
+        M,
+        admin_get=FORBIDDEN,
+        admin_post=FORBIDDEN,
+        owner_get=FORBIDDEN,
+        owner_post=FORBIDDEN,
+    ),
 }
 
 # Patterns that take a POST without a CSRF token, and why. Each is still walked above.
