@@ -41,7 +41,7 @@ test: install
 lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy core orgs audit missions metrics reporting config
+	$(UV) run --frozen mypy core orgs audit missions metrics reporting api config
 	$(UV) run --frozen lint-imports
 	$(MANAGE) makemigrations --check --dry-run
 

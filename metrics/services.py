@@ -43,7 +43,8 @@ def metric_refresh_latest(metric: Metric) -> None:
     metric.trend = metric_trends({metric.pk: metric.latest_on})[metric.pk]
     metric.next_due_on = metric.next_due_date()
     with transaction.atomic(savepoint=False):
-        metric.save(update_fields=[*FROM_CHECKINS, "next_due_on"])
+        # updated_at too: a new reading is a change to the metric, for the API's updated_since.
+        metric.save(update_fields=[*FROM_CHECKINS, "next_due_on", "updated_at"])
 
 
 def checkin_record(

@@ -1,0 +1,36 @@
+"""What every route reads from its request: the caller, the list's query, today."""
+
+from datetime import UTC, date, datetime
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Schema
+
+from api.access import Caller
+from api.pagination import DEFAULT_LIMIT, MOST
+from orgs.models import Organisation
+
+
+class ListQuery(Schema):
+    updated_since: datetime | None = Field(
+        None, description="Only what changed at or after this moment (ISO 8601; UTC if no zone)."
+    )
+    cursor: str | None = Field(None, description="The `next` of the previous page.")
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MOST, description=f"At most {MOST}.")
+
+    def since(self) -> datetime | None:
+        moment = self.updated_since
+        if moment is not None and timezone.is_naive(moment):
+            return moment.replace(tzinfo=UTC)
+        return moment
+
+
+def caller(request: HttpRequest) -> Caller:
+    found = getattr(request, "auth", None)
+    assert isinstance(found, Caller)
+    return found
+
+
+def today_in(org: Organisation) -> date:
+    """The organisation's today: "due", "late" and expected progress mean its day."""
+    return timezone.localtime(timezone.now(), org.zone()).date()
