@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import URLPattern, URLResolver, path
+from django.views.decorators.http import require_GET
 
 from api.problems import Problem
 from api.v1 import api
@@ -34,12 +35,19 @@ def _answered_as_problems(view: Callable[..., HttpResponseBase]) -> Callable[...
     return wrapped
 
 
+def _view(pattern: URLPattern) -> Callable[..., HttpResponseBase]:
+    if pattern.name == "api-root":
+        # Kept for its name (ninja finds its own address by it): /api/v1/ itself is nothing.
+        return not_found
+    if pattern.name == "openapi-json":
+        return _answered_as_problems(require_GET(pattern.callback))
+    return _answered_as_problems(pattern.callback)
+
+
 def _patterns() -> list[URLPattern | URLResolver]:
     found, _, _ = api.urls
     return [
-        URLPattern(p.pattern, _answered_as_problems(p.callback), p.default_args, p.name)
-        if isinstance(p, URLPattern)
-        else p
+        URLPattern(p.pattern, _view(p), p.default_args, p.name) if isinstance(p, URLPattern) else p
         for p in found
     ]
 

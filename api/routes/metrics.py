@@ -45,19 +45,19 @@ class CheckInQuery(MetricQuery):
     metric: str | None = Field(None, description="Only this metric's (its uid).")
 
 
-def _metrics(you: Caller, org_slug: str, mission: str | None) -> QuerySet[Metric]:
-    you.organisation_for(org_slug)
+def _metrics(you: Caller, org: str, mission: str | None) -> QuerySet[Metric]:
+    you.organisation_for(org)
     missions = Mission.objects.visible_to(you.membership)
     if mission is not None:
         missions = missions.filter(pk=mission_for_member(you.membership, mission).pk)
     return Metric.objects.filter(mission__in=missions)
 
 
-@router.get("/orgs/{org_slug}/metrics", response=MetricPage, url_name="metrics")
-def metrics(request: HttpRequest, org_slug: str, query: Query[MetricQuery]) -> MetricPage:
+@router.get("/orgs/{org}/metrics", response=MetricPage, url_name="metrics")
+def metrics(request: HttpRequest, org: str, query: Query[MetricQuery]) -> MetricPage:
     """Metrics with their latest reading, stored progress and today's status."""
     you = caller(request)
-    rows = _metrics(you, org_slug, query.mission).select_related("mission", "goal", "owner")
+    rows = _metrics(you, org, query.mission).select_related("mission", "goal", "owner")
     found, after = page(
         rows,
         Order("updated_at", "uid"),
@@ -69,20 +69,20 @@ def metrics(request: HttpRequest, org_slug: str, query: Query[MetricQuery]) -> M
     return MetricPage(items=[metric_out(metric, today) for metric in found], next=after)
 
 
-@router.get("/orgs/{org_slug}/metrics/{metric_uid}", response=MetricOut, url_name="metric")
-def metric(request: HttpRequest, org_slug: str, metric_uid: str) -> MetricOut:
+@router.get("/orgs/{org}/metrics/{metric_uid}", response=MetricOut, url_name="metric")
+def metric(request: HttpRequest, org: str, metric_uid: str) -> MetricOut:
     you = caller(request)
-    you.organisation_for(org_slug)
+    you.organisation_for(org)
     found = metric_for_member(you.membership, uid_or_404(metric_uid))
     return metric_out(found, today_in(you.organisation))
 
 
-@router.get("/orgs/{org_slug}/checkins", response=CheckInPage, url_name="checkins")
-def checkins(request: HttpRequest, org_slug: str, query: Query[CheckInQuery]) -> CheckInPage:
+@router.get("/orgs/{org}/checkins", response=CheckInPage, url_name="checkins")
+def checkins(request: HttpRequest, org: str, query: Query[CheckInQuery]) -> CheckInPage:
     """Check-ins, oldest first, corrected ones too (`is_current` false, and the correction's
     `corrects` names them). A check-in never changes: `updated_since` is its creation."""
     you = caller(request)
-    metrics = _metrics(you, org_slug, query.mission)
+    metrics = _metrics(you, org, query.mission)
     if query.metric is not None:
         metrics = metrics.filter(uid=uid_or_404(query.metric))
     rows = (
@@ -109,13 +109,13 @@ def checkins(request: HttpRequest, org_slug: str, query: Query[CheckInQuery]) ->
 
 
 @router.post(
-    "/orgs/{org_slug}/metrics/{metric_uid}/checkins",
+    "/orgs/{org}/metrics/{metric_uid}/checkins",
     response={201: CheckInOut, 403: ProblemOut, 404: ProblemOut, 422: ProblemOut},
     url_name="checkin_create",
 )
 def checkin_create(
     request: HttpRequest,
-    org_slug: str,
+    org: str,
     metric_uid: str,
     payload: CheckInIn,
     response: HttpResponse,
@@ -127,7 +127,7 @@ def checkin_create(
     answer again, with `Idempotent-Replayed: true`."""
     you = caller(request)
     you.require(Scope.CHECK_IN)
-    you.organisation_for(org_slug)
+    you.organisation_for(org)
     found = metric_for_member(you.membership, uid_or_404(metric_uid), check_in=True)
     print_ = fingerprint("POST", request.path, payload.model_dump(mode="json"))
     answer = once(you.token, idempotency_key, print_, lambda: _record(you, found, payload))

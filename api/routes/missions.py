@@ -29,25 +29,25 @@ class MissionQuery(ListQuery):
     mission: str | None = Field(None, description="Only this mission's (its slug).")
 
 
-def _visible(you: Caller, org_slug: str) -> MissionQuerySet:
-    you.organisation_for(org_slug)
+def _visible(you: Caller, org: str) -> MissionQuerySet:
+    you.organisation_for(org)
     return Mission.objects.visible_to(you.membership)
 
 
-def _of_missions(you: Caller, org_slug: str, mission: str | None) -> MissionQuerySet:
+def _of_missions(you: Caller, org: str, mission: str | None) -> MissionQuerySet:
     """The missions a list of their parts may draw from: all it may see, or the one named
     (404 if it may not see it, as the pages answer)."""
-    missions = _visible(you, org_slug)
+    missions = _visible(you, org)
     if mission is not None:
         return missions.filter(pk=mission_for_member(you.membership, mission).pk)
     return missions
 
 
-@router.get("/orgs/{org_slug}/missions", response=MissionPage, url_name="missions")
-def missions(request: HttpRequest, org_slug: str, query: Query[ListQuery]) -> MissionPage:
+@router.get("/orgs/{org}/missions", response=MissionPage, url_name="missions")
+def missions(request: HttpRequest, org: str, query: Query[ListQuery]) -> MissionPage:
     """The missions the token's owner may see, archived ones too (see `archived_at`)."""
     you = caller(request)
-    rows = _visible(you, org_slug).select_related("owner")
+    rows = _visible(you, org).select_related("owner")
     found, after = page(
         rows,
         Order("updated_at", "slug"),
@@ -60,18 +60,18 @@ def missions(request: HttpRequest, org_slug: str, query: Query[ListQuery]) -> Mi
     return MissionPage(items=items, next=after)
 
 
-@router.get("/orgs/{org_slug}/missions/{mission_slug}", response=MissionOut, url_name="mission")
-def mission(request: HttpRequest, org_slug: str, mission_slug: str) -> MissionOut:
+@router.get("/orgs/{org}/missions/{mission_slug}", response=MissionOut, url_name="mission")
+def mission(request: HttpRequest, org: str, mission_slug: str) -> MissionOut:
     you = caller(request)
-    you.organisation_for(org_slug)
+    you.organisation_for(org)
     found = mission_for_member(you.membership, mission_slug)
     return mission_out(found, today_in(you.organisation), settings.SITE_URL)
 
 
-@router.get("/orgs/{org_slug}/goals", response=GoalPage, url_name="goals")
-def goals(request: HttpRequest, org_slug: str, query: Query[MissionQuery]) -> GoalPage:
+@router.get("/orgs/{org}/goals", response=GoalPage, url_name="goals")
+def goals(request: HttpRequest, org: str, query: Query[MissionQuery]) -> GoalPage:
     you = caller(request)
-    missions = _of_missions(you, org_slug, query.mission)
+    missions = _of_missions(you, org, query.mission)
     rows = Goal.objects.filter(mission__in=missions).select_related("mission", "owner")
     found, after = page(
         rows,
@@ -84,10 +84,10 @@ def goals(request: HttpRequest, org_slug: str, query: Query[MissionQuery]) -> Go
     return GoalPage(items=[goal_out(goal, today) for goal in found], next=after)
 
 
-@router.get("/orgs/{org_slug}/milestones", response=MilestonePage, url_name="milestones")
-def milestones(request: HttpRequest, org_slug: str, query: Query[MissionQuery]) -> MilestonePage:
+@router.get("/orgs/{org}/milestones", response=MilestonePage, url_name="milestones")
+def milestones(request: HttpRequest, org: str, query: Query[MissionQuery]) -> MilestonePage:
     you = caller(request)
-    missions = _of_missions(you, org_slug, query.mission)
+    missions = _of_missions(you, org, query.mission)
     rows = Milestone.objects.filter(mission__in=missions).select_related("mission")
     found, after = page(
         rows,
@@ -99,11 +99,11 @@ def milestones(request: HttpRequest, org_slug: str, query: Query[MissionQuery]) 
     return MilestonePage(items=[milestone_out(milestone) for milestone in found], next=after)
 
 
-@router.get("/orgs/{org_slug}/alignments", response=AlignmentPage, url_name="alignments")
-def alignments(request: HttpRequest, org_slug: str, query: Query[MissionQuery]) -> AlignmentPage:
+@router.get("/orgs/{org}/alignments", response=AlignmentPage, url_name="alignments")
+def alignments(request: HttpRequest, org: str, query: Query[MissionQuery]) -> AlignmentPage:
     """Which teams work on which missions, with the share of their capacity."""
     you = caller(request)
-    missions = _of_missions(you, org_slug, query.mission)
+    missions = _of_missions(you, org, query.mission)
     rows = Alignment.objects.filter(mission__in=missions).select_related("mission", "team")
     found, after = page(
         rows,

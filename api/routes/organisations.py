@@ -19,20 +19,20 @@ def organisations(request: HttpRequest) -> list[OrganisationOut]:
     return [organisation_out(you.organisation, you.membership.role, you.token.scopes)]
 
 
-@router.get("/orgs/{org_slug}", response=OrganisationOut, url_name="organisation")
-def organisation(request: HttpRequest, org_slug: str) -> OrganisationOut:
+@router.get("/orgs/{org}", response=OrganisationOut, url_name="organisation")
+def organisation(request: HttpRequest, org: str) -> OrganisationOut:
     you = caller(request)
-    org = you.organisation_for(org_slug)
-    return organisation_out(org, you.membership.role, you.token.scopes)
+    organisation = you.organisation_for(org)
+    return organisation_out(organisation, you.membership.role, you.token.scopes)
 
 
-@router.get("/orgs/{org_slug}/teams", response=TeamPage, url_name="teams")
-def teams(request: HttpRequest, org_slug: str, query: Query[ListQuery]) -> TeamPage:
+@router.get("/orgs/{org}/teams", response=TeamPage, url_name="teams")
+def teams(request: HttpRequest, org: str, query: Query[ListQuery]) -> TeamPage:
     """The organisation's teams, with their lead and members (everyone in it reads them)."""
     you = caller(request)
-    org = you.organisation_for(org_slug)
+    organisation = you.organisation_for(org)
     rows = (
-        Team.objects.filter(organisation=org)
+        Team.objects.filter(organisation=organisation)
         .select_related("lead")
         .prefetch_related(Prefetch("members", queryset=User.objects.order_by("name", "pk")))
     )

@@ -14,11 +14,11 @@ from orgs import policy
 router = Router(tags=["reports"])
 
 
-@router.get("/orgs/{org_slug}/reports", response=ReportPage, url_name="reports")
-def reports(request: HttpRequest, org_slug: str, query: Query[ListQuery]) -> ReportPage:
+@router.get("/orgs/{org}/reports", response=ReportPage, url_name="reports")
+def reports(request: HttpRequest, org: str, query: Query[ListQuery]) -> ReportPage:
     you = caller(request)
-    org = you.organisation_for(org_slug)
-    rows = Report.objects.filter(organisation=org).published().prefetch_related("missions")
+    organisation = you.organisation_for(org)
+    rows = Report.objects.filter(organisation=organisation).published().prefetch_related("missions")
     found, after = page(
         rows,
         Order("updated_at", "uid"),
@@ -29,13 +29,13 @@ def reports(request: HttpRequest, org_slug: str, query: Query[ListQuery]) -> Rep
     return ReportPage(items=[ReportOut(**report_fields(report)) for report in found], next=after)
 
 
-@router.get("/orgs/{org_slug}/reports/{report_uid}", response=ReportDetailOut, url_name="report")
-def report(request: HttpRequest, org_slug: str, report_uid: str) -> ReportDetailOut:
+@router.get("/orgs/{org}/reports/{report_uid}", response=ReportDetailOut, url_name="report")
+def report(request: HttpRequest, org: str, report_uid: str) -> ReportDetailOut:
     """A published report with its narrative and snapshot: every figure as it was then."""
     you = caller(request)
-    org = you.organisation_for(org_slug)
+    organisation = you.organisation_for(org)
     found = (
-        Report.objects.filter(organisation=org, uid=uid_or_404(report_uid))
+        Report.objects.filter(organisation=organisation, uid=uid_or_404(report_uid))
         .published()
         .prefetch_related("missions")
         .first()

@@ -110,5 +110,6 @@ def docs(request: HttpRequest) -> HttpResponse:
     return render(request, "api/docs.html", context)
 
 
-def not_found(request: HttpRequest, rest: str) -> HttpResponse:
-    return Problem(404, "not_found", "The API has no such address; see /api/v1/docs/.").response()
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    response = Problem(404, "not_found", "The API has no such address; see /api/v1/docs/.")
+    return response.response()

@@ -361,7 +361,7 @@ def test_the_openapi_document_validates(api, live_server):
     spec = document.json()
     validate(spec)
     assert spec["openapi"].startswith("3.")
-    assert "/api/v1/orgs/{org_slug}/metrics/{metric_uid}/checkins" in spec["paths"]
+    assert "/api/v1/orgs/{org}/metrics/{metric_uid}/checkins" in spec["paths"]
     assert spec["components"]["securitySchemes"]["TokenAuth"]["scheme"] == "bearer"
 
 

@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client, override_settings
 
+from api.models import ApiToken
 from metrics.services import checkin_record
 from missions.models import Report, ShareLink, ShareTarget, Visibility
 from orgs.consent import confirmation_token
@@ -228,8 +229,15 @@ def build_victim(cast: Cast) -> Victim:
         organisation=org, name="Reader", email="reader@partner.example", consent_to_email=True
     )
 
+    api_token = ApiToken(organisation=org, owner=cast.member, name="Walked token", role="member")
+    api_token.issue()
+    api_token.save()
+
     values = {
         "org_slug": org.slug,
+        "token_uid": str(api_token.uid),
+        "org": org.slug,  # the API's routes (a token, not the access middleware, decides)
+        "rest": "no-such-address",
         "public_slug": org.slug,
         "membership_uid": str(cast.membership(cast.member).uid),
         "invitation_uid": str(pending.uid),
@@ -277,6 +285,8 @@ def build_victim(cast: Cast) -> Victim:
         "share_badge": {"token": open_link.token},
         "share_chart": {"token": report_link.token, "chart_key": "chart-1"},
         "reporting:report_chart": {"report_uid": str(shown_report.uid), "chart_key": "chart-1"},
+        # The API offers published reports only: walked with the published one.
+        "api:report": {"report_uid": str(shown_report.uid)},
     }
     return Victim(values, per_pattern, values | private_values)
 
