@@ -2,9 +2,15 @@
 recorded once, lists a page at a time, and every refusal as problem details."""
 
 import datetime
+import json
+import os
 import re
+import shutil
+import subprocess
 import time
 import uuid
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -387,3 +393,45 @@ def test_an_organisation_that_does_not_exist_looks_like_another_ones(api, world)
     missing = owner.get("/orgs/no-org/metrics")
     assert (other.status_code, other.json()) == (missing.status_code, missing.json())
     assert Organisation.objects.filter(slug="other-co").exists()
+
+
+# ---- The README's examples, run against the live server ---------------------------------
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_block(language: str) -> str:
+    text = README.read_text()
+    section = text[text.index("## The API") :]
+    return re.search(rf"```{language}\n(.*?)```", section, re.DOTALL).group(1)
+
+
+def test_the_readmes_python_check_in_records_one(live_server, world, monkeypatch, capsys):
+    cast = world.cast
+    monkeypatch.setenv("WAYMARK_TOKEN", make_token(cast.org, cast.member, role="member"))
+    monkeypatch.setenv("METRIC_UID", str(world.metric.uid))
+    code = readme_block("python").replace("https://waymark.example", live_server.url)
+    assert len([line for line in code.splitlines() if line.strip()]) <= 10
+    before = CheckIn.objects.count()
+    exec(compile(code, "README.md", "exec"), {})  # noqa: S102 -- the README's own example
+    uid = capsys.readouterr().out.strip()
+    assert CheckIn.objects.count() == before + 1
+    assert CheckIn.objects.get(uid=uid).value == Decimal("42.5")
+
+
+def test_the_readmes_curl_check_in_records_one(live_server, world):
+    curl = shutil.which("curl")
+    assert curl, "curl is installed with the system (apt-get install curl)"
+    cast = world.cast
+    env = os.environ | {
+        "WAYMARK_TOKEN": make_token(cast.org, cast.member, role="member"),
+        "METRIC_UID": str(world.metric.uid),
+    }
+    command = readme_block("sh").replace("https://waymark.example", live_server.url)
+    before = CheckIn.objects.count()
+    done = subprocess.run(  # noqa: S603 -- the README's own example
+        ["/bin/sh", "-c", command], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["value"] == "42.5"
+    assert CheckIn.objects.count() == before + 1
