@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Schema
 
@@ -34,3 +34,10 @@ def caller(request: HttpRequest) -> Caller:
 def today_in(org: Organisation) -> date:
     """The organisation's today: "due", "late" and expected progress mean its day."""
     return timezone.localtime(timezone.now(), org.zone()).date()
+
+
+def answer(body: Schema) -> HttpResponse:
+    """The body as JSON. It was checked against its schema when it was made; handed back
+    as a model, ninja would check it again through its Django getter, field by field,
+    which was most of a list's time. The route's declared `response` still documents it."""
+    return HttpResponse(body.model_dump_json(), content_type="application/json")

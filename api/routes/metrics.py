@@ -14,7 +14,7 @@ from api.idempotency import HEADER, Answer, fingerprint, once
 from api.models import Scope
 from api.pagination import Order, page
 from api.problems import Problem, field_errors
-from api.requests import ListQuery, caller, today_in
+from api.requests import ListQuery, answer, caller, today_in
 from api.schemas import (
     CheckInIn,
     CheckInOut,
@@ -54,10 +54,15 @@ def _metrics(you: Caller, org: str, mission: str | None) -> QuerySet[Metric]:
 
 
 @router.get("/orgs/{org}/metrics", response=MetricPage, url_name="metrics")
-def metrics(request: HttpRequest, org: str, query: Query[MetricQuery]) -> MetricPage:
+def metrics(request: HttpRequest, org: str, query: Query[MetricQuery]) -> HttpResponse:
     """Metrics with their latest reading, stored progress and today's status."""
     you = caller(request)
-    rows = _metrics(you, org, query.mission).select_related("mission", "goal", "owner")
+    # The trend (a year of readings) and the mission's figures are not sent: not read.
+    rows = (
+        _metrics(you, org, query.mission)
+        .select_related("mission", "goal", "owner")
+        .defer("trend", "mission__expected_path", "goal__expected_path")
+    )
     found, after = page(
         rows,
         Order("updated_at", "uid"),
@@ -66,7 +71,7 @@ def metrics(request: HttpRequest, org: str, query: Query[MetricQuery]) -> Metric
         updated_since=query.since(),
     )
     today = today_in(you.organisation)
-    return MetricPage(items=[metric_out(metric, today) for metric in found], next=after)
+    return answer(MetricPage(items=[metric_out(metric, today) for metric in found], next=after))
 
 
 @router.get("/orgs/{org}/metrics/{metric_uid}", response=MetricOut, url_name="metric")
@@ -78,7 +83,7 @@ def metric(request: HttpRequest, org: str, metric_uid: str) -> MetricOut:
 
 
 @router.get("/orgs/{org}/checkins", response=CheckInPage, url_name="checkins")
-def checkins(request: HttpRequest, org: str, query: Query[CheckInQuery]) -> CheckInPage:
+def checkins(request: HttpRequest, org: str, query: Query[CheckInQuery]) -> HttpResponse:
     """Check-ins, oldest first, corrected ones too (`is_current` false, and the correction's
     `corrects` names them). A check-in never changes: `updated_since` is its creation."""
     you = caller(request)
@@ -105,7 +110,7 @@ def checkins(request: HttpRequest, org: str, query: Query[CheckInQuery]) -> Chec
         )
         for row in found
     ]
-    return CheckInPage(items=items, next=after)
+    return answer(CheckInPage(items=items, next=after))
 
 
 @router.post(

@@ -2,12 +2,12 @@
 owner may see, as the pages show it (Mission.objects.visible_to, mission_for_member)."""
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router
 
 from api.access import Caller
 from api.pagination import Order, page
-from api.requests import ListQuery, caller, today_in
+from api.requests import ListQuery, answer, caller, today_in
 from api.schemas import (
     AlignmentPage,
     GoalPage,
@@ -44,7 +44,7 @@ def _of_missions(you: Caller, org: str, mission: str | None) -> MissionQuerySet:
 
 
 @router.get("/orgs/{org}/missions", response=MissionPage, url_name="missions")
-def missions(request: HttpRequest, org: str, query: Query[ListQuery]) -> MissionPage:
+def missions(request: HttpRequest, org: str, query: Query[ListQuery]) -> HttpResponse:
     """The missions the token's owner may see, archived ones too (see `archived_at`)."""
     you = caller(request)
     rows = _visible(you, org).select_related("owner")
@@ -57,7 +57,7 @@ def missions(request: HttpRequest, org: str, query: Query[ListQuery]) -> Mission
     )
     today = today_in(you.organisation)
     items = [mission_out(mission, today, settings.SITE_URL) for mission in found]
-    return MissionPage(items=items, next=after)
+    return answer(MissionPage(items=items, next=after))
 
 
 @router.get("/orgs/{org}/missions/{mission_slug}", response=MissionOut, url_name="mission")
@@ -69,7 +69,7 @@ def mission(request: HttpRequest, org: str, mission_slug: str) -> MissionOut:
 
 
 @router.get("/orgs/{org}/goals", response=GoalPage, url_name="goals")
-def goals(request: HttpRequest, org: str, query: Query[MissionQuery]) -> GoalPage:
+def goals(request: HttpRequest, org: str, query: Query[MissionQuery]) -> HttpResponse:
     you = caller(request)
     missions = _of_missions(you, org, query.mission)
     rows = Goal.objects.filter(mission__in=missions).select_related("mission", "owner")
@@ -81,11 +81,11 @@ def goals(request: HttpRequest, org: str, query: Query[MissionQuery]) -> GoalPag
         updated_since=query.since(),
     )
     today = today_in(you.organisation)
-    return GoalPage(items=[goal_out(goal, today) for goal in found], next=after)
+    return answer(GoalPage(items=[goal_out(goal, today) for goal in found], next=after))
 
 
 @router.get("/orgs/{org}/milestones", response=MilestonePage, url_name="milestones")
-def milestones(request: HttpRequest, org: str, query: Query[MissionQuery]) -> MilestonePage:
+def milestones(request: HttpRequest, org: str, query: Query[MissionQuery]) -> HttpResponse:
     you = caller(request)
     missions = _of_missions(you, org, query.mission)
     rows = Milestone.objects.filter(mission__in=missions).select_related("mission")
@@ -96,11 +96,13 @@ def milestones(request: HttpRequest, org: str, query: Query[MissionQuery]) -> Mi
         limit=query.limit,
         updated_since=query.since(),
     )
-    return MilestonePage(items=[milestone_out(milestone) for milestone in found], next=after)
+    return answer(
+        MilestonePage(items=[milestone_out(milestone) for milestone in found], next=after)
+    )
 
 
 @router.get("/orgs/{org}/alignments", response=AlignmentPage, url_name="alignments")
-def alignments(request: HttpRequest, org: str, query: Query[MissionQuery]) -> AlignmentPage:
+def alignments(request: HttpRequest, org: str, query: Query[MissionQuery]) -> HttpResponse:
     """Which teams work on which missions, with the share of their capacity."""
     you = caller(request)
     missions = _of_missions(you, org, query.mission)
@@ -112,4 +114,4 @@ def alignments(request: HttpRequest, org: str, query: Query[MissionQuery]) -> Al
         limit=query.limit,
         updated_since=query.since(),
     )
-    return AlignmentPage(items=[alignment_out(row) for row in found], next=after)
+    return answer(AlignmentPage(items=[alignment_out(row) for row in found], next=after))

@@ -1,11 +1,11 @@
 """The organisation a token belongs to, and its teams."""
 
 from django.db.models import Prefetch
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from api.pagination import Order, page
-from api.requests import ListQuery, caller
+from api.requests import ListQuery, answer, caller
 from api.schemas import OrganisationOut, TeamPage, organisation_out, team_out
 from orgs.models import Team, User
 
@@ -27,7 +27,7 @@ def organisation(request: HttpRequest, org: str) -> OrganisationOut:
 
 
 @router.get("/orgs/{org}/teams", response=TeamPage, url_name="teams")
-def teams(request: HttpRequest, org: str, query: Query[ListQuery]) -> TeamPage:
+def teams(request: HttpRequest, org: str, query: Query[ListQuery]) -> HttpResponse:
     """The organisation's teams, with their lead and members (everyone in it reads them)."""
     you = caller(request)
     organisation = you.organisation_for(org)
@@ -43,4 +43,4 @@ def teams(request: HttpRequest, org: str, query: Query[ListQuery]) -> TeamPage:
         limit=query.limit,
         updated_since=query.since(),
     )
-    return TeamPage(items=[team_out(team) for team in found], next=after)
+    return answer(TeamPage(items=[team_out(team) for team in found], next=after))

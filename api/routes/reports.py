@@ -1,12 +1,12 @@
 """Published reports and their snapshots: everyone in the organisation reads a published
 report (orgs.policy.can_see_report); drafts are drawn from live data and stay on the pages."""
 
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from api.access import uid_or_404
 from api.pagination import Order, page
-from api.requests import ListQuery, caller
+from api.requests import ListQuery, answer, caller
 from api.schemas import ReportDetailOut, ReportOut, ReportPage, report_fields
 from missions.models import Report
 from orgs import policy
@@ -15,7 +15,7 @@ router = Router(tags=["reports"])
 
 
 @router.get("/orgs/{org}/reports", response=ReportPage, url_name="reports")
-def reports(request: HttpRequest, org: str, query: Query[ListQuery]) -> ReportPage:
+def reports(request: HttpRequest, org: str, query: Query[ListQuery]) -> HttpResponse:
     you = caller(request)
     organisation = you.organisation_for(org)
     rows = Report.objects.filter(organisation=organisation).published().prefetch_related("missions")
@@ -26,7 +26,9 @@ def reports(request: HttpRequest, org: str, query: Query[ListQuery]) -> ReportPa
         limit=query.limit,
         updated_since=query.since(),
     )
-    return ReportPage(items=[ReportOut(**report_fields(report)) for report in found], next=after)
+    return answer(
+        ReportPage(items=[ReportOut(**report_fields(report)) for report in found], next=after)
+    )
 
 
 @router.get("/orgs/{org}/reports/{report_uid}", response=ReportDetailOut, url_name="report")

@@ -326,6 +326,9 @@ CSRF_EXEMPT = {
     # Mail clients' one-click unsubscribe (RFC 8058) POSTs without one; the signed token
     # in the address is what authorises it (orgs.views.unsubscribe).
     "unsubscribe",
+    # The API's routes take no cookie: only an Authorization header says who is asking,
+    # which a page on another site cannot make a browser send (api.v1.TokenAuth).
+    *(key for key, rule in ACCESS.items() if rule.kind == "token"),
 }
 
 
