@@ -58,11 +58,12 @@ def once(token: ApiToken, key: str | None, print_: str, work: Callable[[], Answe
             f"An {HEADER} is 1 to 255 characters; a UUID is a good one.",
             errors=[{"field": HEADER, "message": "Use 1 to 255 characters."}],
         )
-    cutoff = timezone.now() - timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
-    IdempotentRequest.objects.filter(token=token, key=key, created_at__lt=cutoff).delete()
     found = IdempotentRequest.objects.filter(token=token, key=key).first()
     if found is not None:
-        return _replay(found, print_)
+        cutoff = timezone.now() - timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
+        if found.created_at >= cutoff:
+            return _replay(found, print_)
+        found.delete()  # forgotten: the key is a new request again
     try:
         with transaction.atomic():
             row = IdempotentRequest.objects.create(token=token, key=key, fingerprint=print_)
