@@ -30,6 +30,8 @@ CODES = {
     "idempotency_key_reused": "The Idempotency-Key was used for a different request.",
     "conflict": "Someone changed the same thing at the same moment; nothing was saved.",
     "rate_limited": "Too many requests with this token; wait for Retry-After seconds.",
+    "unavailable": "The database is busy or unreachable for a moment; nothing was saved. "
+    "Send the same request again (with its Idempotency-Key) after Retry-After seconds.",
     "server_error": "Something went wrong on our side; nothing was saved.",
 }
 
@@ -43,6 +45,7 @@ TITLES = {
     422: "Unprocessable content",
     429: "Too many requests",
     500: "Server error",
+    503: "Service unavailable",
 }
 
 

@@ -7,6 +7,7 @@ schemas; the documentation page (api/views/docs.py) is drawn from that document.
 import logging
 
 from django.core.exceptions import PermissionDenied
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
@@ -102,6 +103,20 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         )
         named.setdefault(field or "body", []).append(str(error.get("msg", "Not valid.")))
     return field_errors(named).response()
+
+
+@api.exception_handler(OperationalError)
+def unavailable(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+    """A lost connection, or a table another writer holds (SQLite): the transaction was
+    rolled back, so the same request can simply be sent again."""
+    logger.warning("API database error on %s: %s", request.path, exc)
+    return Problem(
+        503,
+        "unavailable",
+        "The database is busy for a moment and nothing was saved. Send the same request "
+        "again in a second.",
+        headers={"Retry-After": "1"},
+    ).response()
 
 
 @api.exception_handler(Exception)

@@ -9,10 +9,12 @@ import shutil
 import subprocess
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import redis
 from django.utils import timezone
 from openapi_spec_validator import validate
 
@@ -24,6 +26,7 @@ from missions.models import Mission, Report
 from orgs.models import Organisation
 from reporting.reports import report_publish
 from tests.api.conftest import make_token
+from tests.conftest import require_service
 from tests.factories import AlignmentFactory, MilestoneFactory, MissionFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -435,3 +438,57 @@ def test_the_readmes_curl_check_in_records_one(live_server, world):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["value"] == "42.5"
     assert CheckIn.objects.count() == before + 1
+
+
+# ---- On the production services ----------------------------------------------------------
+
+
+def test_two_simultaneous_retries_record_one_check_in(api, world):
+    """They arrive before any has answered: on PostgreSQL the others wait on the key's row,
+    then replay the first's answer; SQLite refuses a second writer with a 503 to retry."""
+    cast = world.cast
+    secret = make_token(cast.org, cast.member, role="member", scopes=("check-in",))
+    path = f"/orgs/acme/metrics/{world.metric.uid}/checkins"
+    before = CheckIn.objects.count()
+    key = str(uuid.uuid4())
+
+    def send(_):
+        # As a client does: a 503 (SQLite's one writer at a time) is sent again as it says.
+        for _attempt in range(50):
+            answer = api(secret).post(path, json={"value": 35}, headers={"Idempotency-Key": key})
+            if answer.status_code != 503:
+                return answer
+            assert_problem(answer, 503, "unavailable")
+            time.sleep(float(answer.headers["Retry-After"]) / 10)
+        return answer
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(send, range(4)))
+    assert [answer.status_code for answer in answers] == [201] * 4
+    assert len({answer.json()["uid"] for answer in answers}) == 1
+    assert sum("Idempotent-Replayed" in answer.headers for answer in answers) == 3
+    assert CheckIn.objects.count() == before + 1
+
+
+def test_the_rate_limit_is_counted_in_redis_across_processes(api, world, settings):
+    """Every web process shares the count: it lives in Redis (REDIS_URL), as in production."""
+    require_service(bool(os.environ.get("REDIS_URL")), "Redis")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.FaultTolerantRedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": f"test-{uuid.uuid4()}",
+        }
+    }
+    settings.API_RATE_PER_MINUTE = 2
+    owner = api(make_token(world.cast.org, world.cast.owner))
+    assert [owner.get("/orgs").status_code for _ in range(2)] == [200, 200]
+    assert_problem(owner.get("/orgs"), 429, "rate_limited")
+    token = ApiToken.objects.get()
+    window = int(time.time() // 60)
+    stored = redis.Redis.from_url(os.environ["REDIS_URL"]).keys(f"*api-rate:{token.pk}:*")
+    assert stored, "the count is in Redis"
+    assert any(
+        key.decode().endswith(f":{window}") or key.decode().endswith(f":{window - 1}")
+        for key in stored
+    )
