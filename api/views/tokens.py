@@ -14,6 +14,15 @@ from orgs.access import get_org_for_user, user_memberships
 from orgs.models import User
 from orgs.roles import Role
 
+# The new secret waits in the session between the POST that made it and the page the
+# browser is sent to, which takes it out: shown once, and a reload makes no second token.
+NEW_SECRET = "api_token_secret"
+
+
+def _made(request: HttpRequest, secret: str, to: str, *args: str) -> HttpResponse:
+    request.session[NEW_SECRET] = secret
+    return redirect(to, *args)
+
 
 def _revoke(request: HttpRequest, token: ApiToken) -> None:
     if token.revoked_at is None:
@@ -29,10 +38,9 @@ def org_tokens(request: HttpRequest, org_slug: str) -> HttpResponse:
     org, membership = get_org_for_user(request, org_slug, min_role=Role.ADMIN)
     assert isinstance(request.user, User)
     form = ApiTokenForm(request.POST or None, memberships=[membership], kind=Kind.ORGANISATION)
-    secret = ""
     if request.method == "POST" and form.is_valid():
         _, secret = form.save(owner=request.user, created_by=request.user)
-        form = ApiTokenForm(memberships=[membership], kind=Kind.ORGANISATION)
+        return _made(request, secret, "api_tokens:org", org.slug)
     tokens = ApiToken.objects.filter(organisation=org).select_related("owner")
     return render(
         request,
@@ -42,7 +50,7 @@ def org_tokens(request: HttpRequest, org_slug: str) -> HttpResponse:
             "membership": membership,
             "form": form,
             "tokens": tokens,
-            "secret": secret,
+            "secret": request.session.pop(NEW_SECRET, ""),
             "now": timezone.now(),
         },
         status=400 if form.errors else 200,
@@ -64,10 +72,9 @@ def my_tokens(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
     memberships = user_memberships(request)
     form = ApiTokenForm(request.POST or None, memberships=memberships, kind=Kind.PERSONAL)
-    secret = ""
     if request.method == "POST" and memberships and form.is_valid():
         _, secret = form.save(owner=request.user, created_by=request.user)
-        form = ApiTokenForm(memberships=memberships, kind=Kind.PERSONAL)
+        return _made(request, secret, "api_tokens:mine")
     tokens = ApiToken.objects.filter(
         owner=request.user, organisation__memberships__user=request.user
     ).select_related("organisation")
@@ -77,7 +84,7 @@ def my_tokens(request: HttpRequest) -> HttpResponse:
         {
             "form": form if memberships else None,
             "tokens": tokens,
-            "secret": secret,
+            "secret": request.session.pop(NEW_SECRET, ""),
             "personal": True,
             "now": timezone.now(),
         },
