@@ -16,11 +16,11 @@ from orgs.roles import Role
 
 # The new secret waits in the session between the POST that made it and the page the
 # browser is sent to, which takes it out: shown once, and a reload makes no second token.
-NEW_TOKEN_KEY = "api_new_token"
+JUST_MADE = "api_just_made"
 
 
 def _made(request: HttpRequest, secret: str, to: str, *args: str) -> HttpResponse:
-    request.session[NEW_TOKEN_KEY] = secret
+    request.session[JUST_MADE] = secret
     return redirect(to, *args)
 
 
@@ -50,7 +50,7 @@ def org_tokens(request: HttpRequest, org_slug: str) -> HttpResponse:
             "membership": membership,
             "form": form,
             "tokens": tokens,
-            "secret": request.session.pop(NEW_TOKEN_KEY, ""),
+            "secret": request.session.pop(JUST_MADE, ""),
             "now": timezone.now(),
         },
         status=400 if form.errors else 200,
@@ -84,7 +84,7 @@ def my_tokens(request: HttpRequest) -> HttpResponse:
         {
             "form": form if memberships else None,
             "tokens": tokens,
-            "secret": request.session.pop(NEW_TOKEN_KEY, ""),
+            "secret": request.session.pop(JUST_MADE, ""),
             "personal": True,
             "now": timezone.now(),
         },
