@@ -9,6 +9,7 @@ import logging
 from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer
@@ -47,6 +48,9 @@ class TokenAuth(HttpBearer):
             caller.require(Scope.READ)
         # The changes this request makes are the token owner's (audit.actors).
         request.user = caller.token.owner
+        # "Today" and "due" mean the organisation's day, as on its pages (orgs.access's
+        # middleware activates it there, and turns it off after every request).
+        timezone.activate(caller.organisation.zone())
         return caller
 
 
