@@ -43,7 +43,16 @@ def _replay(found: IdempotentRequest, print_: str) -> Answer:
             f"This {HEADER} was used for a different request. Use a new key for a new one.",
             errors=[{"field": HEADER, "message": "Already used for a different request."}],
         )
-    assert found.body is not None
+    if found.body is None:
+        # The first request with this key is still at work (seen only where the database
+        # shows another's uncommitted row, as SQLite's shared in-memory one does).
+        raise Problem(
+            409,
+            "conflict",
+            "A request with this Idempotency-Key is still being recorded. Send it again "
+            "in a second to get its answer.",
+            headers={"Retry-After": "1"},
+        )
     return Answer(found.status, found.body, replayed=True)
 
 
