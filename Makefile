@@ -42,7 +42,7 @@ test: install
 lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy core orgs audit missions metrics reporting integrations config
+	$(UV) run --frozen mypy core orgs audit missions metrics reporting integrations api config
 	$(UV) run --frozen lint-imports
 	$(MANAGE) makemigrations --check --dry-run
 

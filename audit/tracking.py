@@ -66,7 +66,9 @@ TRACKING = {
         mission="mission",
         metric=None,
         name="title",
-        untracked=frozenset({"id", "uid", "mission", "created_at", *VERSIONING, *ROLLED_UP}),
+        untracked=frozenset(
+            {"id", "uid", "mission", "created_at", "updated_at", *VERSIONING, *ROLLED_UP}
+        ),
     ),
     "metrics.metric": Tracking(
         Subject.METRIC,
@@ -80,6 +82,7 @@ TRACKING = {
                 "uid",
                 "mission",
                 "created_at",
+                "updated_at",
                 "latest_value",
                 "latest_on",
                 "latest_confidence",

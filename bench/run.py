@@ -12,6 +12,9 @@ afresh on every run), BENCH_REDIS_URL (default: Redis database 15 on localhost, 
 first), BENCH_SECONDS (per page, default 10), BENCH_ORGS (how many scale organisations,
 default 1), BENCH_OTHERS (how many more are added before the dashboard is measured again,
 default 50: one organisation's pages must not slow down as others grow).
+
+The API's metric list and check-in create (issue 18) are measured too, with a token of the
+scale organisation's owner, each as a ratio of the health view.
 """
 
 import json
@@ -20,8 +23,11 @@ import platform
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -67,11 +73,19 @@ def fresh_database() -> None:
     subprocess.run(["createdb", *server, name], check=True)
 
 
-def wrk(path: str, cookie: str | None, seconds: int = SECONDS) -> tuple[float, float, float]:
+def wrk(
+    path: str, cookie: str | None, seconds: int = SECONDS, api: "ApiTarget | None" = None
+) -> tuple[float, float, float]:
     command = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", BASE + path]
     if cookie:
         command[1:1] = ["-H", f"Cookie: sessionid={cookie}"]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    env = None
+    if api is not None:
+        command[1:1] = ["-H", f"Authorization: Bearer {api.token}"]
+        if api.script:
+            command[1:1] = ["-s", str(ROOT / "bench" / api.script)]
+            env = os.environ | api.script_env
+    output = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
     if "Non-2xx or 3xx responses" in output:
         raise SystemExit(f"{path} answered errors under load:\n{output}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
@@ -99,6 +113,22 @@ TARGET_P99_MS = 150.0
 
 Row = tuple[str, float, float, float, float]  # label, req/s, p50, p99, % of health
 HEALTH = ("/healthz/database", None)
+
+
+@dataclass(frozen=True)
+class ApiTarget:
+    """An API request to measure: with a token, and a wrk script for a POST."""
+
+    token: str
+    script: str = ""
+    script_env: dict[str, str] = field(default_factory=dict)
+
+
+# The API's list and check-in create (issue 18), as served; no target, the ratio reported.
+API_LIST = "API: metric list (50 a page)"
+API_CHECKIN = "API: check-in create"
+# A token's requests a minute: the bench's one token makes tens of thousands.
+API_ENV = {"API_RATE_PER_MINUTE": str(10**9)}
 HEALTH_AGAIN = "Health view, again"
 SCALE_MARK = "<!-- make scale: written by bench/scale.py; make bench keeps it -->"
 
@@ -119,6 +149,8 @@ def main() -> None:
     # 2-core machine one 10-second figure can be a quarter off, and every ratio is to it.
     health = (rows[0][1] + rows[-1][1]) / 2
     rows = [(label, rps, p50, p99, rps / health * 100) for label, rps, p50, p99, _ in rows]
+    print("The API, as served:", flush=True)
+    rows += measure_api(health)
     print(f"As served, while a check-in lands every {CHECKIN_SECONDS:g} s:", flush=True)
     rows += measure(
         {f"{label}{BUSY}": pages[label] for label in RENDERED},
@@ -148,12 +180,36 @@ def main() -> None:
     write_results(rows, email_rows)
 
 
+def measure_api(health: float) -> list[Row]:
+    """The API's metric list and check-in create, each request with the bench token; the
+    check-ins go round fifty metrics, each POST with its own Idempotency-Key."""
+    targets = json.loads(manage("bench_api_targets"))
+    token = targets["token"]
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as paths:
+        paths.write("\n".join(targets["checkins"]) + "\n")
+    script_env = {"BENCH_API_PATHS": paths.name, "BENCH_RUN": uuid.uuid4().hex}
+    try:
+        return measure(
+            {API_LIST: (targets["list"], None), API_CHECKIN: (targets["checkins"][0], None)},
+            {},
+            ENV | API_ENV,
+            health=health,
+            api={
+                API_LIST: ApiTarget(token),
+                API_CHECKIN: ApiTarget(token, "api_checkin.lua", script_env),
+            },
+        )
+    finally:
+        os.unlink(paths.name)
+
+
 def measure(
     pages: dict[str, tuple[str, str | None]],
     sessions: dict[str, str],
     env: dict[str, str],
     health: float | None = None,
     checkins: bool = False,
+    api: dict[str, ApiTarget] | None = None,
 ) -> list[Row]:
     """Start the production server with `env`, measure each page (and the health view, if
     no `health` figure is given), stop the server. With `checkins`, bench/checkins.py
@@ -180,8 +236,9 @@ def measure(
         todo = pages if health else {"Health view": HEALTH, **pages}
         for label, (path, who) in todo.items():
             cookie = sessions[who] if who else None
-            wrk(path, cookie, seconds=2)  # warm up: connections, caches
-            rps, p50, p99 = wrk(path, cookie)
+            target = (api or {}).get(label)
+            wrk(path, cookie, seconds=2, api=target)  # warm up: connections, caches
+            rps, p50, p99 = wrk(path, cookie, api=target)
             health = health or rps
             rows.append((label, rps, p50, p99, rps / health * 100))
             print(

@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "audit",
     "reporting",
     "integrations",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -498,6 +499,11 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Waymark <waymark@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# The API (api/): requests a token may make a minute before it is told to wait (429).
+API_RATE_PER_MINUTE = int(env_str("API_RATE_PER_MINUTE", "120"))
+# How long a POST's Idempotency-Key is remembered, and its answer replayed.
+API_IDEMPOTENCY_HOURS = 24
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

@@ -46,6 +46,8 @@ urlpatterns = [
     path("accounts/emails/", org_views.email_preferences, name="email_preferences"),
     path("accounts/verify/", org_views.email_verification_resend, name="verification_resend"),
     path("accounts/sessions/end/", org_views.session_end, name="session_end"),
+    # API tokens: the organisation's in its settings, one's own on the account pages.
+    path("", include("api.token_urls")),
     path("accounts/", include("allauth.urls")),
     *old_account_paths,
     # Signed and login-free: the link at the bottom of every reminder and digest.
@@ -73,6 +75,8 @@ urlpatterns = [
         public_views.public_badge,
         name="public_badge",
     ),
+    # The REST API: a token, not a session, says who is asking (api.v1).
+    path("api/v1/", include("api.urls")),
     # The admin signs in through the same login (and two-factor) as everything else.
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import connection, models, transaction
+from django.utils import timezone
 
 from metrics.models import CheckIn, Metric, MetricKind
 from metrics.rollups import (
@@ -306,13 +307,20 @@ def _write(refreshed: Refreshed) -> None:
     by_name = {model._meta.model_name: model for model in STORED}
     for drift in refreshed.drift:
         changed[by_name[drift.model]].setdefault(drift.pk, set()).add(drift.field)
+    now = timezone.now()
     for model, rows in changed.items():
         fields = sorted(set().union(*rows.values()))
+        # Figures that moved are a change to the row, for the API's updated_since.
+        stamp = {"updated_at": now} if _has_field(model, "updated_at") else {}
         model._default_manager.bulk_update(
-            [model(pk=pk, **_only(refreshed.figures[model, pk], fields)) for pk in rows],
-            fields,
+            [model(pk=pk, **_only(refreshed.figures[model, pk], fields), **stamp) for pk in rows],
+            [*fields, *stamp],
             batch_size=BATCH,
         )
+
+
+def _has_field(model: type[models.Model], name: str) -> bool:
+    return any(field.name == name for field in model._meta.concrete_fields)
 
 
 def _only(values: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:

@@ -120,6 +120,9 @@ class Metric(Versioned, AuditedModel):
     )
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When it last changed, its latest reading and stored figures too: what the API's
+    # updated_since reads.
+    updated_at = models.DateTimeField(auto_now=True)
     # The latest current check-in, kept on the row by metrics.services so that lists and
     # dashboards read it without touching the check-ins.
     latest_value = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)

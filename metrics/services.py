@@ -93,7 +93,8 @@ def metric_refresh_latest(metric: Metric) -> Status | None:
     metric.trend = metric_trends({metric.pk: metric.latest_on})[metric.pk]
     metric.next_due_on = metric.next_due_date()
     with transaction.atomic(savepoint=False):
-        metric.save(update_fields=[*FROM_CHECKINS, "next_due_on"])
+        # updated_at too: a new reading is a change to the metric, for the API's updated_since.
+        metric.save(update_fields=[*FROM_CHECKINS, "next_due_on", "updated_at"])
     after = figures_of(metric, today).status
     return before if before is not None and after != before else None
 

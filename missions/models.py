@@ -294,6 +294,8 @@ class Goal(Versioned, AuditedModel):
     )
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When it last changed (its stored figures too): what the API's updated_since reads.
+    updated_at = models.DateTimeField(auto_now=True)
     # Its metrics rolled up, stored like the mission's figures (see Mission).
     progress = models.FloatField(null=True, blank=True, editable=False)
     expected_path = models.JSONField(default=list, blank=True, editable=False)
@@ -340,6 +342,8 @@ class Milestone(models.Model):
         related_name="+",
     )
     position = models.PositiveIntegerField(default=0)
+    # When it last changed: what the API's updated_since reads.
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = OrderedQuerySet.as_manager()
 
@@ -382,6 +386,8 @@ class Alignment(models.Model):
         "share of capacity (%)", help_text="How much of the team's time goes to this mission."
     )
     note = text.CharField(max_length=240, blank=True)
+    # When it last changed: what the API's updated_since reads.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-role", "team__name"]

@@ -403,6 +403,8 @@ class Team(models.Model):
         settings.AUTH_USER_MODEL, through="TeamMember", related_name="teams"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When it last changed: what the API's updated_since reads.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]

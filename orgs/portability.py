@@ -97,6 +97,7 @@ USER_FIELDS_LEFT_OUT = (
 # are stored, but a link must not start working on another site either: imported rows
 # get digests of tokens nobody was given.
 SECRET_FIELDS: dict[str, tuple[str, ...]] = {
+    "api.apitoken": ("token_hash",),  # an API token works on the site that issued it only
     "missions.sharelink": ("token_hash",),
     "orgs.invitation": ("token_hash",),
 }

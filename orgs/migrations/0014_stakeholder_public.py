@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orgs', '0012_number_format_and_text_limits'),
+        ('orgs', '0013_api_updated_at'),
     ]
 
     operations = [

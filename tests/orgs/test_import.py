@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from api.models import ApiToken, IdempotentRequest
 from audit.models import Action, Change, Subject
 from metrics.forms import MetricForm
 from metrics.models import CheckIn, CheckInImport, Metric
@@ -99,6 +100,13 @@ def rich_organisation() -> Organisation:
     Membership.objects.filter(organisation=org, user=leaver).delete()
 
     add_history(org, owner)
+
+    api_token = ApiToken(organisation=org, owner=owner, name="Till sync", scopes=["read"])
+    api_token.issue()
+    api_token.save()
+    IdempotentRequest.objects.create(
+        token=api_token, key="reading-1", fingerprint="0" * 64, status=201, body={"value": "3"}
+    )
 
     # Another organisation on the same server, sharing a person, must not come along.
     other = OrganisationFactory(name="Other Co", slug="other-co")
@@ -280,6 +288,7 @@ def test_user_fields_are_either_exported_or_left_out_on_purpose():
         "session_generation",
     }
     assert SECRET_FIELDS == {
+        "api.apitoken": ("token_hash",),
         "missions.sharelink": ("token_hash",),
         "orgs.invitation": ("token_hash",),
     }
@@ -291,6 +300,7 @@ def test_an_export_imported_into_an_empty_database_has_every_row_intact(tmp_path
     before = snapshot(SLUG)
     pages = history_pages(SLUG)
     tokens = set(ShareLink.objects.values_list("token_hash", flat=True))
+    tokens |= set(ApiToken.objects.values_list("token_hash", flat=True))
     for label, found in before.items():
         assert found, f"the rich organisation has no {label} row, so the round trip proves nothing"
     zip_path = export_to(tmp_path / "bakery.zip", org)
@@ -317,6 +327,7 @@ def test_an_export_imported_into_an_empty_database_has_every_row_intact(tmp_path
     assert not Organisation.objects.filter(slug="other-co").exists()
     assert not any(user.has_usable_password() for user in User.objects.all())
     assert not tokens & set(ShareLink.objects.values_list("token_hash", flat=True))
+    assert not tokens & set(ApiToken.objects.values_list("token_hash", flat=True))
 
 
 @pytest.mark.django_db(transaction=True)

@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client, override_settings
 
+from api.models import ApiToken
 from integrations.models import (
     Channel,
     MetricFeed,
@@ -239,6 +240,9 @@ def build_victim(cast: Cast) -> Victim:
         organisation=org, name="Reader", email="reader@partner.example", consent_to_email=True
     )
 
+    api_token = ApiToken(organisation=org, owner=cast.member, name="Walked token", role="member")
+    api_token.issue()
+    api_token.save()
     endpoint = WebhookEndpoint.objects.create(
         organisation=org,
         url="https://hooks.example/acme",
@@ -269,6 +273,9 @@ def build_victim(cast: Cast) -> Victim:
         "endpoint_uid": str(endpoint.uid),
         "delivery_uid": str(delivery.uid),
         "channel_uid": str(channel.uid),
+        "token_uid": str(api_token.uid),
+        "org": org.slug,  # the API's routes (a token, not the access middleware, decides)
+        "rest": "no-such-address",
         "public_slug": org.slug,
         "membership_uid": str(cast.membership(cast.member).uid),
         "invitation_uid": str(pending.uid),
@@ -322,6 +329,8 @@ def build_victim(cast: Cast) -> Victim:
         "metrics:quick_checkin": {
             "token": quick_checkin_url(metric, cast.member).rstrip("/").rsplit("/", 1)[1]
         },
+        # The API offers published reports only: walked with the published one.
+        "api:report": {"report_uid": str(shown_report.uid)},
     }
     return Victim(values, per_pattern, values | private_values)
 

@@ -10,6 +10,7 @@ from django.db import connection
 # - sessions: logging in, and remembering the organisation last visited (orgs.access);
 # - usersessions: allauth records where each person is signed in, which is what it is for;
 # - a share link's view counter and last view: counting views is the share page's job;
+# - an API token's last use, which its owner's token pages show;
 # - a person's session generation: logging out moves it on, which is how it ends their
 #   other sessions (the matrix's logout POSTs really log out).
 IGNORED_MODELS = {"sessions.Session"}
@@ -17,6 +18,8 @@ IGNORED_APPS = {"usersessions"}
 IGNORED_FIELDS = {
     "missions.ShareLink": {"view_count", "last_viewed_at"},
     "orgs.User": {"session_generation"},
+    # When an API token was last used: noting it is part of answering.
+    "api.ApiToken": {"last_used_at"},
 }
 
 

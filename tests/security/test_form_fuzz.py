@@ -41,6 +41,7 @@ from django.utils.html import escape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from api.models import ApiToken
 from core.csv_safety import csv_safe
 from core.deliveries import DeliveryState
 from integrations.models import (
@@ -319,9 +320,13 @@ def world(cast):
         MetricFeed.objects.create(
             metric=metric, url="https://sheets.example/f.csv", selector=f"Column {XSS[13]}"
         )
+        api_token = ApiToken.objects.create(
+            organisation=org, owner=cast.owner, name=f"Token {XSS[0]}", scopes=["read"]
+        )
         return integrations | {
             "org": org.pk,
             "owner": cast.owner,
+            "api_token": api_token.pk,
             "member": cast.membership(cast.member).pk,
             "invitation": invitation.pk,
             # Only digests are stored: the tokens, as their links would carry them.
@@ -369,6 +374,9 @@ def page_urls(world) -> list[str]:
         "template_key": "net-zero-operations",
         "chart_key": "chart-1",
         "public_slug": org.slug,
+        "org": org.slug,  # the API's routes
+        "rest": "no-such-address",
+        "token_uid": ApiToken.objects.get(pk=world["api_token"]).uid,
         "uidb64": "MQ",
         "token": "set-password",
         "uidb36": "1",

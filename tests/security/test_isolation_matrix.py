@@ -217,10 +217,16 @@ def test_every_actor_gets_what_the_rule_says(pattern, walked, db, quick_pdf):
 # Pages of a mission, a row of My check-ins (the private mission's metric is the
 # member's own) and a report's pages (a draft the member wrote on the mission before it
 # was made private): walked with the private mission's objects.
+# The API's routes answer every session 401: tokens walk them (test_api_token_matrix.py).
 PRIVATE_WALK = [
     p
     for p in PATTERNS
-    if "mission_slug" in p.arguments or "report_uid" in p.arguments or p.key == "metrics:my_checkin"
+    if p.rule().kind != "token"
+    and (
+        "mission_slug" in p.arguments
+        or "report_uid" in p.arguments
+        or p.key == "metrics:my_checkin"
+    )
 ]
 
 

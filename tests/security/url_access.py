@@ -65,6 +65,9 @@ class Rule:
             return OK if allowed else NOT_ALLOWED
         if self.kind == "staff":
             return ADMIN_LOGIN
+        if self.kind == "token":
+            allowed = self.read if verb == "get" else self.write
+            return UNAUTHORIZED if allowed else NOT_ALLOWED
         raise AssertionError(self.kind)
 
 
@@ -82,6 +85,13 @@ def public(get: bool = True, post: bool = False, **exceptions: str) -> Rule:
 def login_only(get: bool = True, post: bool = True, **exceptions: str) -> Rule:
     """Anyone logged in; about their own account, so no organisation decides."""
     return Rule("login", "yes" if get else None, "yes" if post else None, _exceptions(exceptions))
+
+
+def token(get: bool = True, post: bool = False) -> Rule:
+    """An API route: a token, never a session, says who is asking, so to every actor of
+    this walk (signed in or not) it answers 401; a method it does not take is 405. What
+    each token may do is walked by tests/security/test_api_token_matrix.py."""
+    return Rule("token", "yes" if get else None, "yes" if post else None)
 
 
 def _everyone(outcome: str, verbs: tuple[str, ...] = ("get", "post")) -> dict[str, str]:
@@ -199,6 +209,34 @@ ACCESS: dict[str, Rule] = {
     # Its address is answered by the site's login first (config/urls.py, "/admin/login/").
     "admin:login": public(post=True, anonymous_get=LOGIN, anonymous_post=LOGIN),
     "admin:logout": public(post=True, **{f"{actor}_get": ADMIN_LOGIN for actor in ACTORS}),
+    # --- The API (api/) ---
+    "api:docs": public(),
+    "api:openapi-json": public(),
+    # Any other address under /api/v1/: a problem-details 404.
+    "api:not_found": public(post=True, **_everyone(NOT_FOUND)),
+    "api:api-root": public(post=True, **_everyone(NOT_FOUND)),  # /api/v1/ itself
+    "api:organisations": token(),
+    "api:organisation": token(),
+    "api:teams": token(),
+    "api:missions": token(),
+    "api:mission": token(),
+    "api:goals": token(),
+    "api:milestones": token(),
+    "api:alignments": token(),
+    "api:metrics": token(),
+    "api:metric": token(),
+    "api:checkins": token(),
+    "api:checkin_create": token(get=False, post=True),
+    "api:reports": token(),
+    "api:report": token(),
+    # API tokens: the organisation's for admins; one's own for oneself (the walked token
+    # is the member's: to anyone else it is not theirs to revoke).
+    "api_tokens:org": org(A, A),
+    "api_tokens:org_revoke": org(write=A),
+    "api_tokens:mine": login_only(),
+    "api_tokens:revoke": login_only(
+        get=False, **{f"{a}_post": NOT_FOUND for a in ("outsider", "viewer", "admin", "owner")}
+    ),
     # --- orgs ---
     "orgs:settings": org(V, A),
     "orgs:export": org(A),  # everything the organisation holds, as a zip
@@ -318,6 +356,9 @@ CSRF_EXEMPT = {
     # Mail clients' one-click unsubscribe (RFC 8058) POSTs without one; the signed token
     # in the address is what authorises it (orgs.views.unsubscribe).
     "unsubscribe",
+    # The API's routes take no cookie: only an Authorization header says who is asking,
+    # which a page on another site cannot make a browser send (api.v1.TokenAuth).
+    *(key for key, rule in ACCESS.items() if rule.kind == "token"),
 }
 
 
