@@ -88,7 +88,12 @@
       var fetchedForm = detail.requestConfig && detail.requestConfig.verb === "get" && region.querySelector(FIELD);
       focusOn(fetchedForm || region);
     }
-    announce(messagesIn(region));
+    /* A message that took focus itself (autofocus in the new region) is read out as it
+       is focused: saying it again through the live region would say it twice. */
+    var now = document.activeElement;
+    if (!(now && now !== region && region.contains(now) && now.matches("[role=status], [role=alert]"))) {
+      announce(messagesIn(region));
+    }
   }
 
   document.addEventListener("DOMContentLoaded", focusErrorSummary);
