@@ -18,10 +18,13 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
     libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
-RUN groupadd --system waymark && useradd --system --gid waymark --home /app waymark
+RUN groupadd --system waymark && useradd --system --gid waymark --home /app waymark \
+ && mkdir -p /data/media && chown waymark:waymark /data/media
 WORKDIR /app
 COPY --from=build --chown=waymark:waymark /app /app
-ENV PATH="/app/.venv/bin:$PATH" PYTHONUNBUFFERED=1 DEBUG=0 WEB_HOST=0.0.0.0 WEB_PORT=8000
+# Stored files (published reports' PDFs) in /data/media: a volume every web process shares.
+ENV PATH="/app/.venv/bin:$PATH" PYTHONUNBUFFERED=1 DEBUG=0 WEB_HOST=0.0.0.0 WEB_PORT=8000 \
+    MEDIA_ROOT=/data/media
 USER waymark
 EXPOSE 8000
 # Alive: /healthz answers whatever the Host, without the database (config.health). The
