@@ -54,9 +54,10 @@ class OwnerField(forms.ModelChoiceField):
         try:
             return super().to_python(value)
         except forms.ValidationError:
+            # No address holds a NUL, and PostgreSQL refuses one in a query: not a choice.
             invitation = (
                 self.invitations.filter(email__iexact=str(value)).first()
-                if self.invitations is not None
+                if self.invitations is not None and "\x00" not in str(value)
                 else None
             )
             if invitation is None:

@@ -89,6 +89,7 @@ from reporting.digests import (
 )
 from reporting.reports import report_publish
 from reporting.tasks import sweep_digests, sweep_reminders
+from tests.conftest import server_error
 from tests.factories import (
     AlignmentFactory,
     GoalFactory,
@@ -739,7 +740,7 @@ def walk(clients: dict[str, Client], urls: list[str], tally: Tally, poster: Post
         client = clients[who]
         response = client.get(url)
         tally.pages += 1
-        if response.status_code >= 500:
+        if server_error(response):
             tally.problems.append(f"GET {url} as {who} answered {response.status_code}")
         poster.scan(response, f"GET {url} as {who}")
         poster.read_document(response, f"GET {url} as {who}")

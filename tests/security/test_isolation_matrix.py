@@ -22,6 +22,7 @@ from django.test import Client
 from django.urls import reverse
 
 from reporting import pdf
+from tests.conftest import server_error
 from tests.security.conftest import PRIVATE_SECRETS, SECRETS
 from tests.security.state import changes, snapshot
 from tests.security.url_access import (
@@ -110,7 +111,7 @@ def verdict(expected: str, response, method: str) -> str:
     """What is wrong with `response`, or "" when it is what the rule says."""
     status = response.status_code
     login_url = reverse(settings.LOGIN_URL)
-    if status >= 500:
+    if server_error(response):
         return f"answered {status}"
     if expected == OK:
         if status in REFUSALS or is_redirect_to(response, login_url):
