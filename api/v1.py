@@ -39,13 +39,16 @@ what changed. Errors are problem details (RFC 9457) with a `code`.
 
 class TokenAuth(HttpBearer):
     """An API token: who it acts as, counted against its rate limit, with GETs needing
-    the `read` scope."""
+    the `read` scope and PATCHes the `write` scope."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Caller:
         caller = caller_for(token)
         rate_check(caller.token)
         if request.method in ("GET", "HEAD"):
             caller.require(Scope.READ)
+        elif request.method == "PATCH":
+            # Before the body is read: a token that may not write learns that first.
+            caller.require(Scope.WRITE)
         # The changes this request makes are the token owner's (audit.actors).
         request.user = caller.token.owner
         # "Today" and "due" mean the organisation's day, as on its pages (orgs.access's
