@@ -84,7 +84,11 @@ def mission(request: HttpRequest, org: str, mission_slug: str) -> MissionOut:
     return mission_out(found, today_in(you.organisation), settings.SITE_URL)
 
 
-@router.patch("/orgs/{org}/missions/{mission_slug}", response={200: MissionOut, **PATCHED})
+@router.patch(
+    "/orgs/{org}/missions/{mission_slug}",
+    response={200: MissionOut, **PATCHED},
+    url_name="mission",
+)
 def mission_patch(
     request: HttpRequest, org: str, mission_slug: str, payload: MissionPatch
 ) -> MissionOut:
@@ -151,7 +155,11 @@ def goal(request: HttpRequest, org: str, goal_uid: str) -> GoalOut:
     return goal_out(_goal(you, goal_uid), today_in(you.organisation))
 
 
-@router.patch("/orgs/{org}/goals/{goal_uid}", response={200: GoalOut, **PATCHED})
+@router.patch(
+    "/orgs/{org}/goals/{goal_uid}",
+    response={200: GoalOut, **PATCHED},
+    url_name="goal",
+)
 def goal_patch(request: HttpRequest, org: str, goal_uid: str, payload: GoalPatch) -> GoalOut:
     """Change a goal as the mission page's goal form does, for whoever may edit its
     mission: the fields sent change, the rest stay."""
@@ -173,7 +181,11 @@ def milestone(request: HttpRequest, org: str, milestone_uid: str) -> MilestoneOu
     return milestone_out(_milestone(you, milestone_uid))
 
 
-@router.patch("/orgs/{org}/milestones/{milestone_uid}", response={200: MilestoneOut, **PATCHED})
+@router.patch(
+    "/orgs/{org}/milestones/{milestone_uid}",
+    response={200: MilestoneOut, **PATCHED},
+    url_name="milestone",
+)
 def milestone_patch(
     request: HttpRequest, org: str, milestone_uid: str, payload: MilestonePatch
 ) -> MilestoneOut:

@@ -265,3 +265,32 @@ def test_another_organisations_rows_look_missing(api, world):
     member = api(make_token(cast.org, cast.member, role="member"))
     hidden = member.patch(f"/orgs/acme/missions/{world.private.slug}", json={"version": 1})
     assert hidden.json() == missing
+
+
+def test_an_edit_on_the_pages_makes_the_apis_version_stale(api, world, login):
+    """The page and the API share one version: neither overwrites the other's edit."""
+    from django.urls import reverse
+
+    from tests.editables import as_loaded
+
+    cast = world.cast
+    milestone = MilestoneFactory(mission=world.mission, title="Audit the fleet")
+    owner = api(make_token(cast.org, cast.owner))
+    read_mission = owner.get(mission_path(world)).json()["version"]
+    read_milestone = owner.get(f"/orgs/acme/milestones/{milestone.uid}").json()["version"]
+    client = login(cast.owner)
+    edit = reverse("missions:edit", args=["acme", world.mission.slug])
+    form = client.get(edit).context["form"]
+    client.post(edit, as_loaded(form) | {"purpose": "Typed on the page."})
+    done = reverse("reporting:milestone_done", args=["acme", world.mission.slug, milestone.uid])
+    client.post(done, {"done": "1"})
+    assert Mission.objects.get(pk=world.mission.pk).purpose == "Typed on the page."
+    assert Milestone.objects.get(pk=milestone.pk).done_on is not None
+    late = owner.patch(mission_path(world), json={"version": read_mission, "purpose": "API"})
+    assert_problem(late, 409, "version_conflict")
+    late = owner.patch(
+        f"/orgs/acme/milestones/{milestone.uid}", json={"version": read_milestone, "done": False}
+    )
+    assert_problem(late, 409, "version_conflict")
+    assert Mission.objects.get(pk=world.mission.pk).purpose == "Typed on the page."
+    assert Milestone.objects.get(pk=milestone.pk).done_on is not None
