@@ -25,6 +25,7 @@ CODES = {
     "forbidden": "The token's owner may not do this (their role, or who owns the object).",
     "not_found": "Nothing here, or nothing this token may see.",
     "method_not_allowed": "The address does not take this method.",
+    "bad_request": "The body is not JSON, or not a JSON object.",
     "validation_failed": "Part of the request is not valid; `errors` names each field.",
     "invalid_cursor": "The cursor is not one this API gave out.",
     "idempotency_key_reused": "The Idempotency-Key was used for a different request.",

@@ -11,12 +11,12 @@ from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from api.access import Caller, caller_for
 from api.models import Scope
-from api.problems import Problem, field_errors
+from api.problems import TITLES, Problem, field_errors
 from api.rates import rate_check
 from api.routes import metrics, missions, organisations, reports
 
@@ -30,6 +30,10 @@ organisation in its settings; anyone makes one for themselves on their account p
 A token acts as the person it belongs to, within its one organisation, never above
 the role it was given, and only for its scopes: `read` for every GET, `check-in` to
 record readings, `write` for changes.
+
+A PATCH changes only the fields it sends, and carries the `version` of the row as you
+last read it: if someone saved the row since, nothing is saved and the answer is 409
+`version_conflict`.
 
 Lists are ordered by when each item last changed and come a page at a time: pass
 the `next` of one page as `cursor` for the next, and `updated_since` to fetch only
@@ -85,6 +89,18 @@ def not_authenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRes
         "Send an API token as “Authorization: Bearer wmk_…”.",
         headers={"WWW-Authenticate": 'Bearer realm="waymark"'},
     ).response()
+
+
+@api.exception_handler(HttpError)
+def bad_request(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """What ninja refuses before a route runs: above all a body that is not JSON."""
+    status = exc.status_code if exc.status_code in TITLES else 400
+    detail = (
+        "The body could not be read: send a JSON object, with “Content-Type: application/json”."
+        if status == 400
+        else str(exc)
+    )
+    return Problem(status, "bad_request", detail).response()
 
 
 @api.exception_handler(Http404)

@@ -294,3 +294,13 @@ def test_an_edit_on_the_pages_makes_the_apis_version_stale(api, world, login):
     assert_problem(late, 409, "version_conflict")
     assert Mission.objects.get(pk=world.mission.pk).purpose == "Typed on the page."
     assert Milestone.objects.get(pk=milestone.pk).done_on is not None
+
+
+def test_a_body_that_is_not_json_is_a_problem_not_a_crash(api, world):
+    owner = api(make_token(world.cast.org, world.cast.owner))
+    before = stored(world.mission)
+    answer = owner.patch(
+        mission_path(world), data="{version: 1", headers={"Content-Type": "application/json"}
+    )
+    assert_problem(answer, 400, "bad_request")
+    assert stored(world.mission) == before
