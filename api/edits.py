@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import IntegrityError
 
 from api.access import Caller
 from api.problems import Problem, field_errors
@@ -87,9 +88,15 @@ def save_versioned(
     """Save a versioned row's form as its page does (VersionedForm.save_edit), as the
     token's owner, or raise the problem that says why not."""
     row = form.instance
-    with as_token(you):
-        if form.save_edit(by=you.token.owner):
-            return
+    try:
+        with as_token(you):
+            if form.save_edit(by=you.token.owner):
+                return
+    except IntegrityError:
+        # A title another save took a moment ago (the form checked it before): rolled back.
+        raise field_errors(
+            {names.get("title", "body"): ["Another one already has this; choose another."]}
+        ) from None
     if form.conflict:
         # Saved by someone else since the version sent: form.save_edit's claim found a
         # newer version and, with no starting values to merge from, wrote nothing.

@@ -304,3 +304,17 @@ def test_a_body_that_is_not_json_is_a_problem_not_a_crash(api, world):
     )
     assert_problem(answer, 400, "bad_request")
     assert stored(world.mission) == before
+
+
+def test_a_title_taken_between_the_check_and_the_save_is_a_422(api, world, monkeypatch):
+    """Two renames to one title at the same moment: the form's check passes for both,
+    the database's constraint refuses the second, and it is answered naming the title."""
+    from missions.models import MissionQuerySet
+
+    monkeypatch.setattr(MissionQuerySet, "title_taken", lambda *args, **kwargs: False)
+    owner = api(make_token(world.cast.org, world.cast.owner))
+    before = stored(world.mission)
+    answer = owner.patch(mission_path(world), json={"version": 1, "title": world.private.title})
+    body = assert_problem(answer, 422, "validation_failed")
+    assert [error["field"] for error in body["errors"]] == ["title"]
+    assert stored(world.mission) == before
