@@ -53,7 +53,7 @@ def metric_event_payload(metric: Metric) -> dict[str, Any]:
 
 def _number(value: Decimal | None) -> str | None:
     """A decimal as JSON carries it without losing digits: a string."""
-    return None if value is None else format(value.normalize(), "f")
+    return None if value is None else format(Decimal(value).normalize(), "f")
 
 
 def _checkin_announce(checkin: CheckIn, metric: Metric) -> None:

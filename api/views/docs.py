@@ -36,6 +36,15 @@ def type_of(schema: dict[str, Any]) -> str:
     return str(kind)
 
 
+def schema_named(schema: dict[str, Any]) -> str:
+    """The named schema a type is, or is a list of: what its words link to ("" if none)."""
+    if "$ref" in schema:
+        return str(schema["$ref"].rsplit("/", 1)[1])
+    if schema.get("type") == "array":
+        return schema_named(schema.get("items", {}))
+    return ""
+
+
 def _fields(schema: dict[str, Any]) -> list[dict[str, Any]]:
     required = set(schema.get("required", ()))
     return [
@@ -76,20 +85,22 @@ def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
                         for parameter in operation.get("parameters", [])
                     ],
                     "body": type_of(body["schema"]) if body else "",
+                    "body_schema": schema_named(body["schema"]) if body else "",
                     "responses": [
                         {
                             "status": status,
-                            "type": type_of(
-                                answer.get("content", {})
-                                .get("application/json", {})
-                                .get("schema", {})
-                            ),
+                            "type": type_of(_answer_schema(answer)),
+                            "schema": schema_named(_answer_schema(answer)),
                         }
                         for status, answer in operation.get("responses", {}).items()
                     ],
                 }
             )
     return found
+
+
+def _answer_schema(answer: dict[str, Any]) -> dict[str, Any]:
+    return dict(answer.get("content", {}).get("application/json", {}).get("schema", {}))
 
 
 @require_GET

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Case, Exists, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import pluralize
@@ -159,18 +160,28 @@ def _getting_started(org: Organisation, membership: Membership) -> dict[str, Any
     the overview until they are active, are shown with what their health check still
     asks for and a button to make them active; and until the first check-in, so are the
     active missions whose health check still asks for something."""
-    missions = Mission.objects.visible_to(membership).live()
-    statuses = [MissionStatus.DRAFT]
-    if not CheckIn.objects.filter(metric__mission__organisation=org).exists():
-        statuses.append(MissionStatus.ACTIVE)
+    # One query on every request, outside the page cache: the newest live missions they
+    # may see, drafts first, and whether the organisation has had a check-in yet. None
+    # at all is a new organisation's first visit.
+    newest = list(
+        Mission.objects.visible_to(membership)
+        .live()
+        .annotate(
+            is_draft=Case(When(status=MissionStatus.DRAFT, then=1), default=0),
+            checked_in=Exists(CheckIn.objects.filter(metric__mission__organisation=org)),
+        )
+        .order_by("-is_draft", "-created_at")[:STARTING_MISSIONS]
+    )
     starting = []
-    for mission in missions.filter(status__in=statuses).order_by("-created_at")[:STARTING_MISSIONS]:
-        health = mission.health()
+    for mission in newest:
         draft = mission.status == MissionStatus.DRAFT
+        if not draft and (mission.status != MissionStatus.ACTIVE or mission.checked_in):
+            continue
+        health = mission.health()
         if (draft or health) and policy.can_edit_mission(membership, mission):
             starting.append((mission, health))
     return {
-        "first_mission": policy.can_manage(membership) and not missions.exists(),
+        "first_mission": policy.can_manage(membership) and not newest,
         "starting": starting,
         "drafts_starting": any(m.status == MissionStatus.DRAFT for m, _ in starting),
     }

@@ -43,8 +43,8 @@ def test_the_checks_report_a_page_with_known_errors(
 def test_the_checks_pass_a_valid_page(page: Page, markup: MarkupChecks) -> None:
     page.goto("/")
 
+    assert markup.problems() == []  # first: it waits for the page's body to be read
     assert [v.url for v in markup.visited] == [page.url]
-    assert markup.problems() == []
 
 
 def test_the_validator_sets_htmx_attributes_aside(validator: Validator) -> None:

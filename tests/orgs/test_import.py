@@ -17,6 +17,15 @@ from django.utils import timezone
 
 from api.models import ApiToken, IdempotentRequest
 from audit.models import Action, Change, Subject
+from integrations.models import (
+    Channel,
+    ChannelPost,
+    DeliveryAttempt,
+    MetricFeed,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from metrics.forms import MetricForm
 from metrics.models import CheckIn, CheckInImport, Metric
 from metrics.services import checkin_correct
@@ -107,6 +116,29 @@ def rich_organisation() -> Organisation:
     IdempotentRequest.objects.create(
         token=api_token, key="reading-1", fingerprint="0" * 64, status=201, body={"value": "3"}
     )
+
+    # What it tells other systems, sent already: an import must not send it again.
+    endpoint = WebhookEndpoint.objects.create(
+        organisation=org, url="https://hooks.example/till", events=["checkin.recorded"]
+    )
+    event = WebhookEvent.objects.create(
+        uid="00000000-0000-4000-8000-0000000000e1",
+        organisation=org,
+        name="checkin.recorded",
+        payload={"value": "3"},
+        happened_at=timezone.now(),
+    )
+    delivery = WebhookDelivery.objects.create(
+        event=event, endpoint=endpoint, state="sent", attempts=1, sent_at=timezone.now()
+    )
+    DeliveryAttempt.objects.create(delivery=delivery, number=1, status_code=204, duration_ms=40)
+    channel = Channel.objects.create(
+        organisation=org, kind="slack", name="#bakery", url="https://hooks.slack.example/T/B/x"
+    )
+    ChannelPost.objects.create(
+        channel=channel, key="report-1", body={"text": "Published"}, state="sent"
+    )
+    MetricFeed.objects.create(metric=metric, url="https://sheets.example/till.csv", selector="B2")
 
     # Another organisation on the same server, sharing a person, must not come along.
     other = OrganisationFactory(name="Other Co", slug="other-co")

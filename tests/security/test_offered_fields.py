@@ -260,6 +260,7 @@ CASES = [
         lambda c, v: {"milestone-title": "Added milestone", "milestone-due_on": "2026-09-01"},
         milestone_added,
         prefix="milestone-",
+        offered=("owner",),  # a milestone has an owner now, a member or an invitation
     ),
     Case(
         "metric add",
