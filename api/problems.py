@@ -25,9 +25,12 @@ CODES = {
     "forbidden": "The token's owner may not do this (their role, or who owns the object).",
     "not_found": "Nothing here, or nothing this token may see.",
     "method_not_allowed": "The address does not take this method.",
+    "bad_request": "The body is not JSON, or not a JSON object.",
     "validation_failed": "Part of the request is not valid; `errors` names each field.",
     "invalid_cursor": "The cursor is not one this API gave out.",
     "idempotency_key_reused": "The Idempotency-Key was used for a different request.",
+    "version_conflict": "Someone saved the row after the `version` you sent; nothing was "
+    "saved. Read it again and send your change with its new version.",
     "conflict": "Someone changed the same thing at the same moment; nothing was saved.",
     "rate_limited": "Too many requests with this token; wait for Retry-After seconds.",
     "unavailable": "The database is busy or unreachable for a moment; nothing was saved. "

@@ -6,11 +6,12 @@ and a status is judged on the organisation's today from the stored figures alone
 (metrics.rollups.figures_of), as every page does.
 """
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from core.csv_safety import plain_number
 from metrics.models import CheckIn, Metric
@@ -19,6 +20,9 @@ from missions.models import Alignment, Goal, Milestone, Mission, Report
 from orgs.models import Organisation, Team, User
 
 Status = Literal["on_track", "at_risk", "off_track", "no_data"]
+MissionState = Literal["draft", "active", "paused", "achieved", "retired"]
+
+VERSION = "Changes with every saved edit: send it back with a PATCH of this row."
 
 
 class Person(Schema):
@@ -55,6 +59,7 @@ class MissionOut(Judged):
     ends_on: date | None
     owner: Person | None
     archived_at: datetime | None
+    version: int = Field(description=VERSION)
     created_at: datetime
     updated_at: datetime
     url: str
@@ -68,6 +73,7 @@ class GoalOut(Judged):
     owner: Person | None
     due_on: date | None
     weight: int
+    version: int = Field(description=VERSION)
     updated_at: datetime
 
 
@@ -77,6 +83,7 @@ class MilestoneOut(Schema):
     title: str
     due_on: date
     done_on: date | None
+    version: int = Field(description=VERSION)
     updated_at: datetime
 
 
@@ -122,6 +129,45 @@ class CheckInIn(Schema):
     )
     confidence: Literal["on_track", "at_risk", "off_track"] = "on_track"
     note: str = Field("", description="A comment, up to 2,000 characters.")
+
+
+class Patch(Schema):
+    """A partial edit: the fields left out keep their stored values. A field the API does
+    not edit is refused by name rather than ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(
+        description="The `version` of the row as you read it. If someone saved it since, "
+        "nothing is saved and the answer is 409 `version_conflict`: read it again."
+    )
+
+
+class MissionPatch(Patch):
+    title: str | None = Field(None, description="Unique among the organisation's live missions.")
+    purpose: str | None = Field(None)
+    problem: str | None = Field(None)
+    beneficiaries: str | None = Field(None)
+    end_state: str | None = Field(None)
+    ends_on: date | None = Field(None, description="After `starts_on`; null for none.")
+    state: MissionState | None = Field(None)
+
+
+class GoalPatch(Patch):
+    title: str | None = Field(None)
+    description: str | None = Field(None)
+    due_on: date | None = Field(None, description="Null for none.")
+    weight: int | None = Field(None, description="How much it counts in its mission's progress.")
+
+
+class MilestonePatch(Patch):
+    title: str | None = Field(None)
+    due_on: date | None = Field(None)
+    done: bool | None = Field(
+        None,
+        description="True marks it done today (a milestone already done keeps its day); "
+        "false marks it not done.",
+    )
 
 
 class ReportOut(Schema):
@@ -242,6 +288,7 @@ def mission_out(mission: Mission, today: date, site_url: str) -> MissionOut:
         ends_on=mission.ends_on,
         owner=person(mission.owner),
         archived_at=mission.archived_at,
+        version=mission.version,
         created_at=mission.created_at,
         updated_at=mission.updated_at,
         url=site_url + mission.get_absolute_url(),
@@ -258,6 +305,7 @@ def goal_out(goal: Goal, today: date) -> GoalOut:
         owner=person(goal.owner),
         due_on=goal.due_on,
         weight=goal.weight,
+        version=goal.version,
         updated_at=goal.updated_at,
         **judged(goal, today),
     )
@@ -270,8 +318,27 @@ def milestone_out(milestone: Milestone) -> MilestoneOut:
         title=milestone.title,
         due_on=milestone.due_on,
         done_on=milestone.done_on,
+        version=milestone_version(milestone.updated_at),
         updated_at=milestone.updated_at,
     )
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def milestone_version(updated_at: datetime) -> int:
+    """A milestone's version: the moment it last changed, in microseconds. Milestones are
+    not `Versioned` rows (their page saves them whole), but every save moves this."""
+    return (updated_at - EPOCH) // MICROSECOND
+
+
+def milestone_changed_at(version: int) -> datetime | None:
+    """The moment a milestone version names; None for a number no moment has."""
+    try:
+        return EPOCH + version * MICROSECOND
+    except OverflowError:
+        return None
 
 
 def metric_out(metric: Metric, today: date) -> MetricOut:

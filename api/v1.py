@@ -11,12 +11,12 @@ from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from api.access import Caller, caller_for
 from api.models import Scope
-from api.problems import Problem, field_errors
+from api.problems import TITLES, Problem, field_errors
 from api.rates import rate_check
 from api.routes import metrics, missions, organisations, reports
 
@@ -31,6 +31,10 @@ A token acts as the person it belongs to, within its one organisation, never abo
 the role it was given, and only for its scopes: `read` for every GET, `check-in` to
 record readings, `write` for changes.
 
+A PATCH changes only the fields it sends, and carries the `version` of the row as you
+last read it: if someone saved the row since, nothing is saved and the answer is 409
+`version_conflict`.
+
 Lists are ordered by when each item last changed and come a page at a time: pass
 the `next` of one page as `cursor` for the next, and `updated_since` to fetch only
 what changed. Errors are problem details (RFC 9457) with a `code`.
@@ -39,13 +43,16 @@ what changed. Errors are problem details (RFC 9457) with a `code`.
 
 class TokenAuth(HttpBearer):
     """An API token: who it acts as, counted against its rate limit, with GETs needing
-    the `read` scope."""
+    the `read` scope and PATCHes the `write` scope."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Caller:
         caller = caller_for(token)
         rate_check(caller.token)
         if request.method in ("GET", "HEAD"):
             caller.require(Scope.READ)
+        elif request.method == "PATCH":
+            # Before the body is read: a token that may not write learns that first.
+            caller.require(Scope.WRITE)
         # The changes this request makes are the token owner's (audit.actors).
         request.user = caller.token.owner
         # "Today" and "due" mean the organisation's day, as on its pages (orgs.access's
@@ -82,6 +89,18 @@ def not_authenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRes
         "Send an API token as “Authorization: Bearer wmk_…”.",
         headers={"WWW-Authenticate": 'Bearer realm="waymark"'},
     ).response()
+
+
+@api.exception_handler(HttpError)
+def bad_request(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """What ninja refuses before a route runs: above all a body that is not JSON."""
+    status = exc.status_code if exc.status_code in TITLES else 400
+    detail = (
+        "The body could not be read: send a JSON object, with “Content-Type: application/json”."
+        if status == 400
+        else str(exc)
+    )
+    return Problem(status, "bad_request", detail).response()
 
 
 @api.exception_handler(Http404)

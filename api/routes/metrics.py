@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Query, Router, Status
 
 from api.access import Caller, uid_or_404
+from api.edits import as_token
 from api.idempotency import HEADER, Answer, fingerprint, once
 from api.models import Scope
 from api.pagination import Order, page
@@ -25,7 +26,6 @@ from api.schemas import (
     checkin_out,
     metric_out,
 )
-from audit.actors import Actor, acting_as
 from core.csv_safety import plain_number
 from metrics.access import metric_for_member
 from metrics.forms import CheckInForm
@@ -161,11 +161,9 @@ def _record(you: Caller, metric: Metric, payload: CheckInIn) -> Answer:
                 for name, errs in form.errors.items()
             }
         )
-    owner = you.token.owner
-    label = f"{owner.display_name} (API token “{you.token.name}”)"
     try:
-        with acting_as(Actor(user=owner, label=label)):
-            checkin = form.record(by=owner)
+        with as_token(you):
+            checkin = form.record(by=you.token.owner)
     except TooManyReadings as full:
         raise field_errors({"for_date": list(full.messages)}) from None
     except CheckInConflict as clash:

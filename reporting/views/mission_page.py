@@ -306,5 +306,5 @@ def milestone_done(
     org, membership, mission = get_mission_for_user(request, org_slug, mission_slug, edit=True)
     milestone = _milestone(mission, milestone_uid)
     milestone.done_on = timezone.localdate() if request.POST.get("done") == "1" else None
-    milestone.save(update_fields=["done_on"])
+    milestone.save(update_fields=["done_on", "updated_at"])  # updated_since and the API see it
     return _section_response(request, org, membership, mission, "milestones")

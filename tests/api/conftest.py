@@ -79,6 +79,9 @@ class Api:
     def post(self, path: str, **kwargs) -> requests.Response:
         return self.session.post(self.base + path, timeout=10, **kwargs)
 
+    def patch(self, path: str, **kwargs) -> requests.Response:
+        return self.session.patch(self.base + path, timeout=10, **kwargs)
+
 
 @pytest.fixture
 def api(live_server):

@@ -219,9 +219,11 @@ ACCESS: dict[str, Rule] = {
     "api:organisation": token(),
     "api:teams": token(),
     "api:missions": token(),
-    "api:mission": token(),
+    "api:mission": token(),  # and PATCH, walked by the token matrix
     "api:goals": token(),
+    "api:goal": token(),  # and PATCH, walked by the token matrix
     "api:milestones": token(),
+    "api:milestone": token(),
     "api:alignments": token(),
     "api:metrics": token(),
     "api:metric": token(),
