@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+import hypothesis
 import pytest
 import redis
 from django.conf import settings
@@ -23,6 +24,15 @@ from django.conf import settings
 from orgs.models import Membership, Organisation, User
 from orgs.roles import Role
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+# Speed is measured by `make bench`, not by timed tests: Hypothesis's per-example deadline
+# and its too-slow check fail examples when the machine is busy, not when the code is wrong.
+hypothesis.settings.register_profile(
+    "waymark",
+    deadline=None,
+    suppress_health_check=[hypothesis.HealthCheck.too_slow],
+)
+hypothesis.settings.load_profile("waymark")
 
 SERVICES_REQUIRED = os.environ.get("WAYMARK_REQUIRE_SERVICES") == "1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
