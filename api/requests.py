@@ -2,12 +2,13 @@
 
 from datetime import UTC, date, datetime
 
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Schema
 
 from api.access import Caller
-from api.pagination import DEFAULT_LIMIT, MOST
+from api.pagination import DEFAULT_LIMIT, MOST, Order, page
 from orgs.models import Organisation
 
 
@@ -23,6 +24,10 @@ class ListQuery(Schema):
         if moment is not None and timezone.is_naive(moment):
             return moment.replace(tzinfo=UTC)
         return moment
+
+    def page[M: Model](self, rows: QuerySet[M], order: Order) -> tuple[list[M], str | None]:
+        """The page of `rows` this query asks for, and the cursor of the next."""
+        return page(rows, order, cursor=self.cursor, limit=self.limit, updated_since=self.since())
 
 
 def caller(request: HttpRequest) -> Caller:

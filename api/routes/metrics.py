@@ -13,7 +13,7 @@ from api.access import Caller, uid_or_404
 from api.edits import as_token
 from api.idempotency import HEADER, Answer, fingerprint, once
 from api.models import Scope
-from api.pagination import Order, page
+from api.pagination import Order
 from api.problems import Problem, field_errors
 from api.requests import ListQuery, answer, caller, today_in
 from api.schemas import (
@@ -63,13 +63,7 @@ def metrics(request: HttpRequest, org: str, query: Query[MetricQuery]) -> HttpRe
         .select_related("mission", "goal", "owner")
         .defer("trend", "mission__expected_path", "goal__expected_path")
     )
-    found, after = page(
-        rows,
-        Order("updated_at", "uid"),
-        cursor=query.cursor,
-        limit=query.limit,
-        updated_since=query.since(),
-    )
+    found, after = query.page(rows, Order("updated_at", "uid"))
     today = today_in(you.organisation)
     return answer(MetricPage(items=[metric_out(metric, today) for metric in found], next=after))
 
@@ -95,13 +89,7 @@ def checkins(request: HttpRequest, org: str, query: Query[CheckInQuery]) -> Http
         .select_related("author")
         .annotate(metric_uid=F("metric__uid"), corrects_uid=F("corrects__uid"))
     )
-    found, after = page(
-        rows,
-        Order("created_at", "uid"),
-        cursor=query.cursor,
-        limit=query.limit,
-        updated_since=query.since(),
-    )
+    found, after = query.page(rows, Order("created_at", "uid"))
     items = [
         checkin_out(
             row,

@@ -10,7 +10,7 @@ from ninja import Field, Query, Router
 from api.access import Caller, uid_or_404
 from api.edits import as_token, form_data, refused, save_versioned, stale
 from api.models import Scope
-from api.pagination import Order, page
+from api.pagination import Order
 from api.requests import ListQuery, answer, caller, today_in
 from api.schemas import (
     AlignmentPage,
@@ -64,13 +64,7 @@ def missions(request: HttpRequest, org: str, query: Query[ListQuery]) -> HttpRes
     """The missions the token's owner may see, archived ones too (see `archived_at`)."""
     you = caller(request)
     rows = _visible(you, org).select_related("owner")
-    found, after = page(
-        rows,
-        Order("updated_at", "slug"),
-        cursor=query.cursor,
-        limit=query.limit,
-        updated_since=query.since(),
-    )
+    found, after = query.page(rows, Order("updated_at", "slug"))
     today = today_in(you.organisation)
     items = [mission_out(mission, today, settings.SITE_URL) for mission in found]
     return answer(MissionPage(items=items, next=after))
@@ -244,13 +238,7 @@ def goals(request: HttpRequest, org: str, query: Query[MissionQuery]) -> HttpRes
     you = caller(request)
     missions = _of_missions(you, org, query.mission)
     rows = Goal.objects.filter(mission__in=missions).select_related("mission", "owner")
-    found, after = page(
-        rows,
-        Order("updated_at", "uid"),
-        cursor=query.cursor,
-        limit=query.limit,
-        updated_since=query.since(),
-    )
+    found, after = query.page(rows, Order("updated_at", "uid"))
     today = today_in(you.organisation)
     return answer(GoalPage(items=[goal_out(goal, today) for goal in found], next=after))
 
@@ -260,13 +248,7 @@ def milestones(request: HttpRequest, org: str, query: Query[MissionQuery]) -> Ht
     you = caller(request)
     missions = _of_missions(you, org, query.mission)
     rows = Milestone.objects.filter(mission__in=missions).select_related("mission")
-    found, after = page(
-        rows,
-        Order("updated_at", "uid"),
-        cursor=query.cursor,
-        limit=query.limit,
-        updated_since=query.since(),
-    )
+    found, after = query.page(rows, Order("updated_at", "uid"))
     return answer(
         MilestonePage(items=[milestone_out(milestone) for milestone in found], next=after)
     )
@@ -278,11 +260,5 @@ def alignments(request: HttpRequest, org: str, query: Query[MissionQuery]) -> Ht
     you = caller(request)
     missions = _of_missions(you, org, query.mission)
     rows = Alignment.objects.filter(mission__in=missions).select_related("mission", "team")
-    found, after = page(
-        rows,
-        Order("updated_at", "uid"),
-        cursor=query.cursor,
-        limit=query.limit,
-        updated_since=query.since(),
-    )
+    found, after = query.page(rows, Order("updated_at", "uid"))
     return answer(AlignmentPage(items=[alignment_out(row) for row in found], next=after))

@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
-from api.pagination import Order, page
+from api.pagination import Order
 from api.requests import ListQuery, answer, caller
 from api.schemas import OrganisationOut, TeamPage, organisation_out, team_out
 from orgs.models import Team, User
@@ -36,11 +36,5 @@ def teams(request: HttpRequest, org: str, query: Query[ListQuery]) -> HttpRespon
         .select_related("lead")
         .prefetch_related(Prefetch("members", queryset=User.objects.order_by("name", "pk")))
     )
-    found, after = page(
-        rows,
-        Order("updated_at", "slug"),
-        cursor=query.cursor,
-        limit=query.limit,
-        updated_since=query.since(),
-    )
+    found, after = query.page(rows, Order("updated_at", "slug"))
     return answer(TeamPage(items=[team_out(team) for team in found], next=after))

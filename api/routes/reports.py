@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from api.access import uid_or_404
-from api.pagination import Order, page
+from api.pagination import Order
 from api.requests import ListQuery, answer, caller
 from api.schemas import ReportDetailOut, ReportOut, ReportPage, report_fields
 from missions.models import Report
@@ -19,13 +19,7 @@ def reports(request: HttpRequest, org: str, query: Query[ListQuery]) -> HttpResp
     you = caller(request)
     organisation = you.organisation_for(org)
     rows = Report.objects.filter(organisation=organisation).published().prefetch_related("missions")
-    found, after = page(
-        rows,
-        Order("updated_at", "uid"),
-        cursor=query.cursor,
-        limit=query.limit,
-        updated_since=query.since(),
-    )
+    found, after = query.page(rows, Order("updated_at", "uid"))
     return answer(
         ReportPage(items=[ReportOut(**report_fields(report)) for report in found], next=after)
     )
