@@ -152,10 +152,17 @@ def broker(url: str) -> Iterator[None]:
         reconnect()
 
 
-def database_url() -> str:
+def database_url(*, direct: bool = False) -> str:
+    """The test database's URL, as the app reaches it; with `direct`, PostgreSQL's own
+    address even when the app goes through PgBouncer (pgbouncer.sh sets
+    TEST_POSTGRES_DIRECT): pg_dump and pg_restore set session state a transaction pool
+    would hand on to the next client."""
     db = settings.DATABASES["default"]
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    address = f"{db['HOST']}:{db['PORT']}"
+    if direct:
+        address = os.environ.get("TEST_POSTGRES_DIRECT", address)
+    return f"postgres://{db['USER']}{password}@{address}/{db['NAME']}"
 
 
 def celery_env(*, redis_url: str, smtp_port: int, **more: str) -> dict[str, str]:

@@ -71,7 +71,10 @@ echo "PgBouncer (transaction pooling) on 127.0.0.1:$port"
 
 # --reuse-db: pytest-django leaves its test database for this script to drop, because
 # PgBouncer still holds server connections to it when pytest would.
+# TEST_POSTGRES_DIRECT: PostgreSQL's own address, for the restore drill's pg_dump and
+# pg_restore (never run through a transaction pool: they set session state).
 DATABASE_URL="postgres://postgres@127.0.0.1:$port/$NAME" \
+  TEST_POSTGRES_DIRECT=127.0.0.1:5432 \
   DATABASE_PGBOUNCER_TRANSACTION_MODE=1 \
   WAYMARK_REQUIRE_SERVICES=1 \
   DEBUG=1 \
