@@ -92,6 +92,17 @@ def mission_part_changed(sender: Any, instance: MissionPart, **kwargs: Any) -> N
     _changed_after_commit(_organisation_of(instance), instance.mission_id)
 
 
+@receiver(post_save, sender=Membership)
+@receiver(post_delete, sender=Membership)
+@receiver(post_save, sender=Invitation)
+@receiver(post_delete, sender=Invitation)
+def people_changed(sender: Any, instance: Membership | Invitation, **kwargs: Any) -> None:
+    # The dashboard asks admins to bring their colleagues in until someone else has joined
+    # or been invited. (An invitation that lapses unsaved shows there once the cached page
+    # expires, within settings.PAGE_CACHE_SECONDS.)
+    _changed_after_commit(instance.organisation_id)
+
+
 @receiver(post_save, sender=Team)
 @receiver(post_delete, sender=Team)
 def team_changed(sender: Any, instance: Team, **kwargs: Any) -> None:

@@ -30,7 +30,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 
 from core.numbers import readable
-from core.pagecache import cached_mission_parts, cached_page
+from core.pagecache import CSRF_STAND_IN, cached_mission_parts, cached_page, with_csrf_token
 from core.templatetags.dates import day_month
 from core.templatetags.paths import path_for
 from metrics.charts import Sparkline, sparkline
@@ -132,22 +132,14 @@ class MissionCard:
 def dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
     org, membership = get_org_for_user(request, org_slug)
     today = timezone.localdate()
-    # Admins all see the same missions; anyone else may also own private ones.
-    scope = "admin" if membership.can_manage else f"user:{membership.user_id}"
+    # Admins all see the same missions and may edit them all; anyone else may also own
+    # private ones, and what they may do depends on their role.
+    scope = "admin" if membership.can_manage else f"user:{membership.user_id}:{membership.role}"
     body = cached_page(org, today, f"dashboard:{scope}", lambda: _body(org, membership, today))
     return render(
         request,
         "reporting/dashboard.html",
-        {
-            "org": org,
-            "membership": membership,
-            "body": mark_safe(body),  # noqa: S308 -- our own template's output
-            # Until someone else is in, or on the way (invited).
-            "alone": membership.can_manage
-            and org.memberships.count() == 1
-            and not org.invitations.pending().exists(),
-        }
-        | _getting_started(org, membership),
+        {"org": org, "membership": membership, "body": with_csrf_token(request, body)},
     )
 
 
@@ -159,10 +151,10 @@ def _getting_started(org: Organisation, membership: Membership) -> dict[str, Any
     is asked to (from a template or a blank page). The drafts they may edit, hidden from
     the overview until they are active, are shown with what their health check still
     asks for and a button to make them active; and until the first check-in, so are the
-    active missions whose health check still asks for something."""
-    # One query on every request, outside the page cache: the newest live missions they
-    # may see, drafts first, and whether the organisation has had a check-in yet. None
-    # at all is a new organisation's first visit.
+    active missions whose health check still asks for something. Until someone else is
+    in, or on the way (invited), admins are asked to bring their colleagues in."""
+    # The newest live missions they may see, drafts first, and whether the organisation
+    # has had a check-in yet. None at all is a new organisation's first visit.
     newest = list(
         Mission.objects.visible_to(membership)
         .live()
@@ -184,11 +176,16 @@ def _getting_started(org: Organisation, membership: Membership) -> dict[str, Any
         "first_mission": policy.can_manage(membership) and not newest,
         "starting": starting,
         "drafts_starting": any(m.status == MissionStatus.DRAFT for m, _ in starting),
+        "alone": policy.can_manage(membership)
+        and org.memberships.count() == 1
+        and not org.invitations.pending().exists(),
     }
 
 
 def _body(org: Organisation, membership: Membership, today: date) -> str:
-    """The missions, overdue check-ins and latest check-ins: the part worth caching."""
+    """Everything under the site's header: what to do first, the missions, what needs
+    attention and what changed. The same for everyone with the same view of the
+    missions, so the view may serve it from the cache."""
     # Every live mission they may see, once: the active ones get cards, and the lists
     # below name any of them. Their ids go to the lists' queries as values, not as a
     # subquery: joined to the missions and the organisation, PostgreSQL spent longer
@@ -261,6 +258,11 @@ def _body(org: Organisation, membership: Membership, today: date) -> str:
         "reporting/dashboard.html#body",
         {
             "org": org,
+            "membership": membership,
+            # The page is shared by everyone with the same view: each reader's own token
+            # replaces this one (with_csrf_token).
+            "csrf_token": CSRF_STAND_IN,
+            **_getting_started(org, membership),
             "cards": cards,
             "attention": [
                 attention_row(org, missions[pk], *shown)
