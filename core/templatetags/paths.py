@@ -18,6 +18,8 @@ from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 register = template.Library()
 
 PLAIN = re.compile(r"[-a-zA-Z0-9_]+")
+# A UUID written out, as a cached page part keeps one: it meets a <uuid:> converter.
+UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _stand_in(position: int, is_uuid: bool) -> str:
@@ -40,7 +42,12 @@ def path_for(viewname: str, *args: Any) -> str:
     texts = [str(argument) for argument in args]
     if not all(PLAIN.fullmatch(text) for text in texts):
         return reverse(viewname, args=args)
-    kinds = tuple(isinstance(argument, uuid.UUID) for argument in args)
+    # A UUID's stand-in is also a valid slug: a slug that happens to look like one is
+    # reversed the same way.
+    kinds = tuple(
+        isinstance(argument, uuid.UUID) or UUID_TEXT.fullmatch(text) is not None
+        for argument, text in zip(args, texts, strict=True)
+    )
     try:
         path, stand_ins = _shape(viewname, kinds, get_script_prefix(), get_urlconf())
     except NoReverseMatch:  # e.g. an id given as text: reverse() decides

@@ -13,18 +13,18 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from html import escape
 from typing import Any, NamedTuple
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Case, Exists, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
@@ -41,7 +41,7 @@ from metrics.templatetags.metric_charts import percent, progress_bar, sparkline_
 from missions.models import Goal, Mission, MissionStatus
 from orgs import policy
 from orgs.access import get_org_for_user
-from orgs.models import Membership, Organisation
+from orgs.models import Membership, Organisation, User
 
 LATEST_CHECKINS = 8
 OVERDUE_METRICS = 10
@@ -63,6 +63,7 @@ class MissionRow(NamedTuple):
     progress: float | None
     expected_path: list[list[Any]]
     reported_confidence: str
+    created_at: datetime
 
 
 class MetricRow(NamedTuple):
@@ -91,8 +92,7 @@ class MetricRow(NamedTuple):
     target_on: date | None
     progress: float | None
     next_due_on: date | None
-    owner__name: str | None
-    owner__email: str | None
+    owner_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,34 +146,36 @@ def dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
 STARTING_MISSIONS = 3
 
 
-def _getting_started(org: Organisation, membership: Membership) -> dict[str, Any]:
-    """What a new organisation does first. While it has no mission, whoever may create one
-    is asked to (from a template or a blank page). The drafts they may edit, hidden from
-    the overview until they are active, are shown with what their health check still
-    asks for and a button to make them active; and until the first check-in, so are the
-    active missions whose health check still asks for something. Until someone else is
-    in, or on the way (invited), admins are asked to bring their colleagues in."""
-    # The newest live missions they may see, drafts first, and whether the organisation
-    # has had a check-in yet. None at all is a new organisation's first visit.
-    newest = list(
-        Mission.objects.visible_to(membership)
-        .live()
-        .annotate(
-            is_draft=Case(When(status=MissionStatus.DRAFT, then=1), default=0),
-            checked_in=Exists(CheckIn.objects.filter(metric__mission__organisation=org)),
-        )
-        .order_by("-is_draft", "-created_at")[:STARTING_MISSIONS]
-    )
+def _getting_started(
+    org: Organisation, membership: Membership, missions: list[MissionRow]
+) -> dict[str, Any]:
+    """What a new organisation does first, from the live missions they may see. While it
+    has none, whoever may create one is asked to (from a template or a blank page). The
+    newest drafts they may edit, hidden from the overview until they are active, are
+    shown with what their health check still asks for and a button to make them active;
+    and until the first check-in, so are the active missions whose health check still
+    asks for something. Until someone else is in, or on the way (invited), admins are
+    asked to bring their colleagues in."""
+    newest = sorted(missions, key=lambda mission: mission.created_at, reverse=True)
+    newest.sort(key=lambda mission: mission.status != MissionStatus.DRAFT)  # drafts first
+    newest = newest[:STARTING_MISSIONS]
+    shown = [m.id for m in newest if m.status == MissionStatus.DRAFT]
+    # Active ones until the organisation's first check-in.
+    active = [m.id for m in newest if m.status == MissionStatus.ACTIVE]
+    if active and not CheckIn.objects.filter(metric__mission__organisation=org).exists():
+        shown = [m.id for m in newest if m.id in shown or m.id in active]
     starting = []
-    for mission in newest:
-        draft = mission.status == MissionStatus.DRAFT
-        if not draft and (mission.status != MissionStatus.ACTIVE or mission.checked_in):
-            continue
+    # Their health checks read the counts stored on their rows.
+    for mission in sorted(
+        Mission.objects.filter(pk__in=shown).select_related("organisation") if shown else [],
+        key=lambda mission: shown.index(mission.pk),
+    ):
         health = mission.health()
+        draft = mission.status == MissionStatus.DRAFT
         if (draft or health) and policy.can_edit_mission(membership, mission):
             starting.append((mission, health))
     return {
-        "first_mission": policy.can_manage(membership) and not newest,
+        "first_mission": policy.can_manage(membership) and not missions,
         "starting": starting,
         "drafts_starting": any(m.status == MissionStatus.DRAFT for m, _ in starting),
         "alone": policy.can_manage(membership)
@@ -203,17 +205,27 @@ def _body(org: Organisation, membership: Membership, today: date) -> str:
         active,
         today,
         # Named anew when a part's shape changes: a part cached in the old shape is not read.
-        "dashboard-card-2",
+        "dashboard-card-4",
         lambda missing: _cards(org, [missions[pk] for pk in missing], today),
     )
     # Each part is its card and its metrics that need attention (see _cards); only the
     # rows shown are drawn.
-    cards, attention = [], []
+    cards, attention, attention_count = [], [], 0
     for pk, part in parts.items():
-        card, rows = json.loads(part)
+        card, rows, count = json.loads(part)
         cards.append(mark_safe(card))  # noqa: S308 -- card_html's
         attention += [(*row[:2], pk, row[2:]) for row in rows]
+        attention_count += count
     attention.sort(key=lambda row: (row[0], row[1]))
+    attention = attention[:ATTENTION_METRICS]
+    # The owners of the rows shown, by id: joined to every metric's row, the whole table
+    # of people was read for a few names.
+    owners = {
+        person.pk: person.display_name
+        for person in User.objects.filter(
+            pk__in={owner for _, _, _, (_, _, owner, *_) in attention}
+        ).only("name", "email")
+    }
     changed = (
         Metric.objects.filter(
             mission_id__in=missions, latest_on__gt=today - WEEK, latest_on__lte=today
@@ -262,13 +274,13 @@ def _body(org: Organisation, membership: Membership, today: date) -> str:
             # The page is shared by everyone with the same view: each reader's own token
             # replaces this one (with_csrf_token).
             "csrf_token": CSRF_STAND_IN,
-            **_getting_started(org, membership),
+            **_getting_started(org, membership, list(missions.values())),
             "cards": cards,
             "attention": [
-                attention_row(org, missions[pk], *shown)
-                for _, _, pk, shown in attention[:ATTENTION_METRICS]
+                attention_row(org, missions[pk], uid, name, owners.get(owner, ""), *judged)
+                for _, _, pk, (uid, name, owner, *judged) in attention
             ],
-            "attention_more": max(0, len(attention) - ATTENTION_METRICS),
+            "attention_more": max(0, attention_count - ATTENTION_METRICS),
             "changed": [changed_row(org, missions[m.mission_id], m) for m in changed],
             "overdue": [overdue_row(org, missions[m.mission_id], m) for m in overdue],
             "latest": [latest_row(org, missions[c.metric.mission_id], c) for c in latest],
@@ -282,7 +294,8 @@ def _cards(org: Organisation, missions: list[MissionRow], today: date) -> dict[i
     rows, in a fixed number of queries however many there are; with its metrics off
     track or at risk, for the list of what needs attention.
 
-    A part is JSON: [card HTML, [[severity rank, gap, row HTML], ...]].
+    A part is JSON: [card HTML, its worst ATTENTION_METRICS rows as
+    [severity rank, gap, what the row says...], how many it has in all].
     """
     ids = [mission.id for mission in missions]
     goals: dict[int, list[GoalLine]] = defaultdict(list)
@@ -334,19 +347,15 @@ def _cards(org: Organisation, missions: list[MissionRow], today: date) -> dict[i
         judged = figures_of(row, today)
         if judged.status in (Status.OFF_TRACK, Status.AT_RISK):
             gap = (judged.expected or 0.0) - (judged.progress or 0.0)
-            # What its row says, drawn only if it is among those shown (see _body).
-            owner = (
-                (row.owner__name or row.owner__email.split("@")[0])
-                if row.owner__email is not None
-                else ""
-            )
+            # What its row says, drawn only if it is among those shown (see _body), which
+            # names its owner.
             attention[row.mission_id].append(
                 [
                     -SEVERITY[judged.status],
                     -gap,
                     str(row.uid),
                     row.name,
-                    owner,
+                    row.owner_id,
                     judged.status.value,
                     judged.progress,
                     judged.expected,
@@ -371,7 +380,9 @@ def _cards(org: Organisation, missions: list[MissionRow], today: date) -> dict[i
             trend_tone=moved.tone if moved else "",
         )
         html = card_html(card, sparkline(trend) if lead else None)
-        cards[mission.id] = json.dumps([html, attention[mission.id]])
+        # Its worst rows only: no more than the overview lists can be among those it lists.
+        worst = sorted(attention[mission.id], key=lambda row: (row[0], row[1]))
+        cards[mission.id] = json.dumps([html, worst[:ATTENTION_METRICS], len(worst)])
     return cards
 
 
@@ -491,20 +502,15 @@ def card_html(card: MissionCard, trend: Sparkline | None) -> SafeString:
     trend line coloured and worded by whether it moves the right way, and how many
     check-ins are overdue."""
     rollup = card.rollup
-    goals = format_html_join(
-        "",
-        '\n<li><span class="dash-goal-title">{}</span> '
-        '<span class="dash-goal-figures"><span class="dash-goal-value">{}</span>'
-        "{} {}</span></li>",
-        (
-            (
-                goal.title,
-                _goal_progress(goal.rollup.progress),
-                _goal_expected(goal.rollup.expected),
-                status_badge(goal.rollup.status),
-            )
-            for goal in card.goals
-        ),
+    # A card has a line per goal, and the overview a card per mission: the lines are
+    # joined as text. Only the titles come from people, and are escaped; the rest is
+    # numbers formatted here, and constants.
+    goals = "".join(
+        f'\n<li><span class="dash-goal-title">{escape(goal.title)}</span> '
+        '<span class="dash-goal-figures"><span class="dash-goal-value">'
+        f"{_goal_progress(goal.rollup.progress)}</span>"
+        f"{_goal_expected(goal.rollup.expected)} {status_badge(goal.rollup.status)}</span></li>"
+        for goal in card.goals
     )
     lead = card.lead
     return format_html(
@@ -515,7 +521,7 @@ def card_html(card: MissionCard, trend: Sparkline | None) -> SafeString:
         title=card.title,
         badge=status_badge(rollup.status),
         bar=progress_bar(rollup.progress, rollup.expected, status=rollup.status),
-        goals=goals,
+        goals=mark_safe(goals),  # noqa: S308 -- escaped above
         lead=format_html(
             '\n<p class="dash-lead">{trend} <span><a href="{url}">{name}</a>: '
             '<strong>{latest}</strong> <span class="muted small">on {on}, target {target}'
@@ -550,13 +556,11 @@ def _goal_progress(progress: float | None) -> str:
     return percent(progress) if progress is not None else NO_DATA
 
 
-def _goal_expected(expected: float | None) -> SafeString | str:
+def _goal_expected(expected: float | None) -> str:
     """Where the goal should be by now, beside how far it has come."""
     if expected is None:
         return ""
-    return format_html(
-        ' <span class="dash-goal-expected muted small">expected {}</span>', percent(expected)
-    )
+    return f' <span class="dash-goal-expected muted small">expected {percent(expected)}</span>'
 
 
 def _lead(org: Organisation, mission: MissionRow, metric: MetricRow) -> Lead:

@@ -41,6 +41,15 @@ def test_an_id_given_as_text_still_works():
     )
 
 
+def test_a_slug_that_looks_like_an_id_still_works():
+    slug = str(uuid.uuid4())
+    for name, args in [
+        ("reporting:mission", ["acme", slug]),
+        ("metrics:detail", [slug, slug, slug]),
+    ]:
+        assert path_for(name, *args) == reverse(name, args=args)
+
+
 def test_it_works_as_a_tag_with_as():
     uid = uuid.uuid4()
     html = Template(
