@@ -395,7 +395,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": SWEEP_SECONDS,
         "options": {"expires": SWEEP_SECONDS},
     },
-    # Expired sessions, old email claims and forgotten browsers (orgs.pruning).
+    # Expired sessions, old email claims, forgotten browsers, spent idempotency keys and
+    # old webhook deliveries and chat posts (core.pruning).
     "prune": {
         "task": "orgs.tasks.prune_records",
         "schedule": crontab(hour=4, minute=10),
@@ -434,11 +435,13 @@ CACHES = {
 # Two installations sharing one Redis database need one each (as parallel tests do).
 HEARTBEAT_PREFIX = env_str("HEARTBEAT_PREFIX", "waymark:heartbeat")
 
-# How long records are kept before beat's daily prune deletes them (orgs.pruning): email
+# How long records are kept before beat's daily prune deletes them (core.pruning): email
 # claims (a claim older than this can no longer stop a send twice: its period is long
 # past), and the list of signed-in browsers for sessions that have ended.
 EMAIL_DELIVERY_RETENTION_DAYS = env_int("EMAIL_DELIVERY_RETENTION_DAYS", 180)
 USER_SESSION_RETENTION_DAYS = env_int("USER_SESSION_RETENTION_DAYS", 90)
+# Webhook deliveries (with their attempts) and chat posts that are over (integrations.pruning).
+INTEGRATION_LOG_RETENTION_DAYS = env_int("INTEGRATION_LOG_RETENTION_DAYS", 30)
 
 # The production server (`manage.py serve`, granian): where it listens, how many processes, how many
 # threads each, the memory (MiB) a process may grow to before it is replaced (0: no cap),

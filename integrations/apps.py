@@ -6,4 +6,5 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations: webhooks, chat channels and metric feeds"
 
     def ready(self) -> None:
-        from integrations import receivers  # noqa: F401 -- connects the event receiver
+        # The event receiver, and what the daily prune deletes.
+        from integrations import pruning, receivers  # noqa: F401

@@ -8,7 +8,7 @@ class OrgsConfig(AppConfig):
     verbose_name = "Organisations and people"
 
     def ready(self) -> None:
-        from orgs import signals  # noqa: F401  (connects logging out everywhere)
+        from orgs import pruning, signals  # noqa: F401  (logging out everywhere; the prune)
 
 
 class TwoFactorAdminConfig(admin_apps.AdminConfig):

@@ -1,7 +1,8 @@
 from celery import shared_task
 
+from core import pruning
 from core.enqueue import enqueue
-from orgs import emails, pruning
+from orgs import emails
 
 # How email tasks retry: SMTP errors are OSErrors. Backoff is capped so that a retry is
 # never scheduled far ahead; after the last one, a later sweep tries the send again.
@@ -33,5 +34,5 @@ def sweep_invitations() -> None:
 
 @shared_task
 def prune_records() -> dict[str, int]:
-    """Beat's daily prune: expired sessions, ended browsers' records, old email claims."""
-    return pruning.records_prune()
+    """Beat's daily prune: what every app registered (core.pruning)."""
+    return pruning.prune_all()

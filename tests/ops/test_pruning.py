@@ -1,6 +1,8 @@
-"""Beat's daily prune: expired sessions, the records of browsers whose sessions ended, and
-old email claims go; everything still in use stays."""
+"""Beat's daily prune: expired sessions, the records of browsers whose sessions ended, old
+email claims, spent idempotency keys, and webhook deliveries and chat posts that are long
+over go; everything still in use stays."""
 
+import uuid
 from datetime import timedelta
 
 from allauth.usersessions.models import UserSession
@@ -9,7 +11,17 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from api.models import ApiToken, IdempotentRequest
 from core.deliveries import DeliveryState
+from integrations.models import (
+    Channel,
+    ChannelPost,
+    DeliveryAttempt,
+    SendState,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from orgs.models import EmailDelivery, EmailKind
 from orgs.tasks import prune_records
 
@@ -89,7 +101,7 @@ def test_old_email_claims_go_but_not_one_being_sent(cast, settings):
 
 
 def test_a_large_backlog_is_deleted_in_chunks(cast, settings, monkeypatch):
-    from orgs import pruning
+    from core import pruning
 
     monkeypatch.setattr(pruning, "CHUNK", 3)
     for number in range(8):
@@ -103,3 +115,77 @@ def test_beat_runs_the_prune_daily():
     entry = django_settings.CELERY_BEAT_SCHEDULE["prune"]
     assert entry["task"] == "orgs.tasks.prune_records"
     assert entry["schedule"].hour == {4}
+
+
+def test_idempotency_keys_go_once_they_would_be_new_requests_again(cast, settings):
+    settings.API_IDEMPOTENCY_HOURS = 24
+    token = ApiToken.objects.create(organisation=cast.org, owner=cast.admin, name="Sync")
+    spent, fresh = (
+        IdempotentRequest.objects.create(token=token, key=key, fingerprint="f", status=201)
+        for key in ("spent", "fresh")
+    )
+    IdempotentRequest.objects.filter(pk=spent.pk).update(
+        created_at=timezone.now() - timedelta(hours=25)
+    )
+
+    assert prune_records.delay().get()["idempotent_requests"] == 1
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["fresh"]
+    assert fresh.pk
+
+
+def webhook_event(org, age_days: int, *states: str) -> WebhookEvent:
+    """An event, with a delivery in each state to an endpoint of its own, each tried once."""
+    event = WebhookEvent.objects.create(
+        uid=uuid.uuid4(),
+        organisation=org,
+        name="checkin.recorded",
+        payload={},
+        happened_at=timezone.now() - age_days * DAY,
+    )
+    for state in states:
+        endpoint = WebhookEndpoint.objects.create(organisation=org, url="https://hooks.example/")
+        delivery = WebhookDelivery.objects.create(event=event, endpoint=endpoint, state=state)
+        DeliveryAttempt.objects.create(delivery=delivery, number=1, status_code=200)
+    return event
+
+
+def test_webhook_events_long_over_go_with_their_deliveries_and_attempts(cast, settings):
+    settings.INTEGRATION_LOG_RETENTION_DAYS = 30
+    old_over = webhook_event(cast.org, 40, SendState.SENT, SendState.GAVE_UP)
+    old_retrying = webhook_event(cast.org, 40, SendState.SENT, SendState.FAILED)
+    recent = webhook_event(cast.org, 5, SendState.SENT)
+
+    # The event, its two deliveries and their two attempts.
+    assert prune_records.delay().get()["webhook_events"] == 5
+
+    assert set(WebhookEvent.objects.values_list("pk", flat=True)) == {old_retrying.pk, recent.pk}
+    assert not WebhookDelivery.objects.filter(event=old_over.pk).exists()
+    assert not DeliveryAttempt.objects.filter(delivery__event=old_over.pk).exists()
+    assert WebhookDelivery.objects.filter(event=old_retrying).count() == 2
+
+
+def test_chat_posts_long_over_go_and_those_still_to_send_stay(cast, settings):
+    settings.INTEGRATION_LOG_RETENTION_DAYS = 30
+    channel = Channel.objects.create(
+        organisation=cast.org, kind="slack", url="https://hooks.slack.example/x"
+    )
+    posts = {
+        (state, age): ChannelPost.objects.create(
+            channel=channel, key=f"{state}:{age}", body={}, state=state
+        )
+        for state in (SendState.SENT, SendState.GAVE_UP, SendState.PENDING, SendState.FAILED)
+        for age in (40, 5)
+    }
+    for (_, age), post in posts.items():
+        ChannelPost.objects.filter(pk=post.pk).update(created_at=timezone.now() - age * DAY)
+
+    assert prune_records.delay().get()["chat_posts"] == 2
+
+    assert set(ChannelPost.objects.values_list("key", flat=True)) == {
+        "sent:5",
+        "gave_up:5",
+        "pending:40",
+        "pending:5",
+        "failed:40",
+        "failed:5",
+    }
