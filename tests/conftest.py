@@ -20,6 +20,8 @@ import hypothesis
 import pytest
 import redis
 from django.conf import settings
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 
 from orgs.models import Membership, Organisation, User
 from orgs.roles import Role
@@ -33,6 +35,23 @@ hypothesis.settings.register_profile(
     suppress_health_check=[hypothesis.HealthCheck.too_slow],
 )
 hypothesis.settings.load_profile("waymark")
+
+
+# The live server of an in-memory SQLite test database lends the test's one connection to
+# every request thread (Django's LiveServerThread). Two requests at once, as a browser
+# loading a page's charts makes, then use it together and read each other's results (a
+# chart answered 404) or fail ("bad parameter or other API misuse"). There it serves one
+# request at a time, closing each HTTP connection after its answer (Django's
+# single-threaded server), so no request waits behind a browser's idle one.
+class OneRequestAtATime(WSGIServer):
+    def __init__(self, *args, connections_override=None, **kwargs):
+        # The live server's thread has taken the test's connection already.
+        super().__init__(*args, **kwargs)
+
+
+_test_database = settings.DATABASES["default"]
+if _test_database["ENGINE"].endswith("sqlite3") and not _test_database.get("TEST", {}).get("NAME"):
+    LiveServerThread.server_class = OneRequestAtATime
 
 SERVICES_REQUIRED = os.environ.get("WAYMARK_REQUIRE_SERVICES") == "1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
