@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from html import escape
+from operator import or_
 from typing import Any, NamedTuple
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import pluralize
@@ -243,29 +245,8 @@ def _body(org: Organisation, membership: Membership, today: date) -> str:
         )
         .order_by("-latest_on", "name")[:CHANGED_METRICS]
     )
-    overdue = (
-        Metric.objects.filter(mission_id__in=missions, next_due_on__lt=today)
-        .select_related("owner")
-        .only("uid", "name", "mission_id", "next_due_on", "owner__name", "owner__email")
-        .order_by("next_due_on")[:OVERDUE_METRICS]
-    )
-    latest = (
-        CheckIn.objects.filter(metric__mission_id__in=missions, is_current=True)
-        .select_related("metric", "author")
-        .only(
-            "value",
-            "note",
-            "for_date",
-            "metric__uid",
-            "metric__name",
-            "metric__format",
-            "metric__unit",
-            "metric__mission_id",
-            "author__name",
-            "author__email",
-        )
-        .order_by("-for_date", "-created_at")[:LATEST_CHECKINS]
-    )
+    overdue = _overdue(list(missions), today)
+    latest = _latest_readings(list(missions))
     return render_to_string(
         "reporting/dashboard.html#body",
         {
@@ -286,6 +267,60 @@ def _body(org: Organisation, membership: Membership, today: date) -> str:
             "latest": [latest_row(org, missions[c.metric.mission_id], c) for c in latest],
             "other_missions": len(missions) - len(active),
         },
+    )
+
+
+# The overdue and latest lists are found from the figures each metric stores (its next due
+# day, the day of its newest reading), among these missions' metrics alone. Asked for in
+# the lists' order with a limit, PostgreSQL walked the index every organisation shares (of
+# due days, of readings newest first) until it had found enough of these missions': with
+# 50 other organisations, 16 ms for an organisation with nothing overdue, and 3.9 s for the
+# latest readings of one whose readings were a year old.
+
+
+def _overdue(missions: list[int], today: date) -> list[Metric]:
+    """The OVERDUE_METRICS metrics of these missions whose check-in is the longest due."""
+    due = sorted(
+        Metric.objects.filter(mission_id__in=missions, next_due_on__lt=today).values_list(
+            "next_due_on", "pk"
+        )
+    )[:OVERDUE_METRICS]
+    shown = [pk for _, pk in due]
+    return sorted(
+        Metric.objects.filter(pk__in=shown)
+        .select_related("owner")
+        .only("uid", "name", "mission_id", "next_due_on", "owner__name", "owner__email"),
+        key=lambda metric: shown.index(metric.pk),
+    )
+
+
+def _latest_readings(missions: list[int]) -> list[CheckIn]:
+    """The newest reading of each of the LATEST_CHECKINS metrics of these missions read
+    most recently (those read the same day, the latest changed first)."""
+    newest = (
+        Metric.objects.filter(mission_id__in=missions, latest_on__isnull=False)
+        .order_by("-latest_on", "-updated_at", "-pk")
+        .values_list("pk", "latest_on")[:LATEST_CHECKINS]
+    )
+    readings = [Q(metric_id=pk, for_date=on) for pk, on in newest]
+    if not readings:
+        return []
+    return list(
+        CheckIn.objects.filter(functools.reduce(or_, readings), is_current=True)
+        .select_related("metric", "author")
+        .only(
+            "value",
+            "note",
+            "for_date",
+            "metric__uid",
+            "metric__name",
+            "metric__format",
+            "metric__unit",
+            "metric__mission_id",
+            "author__name",
+            "author__email",
+        )
+        .order_by("-for_date", "-created_at")
     )
 
 

@@ -464,6 +464,38 @@ def test_the_latest_list_shows_values_in_their_units_with_day_author_and_note(ca
 
 
 @time_machine.travel(TODAY)
+def test_the_latest_list_shows_each_metrics_newest_reading_once(cast, login):
+    """A metric read three times this month, corrected once, is one row: its newest
+    reading. The other organisation's newer readings are not in the list."""
+    mission = MissionFactory(organisation=cast.org, title="Busy", status="active")
+    often = measured_metric(mission, cast.member, ["1"])
+    for day, value in ((10, "11"), (20, "12"), (20, "13")):  # the last corrects the one before
+        checkin_record(
+            often,
+            value=Decimal(value),
+            for_date=datetime.date(2026, 12, day),
+            author=cast.member,
+            confidence="on_track",
+        )
+    once = measured_metric(mission, cast.admin, ["5"])
+    elsewhere = MetricFactory(goal=GoalFactory(mission=MissionFactory(status="active")))
+    checkin_record(
+        elsewhere,
+        value=Decimal(1),
+        for_date=datetime.date(2026, 12, 31),
+        author=None,
+        confidence="on_track",
+    )
+
+    rows = list_items(dashboard(login(cast.member)), "latest-heading")
+
+    assert [(row.one("a").text, row.one("span", cls="muted").text) for row in rows] == [
+        (often.name, "13 for 20 Dec 2026 · Acme Member"),
+        (once.name, "5 for 1 Jan 2026 · Acme Admin"),
+    ]
+
+
+@time_machine.travel(TODAY)
 def test_a_check_in_whose_author_has_left_is_listed_without_a_name(cast, login):
     mission = MissionFactory(organisation=cast.org, title="Busy", status="active")
     metric = measured_metric(mission, cast.viewer, ["7"])
@@ -644,14 +676,15 @@ def test_since_last_week_lists_new_readings_and_how_they_moved(cast, login):
 
 
 @time_machine.travel(TODAY)
-def test_the_cold_dashboard_reads_in_thirteen_queries(cast, login, uncached):
+def test_the_cold_dashboard_reads_in_fifteen_queries(cast, login, uncached):
     """Session, user, membership; the missions; the cards' goals, metrics and leads'
-    trends; the owners of what needs attention; what changed this week, the overdue and
-    latest lists; the members count; whether anyone has checked in yet (for the
-    getting-started card). The list of what needs attention and the overdue counts come
-    from the cards' metrics."""
+    trends; the owners of what needs attention; what changed this week; the overdue
+    metrics and their rows; the metrics read most recently and their readings; the
+    members count; whether anyone has checked in yet (for the getting-started card). The
+    list of what needs attention and the cards' overdue counts come from the cards'
+    metrics."""
     client = login(cast.admin)
     mission = MissionFactory(organisation=cast.org, status="active")
     measured_metric(mission, cast.member, ["5", "9"])
     measured_metric(mission, cast.admin, ["1"])
-    assert queries_for(client, reverse("reporting:dashboard", args=["acme"])) == 13
+    assert queries_for(client, reverse("reporting:dashboard", args=["acme"])) == 15
