@@ -7,7 +7,7 @@ up for one mission hears of that mission, as its admins chose.
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -295,40 +295,58 @@ def _local(organisation: Organisation, now: datetime) -> datetime:
     return now.astimezone(organisation.zone())
 
 
-def channel_reminders_create(now: datetime) -> list[int]:
-    """Today's reminders for each channel that wants them, from SEND_HOUR of its
-    organisation's day: one post a channel a day."""
-    posts: list[int] = []
-    for channel in Channel.objects.filter(is_active=True, send_reminders=True).select_related(
-        "organisation"
-    ):
+def _daily_posts_create(
+    channels: QuerySet[Channel],
+    now: datetime,
+    kind: str,
+    due: Callable[[Channel, datetime], bool],
+    message_for: Callable[[Channel, date], Message | None],
+) -> list[int]:
+    """A post (key "<kind>:<the channel's local day>") for each channel whose local time
+    `due` says is time, unless it has one already; those already posted are found in one
+    query, not one a channel every sweep."""
+    wanted: dict[Channel, date] = {}
+    for channel in channels.select_related("organisation"):
         local = _local(channel.organisation, now)
-        if local.hour < SEND_HOUR:
+        if due(channel, local):
+            wanted[channel] = local.date()
+    posted = set(
+        ChannelPost.objects.filter(
+            channel__in=wanted, key__in={f"{kind}:{day.isoformat()}" for day in wanted.values()}
+        ).values_list("channel_id", "key")
+    )
+    posts: list[int] = []
+    for channel, day in wanted.items():
+        key = f"{kind}:{day.isoformat()}"
+        if (channel.pk, key) in posted:
             continue
-        key = f"reminders:{local.date().isoformat()}"
-        if ChannelPost.objects.filter(channel=channel, key=key).exists():
-            continue
-        message = reminders_message(channel, local.date())
+        message = message_for(channel, day)
         if message is not None:
             posts += channel_posts_create([channel], key, message)
     return posts
+
+
+def channel_reminders_create(now: datetime) -> list[int]:
+    """Today's reminders for each channel that wants them, from SEND_HOUR of its
+    organisation's day: one post a channel a day."""
+    return _daily_posts_create(
+        Channel.objects.filter(is_active=True, send_reminders=True),
+        now,
+        "reminders",
+        lambda channel, local: local.hour >= SEND_HOUR,
+        reminders_message,
+    )
 
 
 def channel_digests_create(now: datetime) -> list[int]:
     """The weekly digest for each channel that wants it, on its organisation's first day
     of the week, from SEND_HOUR: one post a channel a week."""
-    posts: list[int] = []
-    for channel in Channel.objects.filter(is_active=True, send_digest=True).select_related(
-        "organisation"
-    ):
-        organisation = channel.organisation
-        local = _local(organisation, now)
-        if local.hour < SEND_HOUR or local.weekday() != organisation.week_starts_on:
-            continue
-        key = f"digest:{local.date().isoformat()}"
-        if ChannelPost.objects.filter(channel=channel, key=key).exists():
-            continue
-        message = digest_message(channel, local.date())
-        if message is not None:
-            posts += channel_posts_create([channel], key, message)
-    return posts
+    return _daily_posts_create(
+        Channel.objects.filter(is_active=True, send_digest=True),
+        now,
+        "digest",
+        lambda channel, local: (
+            local.hour >= SEND_HOUR and local.weekday() == channel.organisation.week_starts_on
+        ),
+        digest_message,
+    )

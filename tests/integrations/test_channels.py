@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -211,6 +213,31 @@ def test_the_weekly_digest_goes_to_a_channel_on_the_first_day_of_the_week(
     digests = [json.loads(p.body) for p in receiver.posts() if b"This week in" in p.body]
     assert len(digests) == 1
     assert "Zero waste" in json.dumps(digests[0])
+
+
+def test_a_sweep_after_the_days_posts_asks_the_same_however_many_channels(cast, metric):
+    """Once today's reminders and digest are posted, each sweep finds them in one query,
+    not one per channel."""
+
+    def later_sweep() -> int:
+        with time_machine.travel(MONDAY_MORNING, tick=False):
+            channels.channel_reminders_create(timezone.now())
+            channels.channel_digests_create(timezone.now())  # posted: what is asked
+            with CaptureQueriesContext(connection) as captured:
+                channels.channel_reminders_create(timezone.now())
+                channels.channel_digests_create(timezone.now())
+        return len(captured)
+
+    metric.next_due_on = date(2026, 12, 4)
+    metric.save(update_fields=["next_due_on"])
+    for _ in range(2):
+        channel_for(cast, "https://hooks.example/a")
+    before = later_sweep()
+    for _ in range(8):
+        channel_for(cast, "https://hooks.example/a")
+
+    assert later_sweep() == before
+    assert ChannelPost.objects.filter(key="reminders:2026-12-07").count() == 10
 
 
 def many(count: int) -> Message:
